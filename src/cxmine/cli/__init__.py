@@ -1,0 +1,1 @@
+"""The Typer command-line interface: parse, call the library, render, exit."""

@@ -1,0 +1,444 @@
+"""Turn a raw frame (original column names, as read from any file) into the canonical event table.
+
+One function, `normalise`, used by every reader, so XES, CSV and Parquet logs end up identical:
+resolve the column mapping, parse only the mapped timestamp columns, drop (and count) unusable rows,
+pair lifecycle start/complete events into one activity instance, make repeated strings categorical,
+and sort by case, then time, keeping ties in file order.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.errors import InputError
+from cxmine.model import LoadOptions, Warning_
+
+TIME_DTYPE = "datetime64[us, UTC]"
+# More unparsable timestamps than this share stops the load: it is a format problem, not a few bad rows.
+UNPARSABLE_LIMIT = 0.01
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})\s*$")
+
+
+@dataclass
+class Normalised:
+    events: pd.DataFrame
+    columns_used: dict[str, str | None]
+    warnings: list[Warning_] = field(default_factory=list)
+    rows_unusable: int = 0
+
+
+def resolve_mapping(columns: list[str], options: LoadOptions, *, source: str) -> dict[str, str | None]:
+    """Which source column plays which role; explicit options win, then auto-detection."""
+    explicit = {
+        schema.CASE: options.case,
+        schema.ACTIVITY: options.activity,
+        schema.TIMESTAMP: options.timestamp,
+        schema.START: options.start_timestamp,
+        schema.RESOURCE: options.resource,
+    }
+    found = ", ".join(columns) if len(columns) <= 40 else ", ".join(columns[:40]) + f", … ({len(columns)} in all)"
+    mapping: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for role in schema.ROLES:
+        name = explicit[role]
+        if name is not None:
+            if name not in columns:
+                raise InputError(
+                    f"column {name!r} given with {schema.FLAG[role]} does not exist",
+                    file=source,
+                    hint=f"found: {found}",
+                )
+        else:
+            name = schema.detect(columns, role, taken)
+        if name is not None:
+            taken.add(name)
+        mapping[role] = name
+    for role in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP):
+        if mapping[role] is None:
+            what = {schema.CASE: "case id", schema.ACTIVITY: "activity", schema.TIMESTAMP: "timestamp"}[role]
+            raise InputError(
+                f"no {what} column",
+                file=source,
+                hint=f"found: {found}; pass {schema.FLAG[role]} COLUMN",
+            )
+    return mapping
+
+
+RowLabel = Callable[[int], str]
+
+
+def row_number(position: int) -> str:
+    return f"row {position + 1}"
+
+
+def _examples(row_label: RowLabel, origin: np.ndarray, values: pd.Series, mask: np.ndarray, limit: int = 3) -> tuple[str, ...]:
+    idx = np.flatnonzero(mask)[:limit]
+    return tuple(f"{row_label(int(origin[i]))}: {values.iloc[i]!r}" for i in idx)
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    column: str,
+    options: LoadOptions,
+    source: str,
+    row_label: RowLabel,
+    origin: np.ndarray,
+    flag: str,
+    notes: list[Warning_],
+) -> pd.Series:
+    """Parse one mapped time column to tz-aware UTC. Returns NaT where unparsable (the caller counts those)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").astype(TIME_DTYPE)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        if options.timezone == "UTC" and bool(values.notna().any()):
+            notes.append(_naive_warning(column, int(values.notna().sum())))
+        return _localise(values, options.timezone, column, source).astype(TIME_DTYPE)
+
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
+    present = text.notna().to_numpy()
+    if options.timestamp_format:
+        fmt = options.timestamp_format
+        has_offset = "%z" in fmt or "%Z" in fmt
+    else:
+        fmt = None
+        sample = text.dropna()
+        has_offset_mask = sample.str.contains(_OFFSET, regex=True)
+        has_offset = bool(has_offset_mask.all()) if len(sample) else False
+    mixed = fmt is None and not has_offset and bool(has_offset_mask.any())
+    if mixed:
+        notes.append(
+            Warning_(
+                "mixed_timezones",
+                f"column {column!r} mixes timestamps with and without a UTC offset; those without are read as UTC",
+                int((~has_offset_mask).sum()),
+            )
+        )
+    utc = has_offset or mixed
+    first = text.dropna().head(1)
+    iso_like = fmt is None and len(first) == 1 and bool(_ISO_DATE.match(str(first.iloc[0])))
+    parsed = _to_datetime(text, "ISO8601" if iso_like else fmt, utc=utc, column=column, source=source)
+    failed = present & parsed.isna().to_numpy()
+    if fmt is None and failed.any():
+        # The format inferred from the first value does not fit every row: retry those rows one by one.
+        retried = _to_datetime(text[failed], "mixed", utc=utc, column=column, source=source)
+        if retried.notna().any() and retried.dtype == parsed.dtype:
+            parsed = parsed.copy()
+            parsed[failed] = retried
+    if parsed.dtype == object:  # mixed offsets
+        parsed = pd.to_datetime(parsed, utc=True, errors="coerce")
+    if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = _localise(parsed, options.timezone, column, source)
+        if options.timezone == "UTC" and bool(present.any()):
+            notes.append(_naive_warning(column, int(present.sum())))
+    parsed = parsed.dt.tz_convert("UTC").astype(TIME_DTYPE)
+
+    bad = present & parsed.isna().to_numpy()
+    n_bad = int(bad.sum())
+    if n_bad:
+        examples = _examples(row_label, origin, text, bad)
+        if n_bad > UNPARSABLE_LIMIT * max(int(present.sum()), 1):
+            raise InputError(
+                f"{n_bad:,} of {int(present.sum()):,} values in column {column!r} are not timestamps "
+                f"(e.g. {'; '.join(examples)})",
+                file=source,
+                hint=(
+                    "pass --timestamp-format with a strftime pattern such as '%d/%m/%Y %H:%M'"
+                    if not options.timestamp_format
+                    else f"check --timestamp-format {options.timestamp_format!r}"
+                )
+                + f", or map another column with {flag}",
+            )
+    return parsed
+
+
+def _naive_warning(column: str, count: int) -> Warning_:
+    return Warning_(
+        "naive_timestamps",
+        f"column {column!r} has no timezone; read as UTC (pass --timezone to change)",
+        count,
+    )
+
+
+def _to_datetime(text: pd.Series, fmt: str | None, *, utc: bool, column: str, source: str) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas' format-inference chatter; failures are counted instead
+        try:
+            return pd.to_datetime(text, format=fmt, errors="coerce", utc=utc)
+        except (ValueError, TypeError) as exc:
+            raise InputError(
+                f"cannot parse column {column!r} as timestamps ({exc})",
+                file=source,
+                hint="pass --timestamp-format, e.g. '%d/%m/%Y %H:%M'",
+            ) from None
+
+
+def _localise(values: pd.Series, timezone: str, column: str, source: str) -> pd.Series:
+    try:
+        return values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+    except Exception as exc:  # unknown zone names come back as several exception types
+        raise InputError(
+            f"unknown timezone {timezone!r} ({exc})",
+            file=source,
+            hint="pass --timezone with an IANA name such as Europe/Amsterdam",
+        ) from None
+
+
+def _categorical(values: pd.Series, *, sort: bool = False) -> pd.Series:
+    """Repeated strings as a category (memory and group-by speed); categories sorted when asked."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        out = values.cat.remove_unused_categories()
+    else:
+        out = values.astype("string").astype("category")
+    if sort and not out.cat.ordered:
+        out = out.cat.reorder_categories(sorted(out.cat.categories, key=str))
+    return out
+
+
+def _string_like(values: pd.Series) -> bool:
+    return values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)) or str(values.dtype) in ("str", "string")
+
+
+def _compact_attributes(frame: pd.DataFrame, skip: set[str]) -> None:
+    """One rule for every reader (in place): strings repeated enough to pay for a dictionary become
+    categories, the others plain strings; tz-aware attribute times share the event-time unit."""
+    n = len(frame)
+    for column in frame.columns:
+        if column in skip:
+            continue
+        values = frame[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            frame[column] = values.astype(TIME_DTYPE)
+            continue
+        if not _string_like(values):
+            continue
+        distinct = values.nunique(dropna=True)
+        if distinct <= max(0.5 * n, 1):
+            if not isinstance(values.dtype, pd.CategoricalDtype):
+                frame[column] = values.astype("string").astype("category")
+        else:
+            frame[column] = values.astype("string")
+
+
+def pair_lifecycle(events: pd.DataFrame, notes: list[Warning_]) -> pd.DataFrame:
+    """Merge `start` and `complete` events of the same activity in a case into one activity instance.
+
+    The k-th start of an activity in a case pairs with its k-th complete (first in, first out), which is
+    how XES lifecycle logs without instance ids are read by convention. Other lifecycle values stay as
+    events. `events` must already be sorted by case and time.
+    """
+    transition = events[schema.LIFECYCLE].astype("string").str.casefold()
+    is_start = (transition == "start").fillna(False).to_numpy()
+    is_complete = (transition == "complete").fillna(False).to_numpy()
+    if not is_start.any():
+        return events
+    keys = [schema.CASE, schema.ACTIVITY]
+    starts = events.loc[is_start, keys + [schema.TIMESTAMP]].copy()
+    starts["_k"] = starts.groupby(keys, observed=True, sort=False).cumcount()
+    completes = events.loc[is_complete, keys].copy()
+    completes["_k"] = completes.groupby(keys, observed=True, sort=False).cumcount()
+    completes["_row"] = np.flatnonzero(is_complete)
+    matched = completes.merge(
+        starts.rename(columns={schema.TIMESTAMP: "_start"}), on=keys + ["_k"], how="left", sort=False
+    )
+    start_times = pd.Series(pd.NaT, index=events.index, dtype=TIME_DTYPE)
+    start_values = matched["_start"].to_numpy()
+    complete_times = events[schema.TIMESTAMP].to_numpy()[matched["_row"].to_numpy()]
+    inverted = pd.notna(start_values) & (start_values > complete_times)
+    if inverted.any():
+        notes.append(
+            Warning_(
+                "start_after_complete",
+                "start events later than their paired complete; their start time is ignored",
+                int(inverted.sum()),
+            )
+        )
+        start_values = np.where(inverted, np.datetime64("NaT"), start_values)
+    start_times.iloc[matched["_row"].to_numpy()] = start_values
+    paired = int(pd.notna(start_values).sum())
+    unmatched_starts = int(is_start.sum()) - paired - int(inverted.sum())
+    if unmatched_starts > 0:
+        notes.append(
+            Warning_(
+                "unmatched_start",
+                "start events with no matching complete event (still running, or a gap in the log); "
+                "they are not counted as activity instances",
+                unmatched_starts,
+            )
+        )
+    if schema.START in events.columns:
+        existing = events[schema.START]
+        start_times = existing.where(existing.notna(), start_times)
+    events = events.assign(**{schema.START: start_times})
+    return events.loc[~is_start].reset_index(drop=True)
+
+
+def normalise(
+    raw: pd.DataFrame,
+    options: LoadOptions,
+    *,
+    source: str,
+    row_label: RowLabel = row_number,
+    mapping: dict[str, str | None] | None = None,
+) -> Normalised:
+    """Build the canonical event table from `raw` (which is never modified).
+
+    `row_label` names a raw row by its 0-based position, for messages ("line 18"); defaults to
+    "row N" (1-based).
+    """
+    notes: list[Warning_] = []
+    columns = [str(c) for c in raw.columns]
+    if mapping is None:
+        mapping = resolve_mapping(columns, options, source=source)
+    origin = np.arange(len(raw))
+    rows_read = len(raw)
+    if rows_read == 0:
+        raise InputError("the log has no events", file=source, hint="check the file, or the --since/--until window")
+
+    lifecycle_column = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])
+    rename = {name: role for role, name in mapping.items() if name is not None}
+    if lifecycle_column is not None:
+        rename[lifecycle_column] = schema.LIFECYCLE
+    # An unmapped attribute that happens to carry a canonical name keeps its data under another name.
+    clashes = {c: f"{c}_attribute" for c in columns if c in set(rename.values()) and c not in rename}
+    frame = raw.rename(columns={**clashes, **rename}).reset_index(drop=True)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+
+    unusable = np.zeros(len(frame), dtype=bool)
+    for role, what in ((schema.CASE, "case id"), (schema.ACTIVITY, "activity")):
+        values = frame[role]
+        missing = values.isna().to_numpy().copy()
+        if _string_like(values):
+            missing |= (values.astype("string").str.strip() == "").fillna(True).to_numpy()
+        if missing.any():
+            n = int(missing.sum())
+            if n == len(frame):
+                raise InputError(
+                    f"column {mapping[role]!r} (the {what}) is empty in every row",
+                    file=source,
+                    hint=f"map another column with {schema.FLAG[role]}",
+                )
+            notes.append(
+                Warning_(
+                    f"missing_{role}",
+                    f"rows without a {what} (column {mapping[role]!r}) were dropped",
+                    n,
+                    tuple(row_label(int(i)) for i in origin[missing][:3]),
+                )
+            )
+            unusable |= missing
+
+    for role in (schema.TIMESTAMP, schema.START):
+        if mapping[role] is None:
+            continue
+        parsed = parse_timestamps(
+            frame[role],
+            column=str(mapping[role]),
+            options=options,
+            source=source,
+            row_label=row_label,
+            origin=origin,
+            flag=schema.FLAG[role],
+            notes=notes,
+        )
+        if role == schema.TIMESTAMP:
+            missing = parsed.isna().to_numpy()
+            if missing.all():
+                raise InputError(
+                    f"column {mapping[role]!r} holds no usable timestamp",
+                    file=source,
+                    hint="pass --timestamp with the completion-time column, or --timestamp-format",
+                )
+            if missing.any():
+                notes.append(
+                    Warning_(
+                        "bad_timestamp",
+                        f"rows with an empty or unparsable timestamp (column {mapping[role]!r}) were dropped",
+                        int((missing & ~unusable).sum()),
+                        _examples(row_label, origin, raw[mapping[role]].astype("string"), missing),
+                    )
+                )
+                unusable |= missing
+        frame[role] = parsed
+
+    if unusable.any():
+        frame = frame.loc[~unusable].reset_index(drop=True)
+        origin = origin[~unusable]
+    if len(frame) == 0:
+        raise InputError("no usable events are left after dropping unusable rows", file=source)
+
+    frame[schema.CASE] = _categorical(frame[schema.CASE].astype("string").str.strip(), sort=True)
+    frame[schema.ACTIVITY] = frame[schema.ACTIVITY].astype("string").str.strip()
+    if schema.RESOURCE in frame.columns:
+        frame[schema.RESOURCE] = _categorical(frame[schema.RESOURCE].astype("string"))
+
+    frame = sort_events(frame)
+
+    if schema.LIFECYCLE in frame.columns:
+        frame[schema.LIFECYCLE] = _categorical(frame[schema.LIFECYCLE].astype("string"))
+        if schema.START not in mapping or mapping[schema.START] is None:
+            frame[schema.ACTIVITY] = _categorical(frame[schema.ACTIVITY])
+            frame = pair_lifecycle(frame, notes)
+        if options.lifecycle_in_activity:
+            transition = frame[schema.LIFECYCLE].astype("string")
+            other = transition.notna() & ~transition.str.casefold().isin(["start", "complete"])
+            activity = frame[schema.ACTIVITY].astype("string")
+            frame[schema.ACTIVITY] = activity.where(~other, activity + " (" + transition + ")")
+    frame[schema.ACTIVITY] = _categorical(frame[schema.ACTIVITY], sort=True)
+
+    if options.since or options.until:
+        frame = _window(frame, options, source, notes)
+
+    _compact_attributes(frame, skip={schema.CASE, schema.ACTIVITY, schema.RESOURCE, schema.LIFECYCLE})
+    ordered = [c for c in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.RESOURCE, schema.LIFECYCLE) if c in frame.columns]
+    rest = sorted((c for c in frame.columns if c not in ordered), key=lambda c: (c.startswith("case:"), c))
+    frame = frame[ordered + rest]
+    frame[schema.CASE] = frame[schema.CASE].cat.remove_unused_categories()
+    frame[schema.ACTIVITY] = frame[schema.ACTIVITY].cat.remove_unused_categories()
+    return Normalised(frame, dict(mapping, lifecycle=lifecycle_column), notes, int(unusable.sum()))
+
+
+def sort_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort by case (lexical), then timestamp; ties keep their current (file) order. Stable."""
+    case_codes = frame[schema.CASE].cat.codes.to_numpy()
+    times = frame[schema.TIMESTAMP].astype("int64").to_numpy()
+    order = np.lexsort((np.arange(len(frame)), times, case_codes))
+    if (order == np.arange(len(frame))).all():
+        return frame
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def parse_bound(value: str, *, flag: str, timezone: str = "UTC") -> pd.Timestamp:
+    """A --since/--until value: ISO date or date-time; naive values are in `timezone`."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{flag} {value!r} is not a date", hint="use ISO format, e.g. 2026-03-01 or 2026-03-01T08:00") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone)
+    return stamp.tz_convert("UTC")
+
+
+def _window(frame: pd.DataFrame, options: LoadOptions, source: str, notes: list[Warning_]) -> pd.DataFrame:
+    """Keep the cases that start in [since, until): whole cases, so journeys are never cut in half."""
+    first = frame.groupby(schema.CASE, observed=True, sort=False)[schema.TIMESTAMP].transform("min")
+    keep = pd.Series(True, index=frame.index)
+    if options.since:
+        keep &= first >= parse_bound(options.since, flag="--since", timezone=options.timezone)
+    if options.until:
+        keep &= first < parse_bound(options.until, flag="--until", timezone=options.timezone)
+    if not keep.any():
+        raise InputError(
+            "no case starts inside the --since/--until window",
+            file=source,
+            hint=f"the log runs from {frame[schema.TIMESTAMP].min():%Y-%m-%d} to {frame[schema.TIMESTAMP].max():%Y-%m-%d}",
+        )
+    return frame.loc[keep.to_numpy()].reset_index(drop=True)

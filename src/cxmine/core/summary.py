@@ -1,0 +1,172 @@
+"""`inspect`: a correct, fast picture of a loaded log, and its data-quality findings."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.core.journey import case_starts, case_table, variant_ids
+from cxmine.model import AttributeInfo, CountShare, EventLog, LogSummary, QualityFinding, Variant
+
+PERCENTILES = (("min", 0.0), ("p10", 0.10), ("p25", 0.25), ("p50", 0.50), ("p75", 0.75), ("p90", 0.90), ("p95", 0.95), ("max", 1.0))
+EARLIEST_PLAUSIBLE = pd.Timestamp("1990-01-01", tz="UTC")
+
+
+def distribution(values: pd.Series) -> dict[str, float]:
+    """count, mean and the fixed percentile set, in the unit of `values`."""
+    values = values.dropna()
+    if values.empty:
+        return {"count": 0}
+    quantiles = values.quantile([q for _, q in PERCENTILES]).to_numpy()
+    out = {"count": float(len(values)), "mean": float(values.mean())}
+    out.update({name: float(v) for (name, _), v in zip(PERCENTILES, quantiles)})
+    return out
+
+
+def _counts(values: pd.Series, total: int) -> tuple[CountShare, ...]:
+    counts = values.value_counts(sort=False)
+    counts = counts[counts > 0]
+    order = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
+    return tuple(CountShare(str(name), int(n), n / total if total else 0.0) for name, n in order)
+
+
+def _iso(stamp: pd.Timestamp) -> str | None:
+    return None if pd.isna(stamp) else stamp.isoformat()
+
+
+def attribute_table(events: pd.DataFrame) -> tuple[AttributeInfo, ...]:
+    """Every column but the roles: type, event- or case-level, fill rate, distinct values."""
+    infos = []
+    n = len(events)
+    codes = events[schema.CASE].cat.codes
+    for column in events.columns:
+        if column in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP):
+            continue
+        values = events[column]
+        non_null = values.notna()
+        # Case-level: at most one distinct value per case (XES trace attributes, or a constant per case).
+        per_case = values[non_null].groupby(codes[non_null], observed=True).nunique() if non_null.any() else pd.Series(dtype=int)
+        level = "case" if column.startswith("case:") or (len(per_case) and per_case.max() <= 1 and per_case.size < non_null.sum()) else "event"
+        infos.append(
+            AttributeInfo(
+                name=column,
+                dtype=_type_name(values),
+                level=level,
+                fill_rate=float(non_null.mean()) if n else 0.0,
+                distinct=int(values.nunique(dropna=True)),
+            )
+        )
+    return tuple(infos)
+
+
+def _type_name(values: pd.Series) -> str:
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    return "string"
+
+
+def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple[QualityFinding, ...]:
+    events = log.events
+    findings: list[QualityFinding] = []
+    for warning in log.warnings:
+        if warning.code.startswith(("missing_", "bad_timestamp", "unmatched_start", "start_after")):
+            findings.append(QualityFinding(f"unusable:{warning.code}", warning.message, warning.count, "rows", warning.examples))
+
+    key = [schema.CASE, schema.ACTIVITY, schema.TIMESTAMP] + ([schema.RESOURCE] if schema.RESOURCE in events.columns else [])
+    duplicated = events.duplicated(subset=key, keep="first").to_numpy()
+    if duplicated.any():
+        findings.append(
+            QualityFinding(
+                "duplicate_events",
+                "events repeated with the same case, activity, timestamp" + (" and resource" if len(key) == 4 else ""),
+                int(duplicated.sum()),
+                "events",
+                _case_examples(events, duplicated),
+            )
+        )
+    first = case_starts(events)
+    sizes = np.diff(np.append(np.flatnonzero(first), len(events)))
+    single = sizes == 1
+    if single.any():
+        findings.append(
+            QualityFinding(
+                "single_event_cases",
+                "cases with only one event (no journey to analyse)",
+                int(single.sum()),
+                "cases",
+                tuple(str(c) for c in events.loc[first, schema.CASE].to_numpy()[single][:3]),
+            )
+        )
+    times = events[schema.TIMESTAMP].to_numpy()
+    tie = np.zeros(len(events), dtype=bool)
+    tie[1:] = (times[1:] == times[:-1]) & ~first[1:]
+    if tie.any():
+        findings.append(
+            QualityFinding(
+                "timestamp_ties",
+                "events sharing their timestamp with the previous event of the same case (order within the tie is the file's)",
+                int(tie.sum()),
+                "events",
+                _case_examples(events, tie),
+            )
+        )
+    now = now or pd.Timestamp(datetime.now(timezone.utc))
+    future = (events[schema.TIMESTAMP] > now).to_numpy()
+    if future.any():
+        findings.append(QualityFinding("future_timestamps", "timestamps after the time of analysis", int(future.sum()), "events", _case_examples(events, future)))
+    early = (events[schema.TIMESTAMP] < EARLIEST_PLAUSIBLE).to_numpy()
+    if early.any():
+        findings.append(QualityFinding("early_timestamps", "timestamps before 1990 (often a default date such as 1970-01-01)", int(early.sum()), "events", _case_examples(events, early)))
+    return tuple(findings)
+
+
+def _case_examples(events: pd.DataFrame, mask: np.ndarray) -> tuple[str, ...]:
+    rows = events.loc[mask, [schema.CASE, schema.ACTIVITY, schema.TIMESTAMP]].head(3)
+    return tuple(f"case {c!s}: {a!s} at {t.isoformat()}" for c, a, t in rows.itertuples(index=False))
+
+
+def summarise(log: EventLog, *, top_variants: int = 10, now: pd.Timestamp | None = None) -> LogSummary:
+    events = log.events
+    n_events = len(events)
+    cases = case_table(events)
+    n_cases = len(cases)
+    variants = variant_ids(events)
+    per_variant = variants.drop_duplicates("variant").sort_values("variant").head(top_variants)
+    first = case_starts(events)
+    start_index = np.flatnonzero(first)
+    top: list[Variant] = []
+    activity_values = events[schema.ACTIVITY].astype(str).to_numpy()
+    for row in per_variant.itertuples(index=False):  # one representative case per shown variant
+        begin = start_index[row.first_case]
+        top.append(Variant(int(row.variant) + 1, tuple(activity_values[begin : begin + row.length]), int(row.cases), row.cases / n_cases))
+    return LogSummary(
+        source=log.source,
+        format=log.format,
+        events=n_events,
+        cases=n_cases,
+        activities=int(events[schema.ACTIVITY].nunique()),
+        variants=int(variants["variant"].nunique()),
+        first_timestamp=_iso(events[schema.TIMESTAMP].min()),
+        last_timestamp=_iso(events[schema.TIMESTAMP].max()),
+        has_start_timestamps=log.has_start,
+        activity_counts=_counts(events[schema.ACTIVITY], n_events),
+        top_variants=tuple(top),
+        events_per_case=distribution(cases["events"].astype(float)),
+        case_duration_seconds=distribution(cases["duration_seconds"]),
+        start_activities=_counts(cases["start_activity"], n_cases),
+        end_activities=_counts(cases["end_activity"], n_cases),
+        attributes=attribute_table(events),
+        quality=quality_findings(log, now=now),
+        load=log,
+    )

@@ -1,0 +1,152 @@
+"""Writers for `cxmine convert`: the canonical table as Parquet, CSV or XES.
+
+Parquet keeps the canonical names (and a `cxmine` metadata key), so every command reads it back with no
+flags and no parsing: a big log is parsed once and analysed fast afterwards.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.core.journey import case_starts
+from cxmine.model import EventLog
+
+OUTPUT_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".xes": "xes"}
+
+
+def output_format(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix, kind in OUTPUT_FORMATS.items():
+        if name.endswith(suffix) or name.endswith(suffix + ".gz") and kind != "parquet":
+            return kind
+    return None
+
+
+def write_parquet(log: EventLog, path: Path) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    table = pa.Table.from_pandas(log.events, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"cxmine"] = json.dumps({"table": "events", "version": 1, "source": log.source}).encode()
+    table = table.replace_schema_metadata(meta)
+    pq.write_table(table, path, compression="zstd")
+
+
+def write_csv(log: EventLog, path: Path, *, gzip: bool = False) -> None:
+    log.events.to_csv(path, index=False, compression="gzip" if gzip else None, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def _xml_escape(values: pd.Series) -> pd.Series:
+    return (
+        values.str.replace("&", "&amp;", regex=False)
+        .str.replace("<", "&lt;", regex=False)
+        .str.replace(">", "&gt;", regex=False)
+        .str.replace('"', "&quot;", regex=False)
+    )
+
+
+def _xes_type(values: pd.Series) -> str:
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    return "string"
+
+
+def _xes_attribute(key: str, values: pd.Series) -> pd.Series:
+    """`<type key="k" value="v"/>` per row, empty where the value is missing (vectorised)."""
+    kind = _xes_type(values)
+    present = values.notna()
+    if kind == "date":
+        text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "+00:00"
+    elif kind == "boolean":
+        text = values.map({True: "true", False: "false"})
+    else:
+        text = values.astype("string")
+    text = _xml_escape(text.astype("string"))
+    tag = f'<{kind} key="{_xml_escape(pd.Series([key])).iloc[0]}" value="'
+    return (tag + text + '"/>').where(present, "").astype(object).fillna("")
+
+
+def xes_text(log: EventLog) -> str:
+    """The whole log as XES 1.0 text; activity instances with a start time become start + complete events."""
+    events = log.events
+    standard = {schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.RESOURCE, schema.LIFECYCLE}
+    reserved = {"concept:name", "time:timestamp", "org:resource", "lifecycle:transition"}
+    frame = events.copy()
+    has_start = schema.START in frame.columns and frame[schema.START].notna().any()
+    writes_lifecycle = has_start or schema.LIFECYCLE in frame.columns
+    if writes_lifecycle:
+        lifecycle = frame[schema.LIFECYCLE].astype("string") if schema.LIFECYCLE in frame.columns else pd.Series("complete", index=frame.index, dtype="string")
+        frame["_lifecycle"] = lifecycle.fillna("complete")
+    if has_start:
+        starts = frame.loc[frame[schema.START].notna()].copy()
+        starts[schema.TIMESTAMP] = starts[schema.START]
+        starts["_lifecycle"] = "start"
+        frame["_order"] = 1
+        starts["_order"] = 0
+        frame = pd.concat([starts, frame], ignore_index=True)
+        frame = frame.sort_values([schema.CASE, schema.TIMESTAMP, "_order"], kind="stable").reset_index(drop=True)
+    event_parts = [
+        _xes_attribute("concept:name", frame[schema.ACTIVITY].astype("string")),
+        _xes_attribute("time:timestamp", frame[schema.TIMESTAMP]),
+    ]
+    if schema.RESOURCE in frame.columns:
+        event_parts.append(_xes_attribute("org:resource", frame[schema.RESOURCE].astype("string")))
+    if writes_lifecycle:
+        event_parts.append(_xes_attribute("lifecycle:transition", frame["_lifecycle"]))
+    case_columns = [c for c in frame.columns if c.startswith("case:") and c not in reserved]
+    other = [c for c in frame.columns if c not in standard and c not in reserved and c not in case_columns and not c.startswith("_")]
+    for column in other:
+        event_parts.append(_xes_attribute(column, frame[column]))
+    body = event_parts[0]
+    for part in event_parts[1:]:
+        body = body + part
+    body = "<event>" + body + "</event>\n"
+
+    first = case_starts(frame)
+    last = np.roll(first, -1)
+    trace_head = "<trace>" + _xes_attribute("concept:name", frame[schema.CASE].astype("string"))
+    for column in case_columns:
+        trace_head = trace_head + _xes_attribute(column[len("case:"):], frame[column])
+    opening = trace_head.where(first, "") + np.where(first, "\n", "")
+    closing = pd.Series(np.where(last, "</trace>\n", ""), index=frame.index)
+    lines = opening + body + closing
+    header = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">\n'
+        '<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>\n'
+        '<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>\n'
+        '<extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>\n'
+        '<extension name="Lifecycle" prefix="lifecycle" uri="http://www.xes-standard.org/lifecycle.xesext"/>\n'
+        '<classifier name="Activity" keys="concept:name"/>\n'
+    )
+    return header + "".join(lines.tolist()) + "</log>\n"
+
+
+def write_xes(log: EventLog, path: Path, *, gzip: bool = False) -> None:
+    text = xes_text(log).encode("utf-8")
+    if gzip:
+        import gzip as gz  # noqa: PLC0415
+
+        text = gz.compress(text, mtime=0)
+    Path(path).write_bytes(text)
+
+
+def write(log: EventLog, path: Path, kind: str, *, gzip: bool = False) -> None:
+    if kind == "parquet":
+        write_parquet(log, path)
+    elif kind == "csv":
+        write_csv(log, path, gzip=gzip)
+    else:
+        write_xes(log, path, gzip=gzip)

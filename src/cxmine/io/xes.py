@@ -1,0 +1,166 @@
+"""XES and XES.gz reader → raw frame (pm4py-style column names), handed to core.normalise.
+
+Fast path: the Rust parser `rustxes` (what pm4py's `rustxes` variant uses). It panics rather than
+reporting where a file is broken, so on any failure we re-read the file with lxml's streaming parser,
+which either succeeds (a file rustxes cannot handle) or tells us the line that is wrong.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from cxmine.errors import InputError
+
+XES_CASE = "case:concept:name"
+XES_ACTIVITY = "concept:name"
+XES_TIMESTAMP = "time:timestamp"
+
+
+def read_xes(path: Path) -> pd.DataFrame:
+    """Events in file order; trace attributes as `case:<key>`; timestamps tz-aware UTC."""
+    try:
+        frame = _read_rustxes(path)
+    except ImportError:
+        frame = None
+    except _RustFailure:
+        frame = None
+    if frame is None:
+        frame = _read_lxml(path)
+    if len(frame) == 0:
+        raise InputError("the log has no events", file=str(path), hint="check that the file holds <trace> and <event> elements")
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[column].dtype) and not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            # XES dates carry their offset; both parsers hand them over already converted to UTC.
+            frame[column] = frame[column].dt.tz_localize("UTC")
+    return frame
+
+
+class _RustFailure(Exception):
+    pass
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """A Rust panic writes its message and backtrace straight to file descriptor 2: keep it off the
+    user's terminal (we report our own error instead)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some embedded runners)
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _read_rustxes(path: Path) -> pd.DataFrame:
+    import rustxes  # noqa: PLC0415 - optional fast path
+
+    try:
+        with _quiet_stderr():
+            frame, _meta = rustxes.import_xes(str(path))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pyo3's PanicException derives from BaseException
+        raise _RustFailure(str(exc)) from exc
+    if frame.width == 0:
+        return pd.DataFrame()
+    import polars as pl  # noqa: PLC0415 - comes with rustxes
+
+    # Strings as Arrow dictionaries convert to pandas categories without a Python object per value.
+    frame = frame.with_columns(
+        [pl.col(name).cast(pl.Categorical) for name, dtype in frame.schema.items() if dtype == pl.String]
+    )
+    return frame.to_pandas()
+
+
+def _open_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _read_lxml(path: Path) -> pd.DataFrame:
+    """Streaming fallback. Slower (a Python step per element) but exact about where a file is broken."""
+    from lxml import etree  # noqa: PLC0415
+
+    rows: list[dict[str, object]] = []
+    trace_attributes: dict[str, object] = {}
+    in_event = False
+    event: dict[str, object] = {}
+    try:
+        with _open_text(path) as handle:
+            for action, element in etree.iterparse(handle, events=("start", "end"), recover=False, huge_tree=True):
+                tag = etree.QName(element).localname
+                if action == "start":
+                    if tag == "trace":
+                        trace_attributes = {}
+                    elif tag == "event":
+                        in_event, event = True, {}
+                    continue
+                if tag == "event":
+                    rows.append({**trace_attributes, **event})
+                    in_event = False
+                elif tag == "trace":
+                    element.clear()
+                elif tag in {"string", "date", "int", "float", "boolean", "id"}:
+                    key, value = element.get("key"), element.get("value")
+                    if key is None:
+                        continue
+                    parent = element.getparent()
+                    parent_tag = etree.QName(parent).localname if parent is not None else ""
+                    if in_event and parent_tag == "event":
+                        event[key] = _typed(tag, value)
+                    elif not in_event and parent_tag == "trace":
+                        trace_attributes[f"case:{key}"] = _typed(tag, value)
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else exc.lineno
+        raise InputError(
+            f"malformed XES: {exc.msg}",
+            file=str(path),
+            line=line,
+            hint="the file is broken or truncated; re-export it from the source system",
+        ) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _gzip_error(path, exc) from None
+    frame = pd.DataFrame(rows)
+    for column in frame.columns:
+        if frame[column].map(type).eq(pd.Timestamp).any():
+            frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")
+    return frame
+
+
+def _typed(tag: str, value: str | None) -> object:
+    if value is None:
+        return None
+    try:
+        if tag == "date":
+            return pd.Timestamp(value)
+        if tag == "int":
+            return int(value)
+        if tag == "float":
+            return float(value)
+        if tag == "boolean":
+            return value.strip().lower() == "true"
+    except ValueError:
+        return value
+    return value
+
+
+def _gzip_error(path: Path, exc: BaseException) -> InputError:
+    return InputError(
+        f"cannot decompress ({exc.__class__.__name__}: {exc})",
+        file=str(path),
+        hint="the .gz file is corrupt or truncated; download or export it again",
+    )

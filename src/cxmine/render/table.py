@@ -1,0 +1,88 @@
+"""Rich tables for a person at a terminal (the `table` format)."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+
+from cxmine.model import LogSummary
+from cxmine.render.units import duration, number, percent
+
+
+def _console(buffer: io.StringIO):
+    from rich.console import Console  # noqa: PLC0415
+
+    width = shutil.get_terminal_size((120, 40)).columns
+    color = os.environ.get("NO_COLOR") is None and os.isatty(1)
+    return Console(file=buffer, width=max(width, 80), force_terminal=color, no_color=not color, highlight=False)
+
+
+def render_inspect(summary: LogSummary, top_activities: int = 15) -> str:
+    from rich.table import Table  # noqa: PLC0415
+
+    buffer = io.StringIO()
+    console = _console(buffer)
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("Log", f"{summary.source} ({summary.format})")
+    head.add_row("Events", number(summary.events))
+    head.add_row("Cases", number(summary.cases))
+    head.add_row("Activities", number(summary.activities))
+    head.add_row("Variants", number(summary.variants))
+    head.add_row("Time span", f"{summary.first_timestamp} → {summary.last_timestamp}")
+    head.add_row("Start timestamps", "yes (service and waiting times can be separated)" if summary.has_start_timestamps else "no (completion times only)")
+    epc, dur = summary.events_per_case, summary.case_duration_seconds
+    head.add_row("Events per case", f"p50 {number(epc.get('p50'))} · p90 {number(epc.get('p90'))} · max {number(epc.get('max'))}")
+    head.add_row("Case duration", f"p50 {duration(dur.get('p50'))} · p90 {duration(dur.get('p90'))} · p95 {duration(dur.get('p95'))} · max {duration(dur.get('max'))}")
+    console.print(head)
+
+    activities = Table(title="Activities", title_justify="left")
+    activities.add_column("activity")
+    activities.add_column("events", justify="right")
+    activities.add_column("share", justify="right")
+    for item in summary.activity_counts[:top_activities]:
+        activities.add_row(item.name, number(item.count), percent(item.share))
+    if len(summary.activity_counts) > top_activities:
+        activities.caption = f"{len(summary.activity_counts) - top_activities} more (use --format json)"
+    console.print(activities)
+
+    variants = Table(title="Top variants", title_justify="left")
+    variants.add_column("#", justify="right")
+    variants.add_column("cases", justify="right")
+    variants.add_column("share", justify="right")
+    variants.add_column("steps", justify="right")
+    variants.add_column("activities")
+    for variant in summary.top_variants:
+        shown = " → ".join(variant.activities[:8]) + (" → …" if len(variant.activities) > 8 else "")
+        variants.add_row(str(variant.rank), number(variant.cases), percent(variant.share), str(len(variant.activities)), shown)
+    console.print(variants)
+
+    ends = Table(title="Start and end activities", title_justify="left")
+    ends.add_column("start activity")
+    ends.add_column("cases", justify="right")
+    ends.add_column("end activity")
+    ends.add_column("cases", justify="right")
+    for i in range(min(5, max(len(summary.start_activities), len(summary.end_activities)))):
+        s = summary.start_activities[i] if i < len(summary.start_activities) else None
+        e = summary.end_activities[i] if i < len(summary.end_activities) else None
+        ends.add_row(s.name if s else "", number(s.count) if s else "", e.name if e else "", number(e.count) if e else "")
+    console.print(ends)
+
+    attributes = Table(title="Attributes", title_justify="left")
+    for column, justify in (("name", "left"), ("type", "left"), ("level", "left"), ("filled", "right"), ("distinct", "right")):
+        attributes.add_column(column, justify=justify)
+    for attribute in summary.attributes:
+        attributes.add_row(attribute.name, attribute.dtype, attribute.level, percent(attribute.fill_rate), number(attribute.distinct))
+    console.print(attributes)
+
+    quality = Table(title="Data quality", title_justify="left")
+    quality.add_column("finding")
+    quality.add_column("count", justify="right")
+    quality.add_column("examples")
+    for finding in summary.quality:
+        quality.add_row(finding.message, f"{number(finding.count)} {finding.unit}", "; ".join(finding.examples))
+    if not summary.quality:
+        quality.add_row("no issues found", "", "")
+    console.print(quality)
+    return buffer.getvalue()
