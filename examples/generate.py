@@ -91,11 +91,14 @@ timestamp = "end_time"
 start_timestamp = "start_time"
 resource = "resource"
 customer = "customer_id"
+team = "team"
 
 # What the customer sees (everything else is back office), and what the customer starts.
 [touchpoints]
 activities = ["Order placed", "Order confirmation sent", "Shipping notification sent", "Delivery attempted", "Delivered", "Customer calls about status", "Refund requested", "Refund issued", "Survey answered"]
 customer_initiated = ["Order placed", "Customer calls about status", "Refund requested", "Survey answered"]
+# Contacts that mean "the customer is chasing us": they do not end a wait, they are counted inside it.
+chasing = ["Customer calls about status"]
 
 # Promises made to the customer: "to" must follow "from" within the given time.
 [[promises]]

@@ -195,3 +195,188 @@ class LogSummary:
             "attributes": [a.to_dict() for a in self.attributes],
             "quality": [q.to_dict() for q in self.quality],
         }
+
+
+@dataclass(frozen=True)
+class RelatedPoint:
+    """A candidate that describes the same customers' pain as a ranked point (folded into it, not ranked)."""
+
+    kind: str
+    label: str
+    cases_affected: int
+    overlap: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "cases_affected": int(self.cases_affected), "overlap": round(float(self.overlap), 4)}
+
+
+@dataclass(frozen=True)
+class FrictionPoint:
+    """One ranked friction point with its evidence. Durations in seconds, shares in 0..1."""
+
+    rank: int
+    kind: str
+    label: str
+    activity: str | None
+    from_activity: str | None
+    to_activity: str | None
+    score: float
+    score_time_part: float
+    score_complaint_part: float
+    critical: bool
+    low_evidence: bool
+    low_evidence_reasons: tuple[str, ...]
+    cases_affected: int
+    cases_affected_share: float
+    threshold_seconds: float | None
+    measure: str
+    measure_p50_seconds: float | None
+    measure_p90_seconds: float | None
+    affected_p50_seconds: float | None
+    affected_p90_seconds: float | None
+    excess_customer_hours: float
+    complaint_rate_affected: float | None
+    complaint_rate_unaffected: float | None
+    complaint_lift: float | None
+    complaint_lift_ci_low: float | None
+    complaint_lift_ci_high: float | None
+    p_value: float | None
+    q_value: float | None
+    complaints_avoided_if_fixed: float
+    customer_hours_saved_if_fixed: float
+    lead_time_p50_affected_seconds: float | None
+    lead_time_p50_unaffected_seconds: float | None
+    top_complaint_tags: tuple[CountShare, ...]
+    drivers: tuple[dict[str, Any], ...]
+    details: dict[str, Any]
+    related: tuple[RelatedPoint, ...]
+    sentence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(value: float | None, digits: int = 6) -> float | None:
+            return None if value is None else round(float(value), digits)
+
+        return {
+            "rank": self.rank,
+            "kind": self.kind,
+            "label": self.label,
+            "activity": self.activity,
+            "from_activity": self.from_activity,
+            "to_activity": self.to_activity,
+            "score": r(self.score, 4),
+            "score_time_part": r(self.score_time_part, 4),
+            "score_complaint_part": r(self.score_complaint_part, 4),
+            "critical": self.critical,
+            "low_evidence": self.low_evidence,
+            "low_evidence_reasons": list(self.low_evidence_reasons),
+            "cases_affected": int(self.cases_affected),
+            "cases_affected_share": r(self.cases_affected_share),
+            "threshold_seconds": r(self.threshold_seconds, 3),
+            "measure": self.measure,
+            "measure_p50_seconds": r(self.measure_p50_seconds, 3),
+            "measure_p90_seconds": r(self.measure_p90_seconds, 3),
+            "affected_p50_seconds": r(self.affected_p50_seconds, 3),
+            "affected_p90_seconds": r(self.affected_p90_seconds, 3),
+            "excess_customer_hours": r(self.excess_customer_hours, 3),
+            "complaint_rate_affected": r(self.complaint_rate_affected),
+            "complaint_rate_unaffected": r(self.complaint_rate_unaffected),
+            "complaint_lift": r(self.complaint_lift, 4),
+            "complaint_lift_ci95": [r(self.complaint_lift_ci_low, 4), r(self.complaint_lift_ci_high, 4)],
+            "p_value": None if self.p_value is None else float(f"{self.p_value:.6g}"),
+            "q_value": None if self.q_value is None else float(f"{self.q_value:.6g}"),
+            "what_if_fixed": {
+                "complaints_avoided": r(self.complaints_avoided_if_fixed, 3),
+                "customer_hours_saved": r(self.customer_hours_saved_if_fixed, 3),
+            },
+            "lead_time_p50_seconds": {
+                "affected": r(self.lead_time_p50_affected_seconds, 3),
+                "unaffected": r(self.lead_time_p50_unaffected_seconds, 3),
+            },
+            "top_complaint_tags": [t.to_dict() for t in self.top_complaint_tags],
+            "drivers": [dict(d) for d in self.drivers],
+            "details": dict(self.details),
+            "related": [p.to_dict() for p in self.related],
+            "sentence": self.sentence,
+        }
+
+
+@dataclass(frozen=True)
+class FrictionReport:
+    """What `cxmine friction` returns: the ranked points and the context needed to trust them."""
+
+    source: str
+    events: int
+    cases: int
+    wait_basis: str
+    touchpoints_configured: bool
+    touchpoints: tuple[str, ...]
+    complaints_total: int
+    complaints_matched: int
+    complaints_unmatched: int
+    complaint_rate: float | None
+    candidates_evaluated: int
+    friction_points: tuple[FrictionPoint, ...]
+    config: dict[str, Any]
+    load: EventLog | None = field(default=None, compare=False)
+    notes: tuple[Warning_, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        load = self.load.to_dict() if self.load is not None else {}
+        warnings = load.get("warnings", []) + [n.to_dict() for n in self.notes]
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "friction",
+            "source": self.source,
+            "events": int(self.events),
+            "cases": int(self.cases),
+            "wait_basis": self.wait_basis,
+            "touchpoints_configured": self.touchpoints_configured,
+            "touchpoints": list(self.touchpoints),
+            "rows_read": load.get("rows_read", self.events),
+            "rows_ignored": load.get("rows_unusable", 0),
+            "complaints": {
+                "total": int(self.complaints_total),
+                "matched": int(self.complaints_matched),
+                "unmatched": int(self.complaints_unmatched),
+                "case_complaint_rate": None if self.complaint_rate is None else round(float(self.complaint_rate), 6),
+            },
+            "warnings": warnings,
+            "warning_count": len(warnings),
+            "candidates_evaluated": int(self.candidates_evaluated),
+            "critical_count": sum(1 for p in self.friction_points if p.critical),
+            "config": self.config,
+            "friction_points": [p.to_dict() for p in self.friction_points],
+        }
+
+
+@dataclass(frozen=True)
+class TimingsReport:
+    """What `cxmine timings` returns: per step, per transition, per customer-visible gap, per promise."""
+
+    source: str
+    wait_basis: str
+    touchpoints_configured: bool
+    calendar: bool
+    steps: tuple[dict[str, Any], ...]
+    transitions: tuple[dict[str, Any], ...]
+    customer_gaps: tuple[dict[str, Any], ...]
+    promises: tuple[dict[str, Any], ...]
+    load: EventLog | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        load = self.load.to_dict() if self.load is not None else {}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "timings",
+            "source": self.source,
+            "wait_basis": self.wait_basis,
+            "touchpoints_configured": self.touchpoints_configured,
+            "working_time": self.calendar,
+            "rows_read": load.get("rows_read"),
+            "rows_ignored": load.get("rows_unusable", 0),
+            "warnings": load.get("warnings", []),
+            "steps": [dict(r) for r in self.steps],
+            "transitions": [dict(r) for r in self.transitions],
+            "customer_gaps": [dict(r) for r in self.customer_gaps],
+            "promises": [dict(r) for r in self.promises],
+        }

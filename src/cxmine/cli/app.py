@@ -11,7 +11,7 @@ import typer
 
 from cxmine import __version__
 from cxmine.cli import options as opt
-from cxmine.cli.runtime import ExitCode, emit, handled, status, warn
+from cxmine.cli.runtime import ExitCode, emit, handled, status, stderr_console, warn
 
 app = typer.Typer(
     name="cxmine",
@@ -151,6 +151,140 @@ def convert(
             with status(f"Writing {out.name}…"):
                 write(loaded, temp, kind, gzip=out.name.lower().endswith(".gz"))
         stderr_console().print(f"Wrote {out} ({len(loaded.events):,} events, {loaded.events['case_id'].nunique():,} cases)")
+
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]
+Top = Annotated[int, typer.Option("--top", min=1, help="How many friction points to show in table/markdown output.")]
+
+
+def _config_and_log(log: Path, config_path: Optional[Path], cli_options):
+    """The config (found or given), the load options after CLI overrides, and the loaded log."""
+    from cxmine.config import find_config, load_config, with_cli_overrides  # noqa: PLC0415
+
+    config = load_config(find_config(log, config_path))
+    if config.path is not None:
+        stderr_console().print(f"Using config {config.path}")
+    options = with_cli_overrides(config, cli_options)
+    return config, read_log(log, options)
+
+
+def _complaints(config, log):
+    """Complaints from the configured source; events used as complaints are removed from the log."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cxmine.io import complaints as complaint_io  # noqa: PLC0415
+
+    source = config.complaints
+    if source is None:
+        return None, log, ()
+    notes: list = []
+    if source.path is not None:
+        frame = complaint_io.read_complaint_file(source, notes)
+    elif source.activity_pattern:
+        frame, mask = complaint_io.complaints_from_events(log.events, source.activity_pattern)
+        events = log.events.loc[~mask].reset_index(drop=True)
+        events["activity"] = events["activity"].cat.remove_unused_categories()
+        log = replace(log, events=events)
+    elif source.attribute:
+        frame = complaint_io.complaints_from_attribute(log.events, source.attribute)
+    else:
+        return None, log, ()
+    warn(notes)
+    return frame, log, tuple(notes)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cxmine friction examples/orders.csv                  # uses examples/cxmine.toml\n\n"
+        "  cxmine friction log.xes.gz --format json | jq '.friction_points[0]'\n\n"
+        "  cxmine friction log.csv --config my.toml --since 2026-03-01 --top 5 --format markdown"
+    )
+)
+def friction(
+    log: opt.LogArgument,
+    config: ConfigOption = None,
+    format: opt.Format = opt.OutputFormat.table,
+    output: opt.Output = None,
+    top: Top = 10,
+    case: opt.Case = None,
+    activity: opt.Activity = None,
+    timestamp: opt.Timestamp = None,
+    start_timestamp: opt.StartTimestamp = None,
+    resource: opt.Resource = None,
+    timestamp_format: opt.TimestampFormat = None,
+    timezone: opt.Timezone = "UTC",
+    encoding: opt.Encoding = "utf-8",
+    lifecycle_in_activity: opt.LifecycleInActivity = False,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    debug: opt.Debug = False,
+) -> None:
+    """Rank the friction points that hurt customers (waits, slow steps, rework, ping-pong, chasing, broken
+    promises, complaint hotspots), with evidence, and mark the critical few."""
+    with handled(debug):
+        from dataclasses import replace  # noqa: PLC0415
+
+        from cxmine.friction.engine import analyse  # noqa: PLC0415
+        from cxmine.render import friction as friction_render  # noqa: PLC0415
+        from cxmine.render import render  # noqa: PLC0415
+
+        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
+        settings, loaded = _config_and_log(log, config, cli)
+        complaints, loaded, notes = _complaints(settings, loaded)
+        with status("Ranking friction…"):
+            report = analyse(loaded, settings, complaints)
+        report = replace(report, notes=notes + report.notes)
+        warn(report.notes[len(notes):])
+        if format.value == "table":
+            text = friction_render.render_table(report, top=top)
+        elif format.value == "markdown":
+            text = friction_render.render_markdown(report, top=top)
+        else:
+            text = render("friction", format.value, report)
+        emit(text, output, inputs=(log,))
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cxmine timings examples/orders.csv\n\n"
+        "  cxmine timings log.xes.gz --format csv -o gaps.csv"
+    )
+)
+def timings(
+    log: opt.LogArgument,
+    config: ConfigOption = None,
+    format: opt.Format = opt.OutputFormat.table,
+    output: opt.Output = None,
+    case: opt.Case = None,
+    activity: opt.Activity = None,
+    timestamp: opt.Timestamp = None,
+    start_timestamp: opt.StartTimestamp = None,
+    resource: opt.Resource = None,
+    timestamp_format: opt.TimestampFormat = None,
+    timezone: opt.Timezone = "UTC",
+    encoding: opt.Encoding = "utf-8",
+    lifecycle_in_activity: opt.LifecycleInActivity = False,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    debug: opt.Debug = False,
+) -> None:
+    """Customer-perceived timings: service and waiting time per step, per transition, the customer-visible
+    gaps between touchpoints (with what happened behind the scenes) and promise keeping."""
+    with handled(debug):
+        from cxmine.core.timing_report import timings_report  # noqa: PLC0415
+        from cxmine.render import render  # noqa: PLC0415
+
+        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
+        settings, loaded = _config_and_log(log, config, cli)
+        report = timings_report(loaded, settings)
+        emit(render("timings", format.value, report), output, inputs=(log,))
+
+
+from cxmine.cli.init_cmd import EPILOG as _INIT_EPILOG, init as _init  # noqa: E402 - registered after the app exists
+
+app.command(name="init", epilog=_INIT_EPILOG)(_init)
 
 
 def main() -> None:

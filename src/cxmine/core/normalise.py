@@ -198,32 +198,72 @@ def _categorical(values: pd.Series, *, sort: bool = False) -> pd.Series:
         out = values.cat.remove_unused_categories()
     else:
         out = values.astype("string").astype("category")
-    if sort and not out.cat.ordered:
-        out = out.cat.reorder_categories(sorted(out.cat.categories, key=str))
+    if sort:
+        out = _canonical_categories(out)
     return out
+
+
+def _canonical_categories(values: pd.Series) -> pd.Series:
+    """The same categorical whatever the reader: only used categories, as text, sorted.
+
+    Readers hand over categories in different orders (file order from rustxes, sorted from CSV, the
+    stored dictionary from Parquet); fixing one order makes the tables of one log equal across formats.
+    Works on the codes, so no string is hashed twice.
+    """
+    codes = values.cat.codes.to_numpy()
+    names = values.cat.categories.astype(str).to_numpy(dtype=object)
+    used = np.zeros(len(names), dtype=bool)
+    used[codes[codes >= 0]] = True
+    keep = np.flatnonzero(used)
+    order = keep[np.argsort(names[keep], kind="stable")] if len(keep) else keep
+    new_names = names[order]
+    if len(set(new_names)) != len(new_names):  # categories equal as text (1 and "1"): rebuild from values
+        return values.astype("string").astype("category").pipe(_canonical_categories)
+    remap = np.full(len(names) + 1, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    new_codes = remap[codes]  # code -1 (missing) reads the last slot, which stays -1
+    categories = pd.Index(list(new_names), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(new_codes, dtype=pd.CategoricalDtype(categories)), index=values.index, name=values.name)
 
 
 def _string_like(values: pd.Series) -> bool:
     return values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)) or str(values.dtype) in ("str", "string")
 
 
+def _all_bool(values: pd.Series) -> bool:
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and bool(present.map(type).eq(bool).all())
+
+
 def _compact_attributes(frame: pd.DataFrame, skip: set[str]) -> None:
-    """One rule for every reader (in place): strings repeated enough to pay for a dictionary become
-    categories, the others plain strings; tz-aware attribute times share the event-time unit."""
+    """One rule for every reader (in place), so one log gives one table whatever its format: strings
+    repeated enough to pay for a dictionary become categories (sorted), the others plain strings;
+    integers, floats and booleans take pandas' nullable types (Int64, Float64, boolean), so a gap does
+    not turn an integer into a float; tz-aware attribute times share the event-time unit."""
     n = len(frame)
     for column in frame.columns:
-        if column in skip:
-            continue
         values = frame[column]
+        if column in skip:
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                frame[column] = _canonical_categories(values)
+            continue
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             frame[column] = values.astype(TIME_DTYPE)
+            continue
+        if pd.api.types.is_bool_dtype(values.dtype) or _all_bool(values):
+            frame[column] = values.astype("boolean")
+            continue
+        if pd.api.types.is_integer_dtype(values.dtype):
+            frame[column] = values.astype("Int64")
+            continue
+        if pd.api.types.is_float_dtype(values.dtype):
+            frame[column] = values.astype("Float64")
             continue
         if not _string_like(values):
             continue
         distinct = values.nunique(dropna=True)
         if distinct <= max(0.5 * n, 1):
-            if not isinstance(values.dtype, pd.CategoricalDtype):
-                frame[column] = values.astype("string").astype("category")
+            frame[column] = _canonical_categories(_categorical(values))
         else:
             frame[column] = values.astype("string")
 
@@ -401,8 +441,6 @@ def normalise(
     ordered = [c for c in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.RESOURCE, schema.LIFECYCLE) if c in frame.columns]
     rest = sorted((c for c in frame.columns if c not in ordered), key=lambda c: (c.startswith("case:"), c))
     frame = frame[ordered + rest]
-    frame[schema.CASE] = frame[schema.CASE].cat.remove_unused_categories()
-    frame[schema.ACTIVITY] = frame[schema.ACTIVITY].cat.remove_unused_categories()
     return Normalised(frame, dict(mapping, lifecycle=lifecycle_column), notes, int(unusable.sum()))
 
 

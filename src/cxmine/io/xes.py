@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import tempfile
 import zlib
 from contextlib import contextmanager
@@ -31,6 +32,10 @@ def read_xes(path: Path) -> pd.DataFrame:
         frame = None
     except _RustFailure:
         frame = None
+    if frame is not None and not _ends_with_log_tag(path):
+        # rustxes stops quietly at the end of the data, so a file cut after an </event> loads as a
+        # shorter log: let the strict parser report where it ends instead.
+        frame = None
     if frame is None:
         frame = _read_lxml(path)
     if len(frame) == 0:
@@ -44,6 +49,48 @@ def read_xes(path: Path) -> pd.DataFrame:
 
 class _RustFailure(Exception):
     pass
+
+
+_LOG_END = re.compile(rb"</(?:[\w.-]+:)?log>\s*(?:<!--.*?-->\s*)*\Z", re.DOTALL)
+_TAIL_BYTES = 4096
+
+
+def _ends_with_log_tag(path: Path) -> bool:
+    """Whether the document's last element is the closing </log> (so the file is not truncated).
+
+    A plain file is checked by seeking to its end; a .gz file has to be decompressed to reach its end
+    (C speed, a fraction of the parse time); any gzip fault also means "not complete".
+    """
+    try:
+        if path.name.lower().endswith(".gz"):
+            tail = _gzip_tail(path)
+        else:
+            with open(path, "rb") as handle:
+                handle.seek(max(path.stat().st_size - _TAIL_BYTES, 0))
+                tail = handle.read()
+    except (OSError, EOFError, zlib.error):
+        return False
+    return tail is not None and _LOG_END.search(tail) is not None
+
+
+def _gzip_tail(path: Path) -> bytes | None:
+    """The last bytes of the decompressed stream, or None if the gzip data ends early."""
+    tail = b""
+    decompressor = zlib.decompressobj(wbits=31)
+    member_open = False  # the current member has received bytes but not reached its end
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            while chunk:
+                member_open = True
+                out = decompressor.decompress(chunk)
+                if out:
+                    tail = (tail + out)[-_TAIL_BYTES:]
+                chunk = b""
+                if decompressor.eof:  # a multi-member file: go on with the next member
+                    chunk = decompressor.unused_data
+                    decompressor = zlib.decompressobj(wbits=31)
+                    member_open = False
+    return None if member_open else tail
 
 
 @contextmanager
@@ -82,7 +129,20 @@ def _read_rustxes(path: Path) -> pd.DataFrame:
     frame = frame.with_columns(
         [pl.col(name).cast(pl.Categorical) for name, dtype in frame.schema.items() if dtype == pl.String]
     )
-    return frame.to_pandas()
+    # Nullable pandas types, so an XES int attribute missing on some events stays an integer.
+    return frame.to_arrow().to_pandas(types_mapper=_nullable_type)
+
+
+def _nullable_type(arrow_type) -> object:
+    import pyarrow as pa  # noqa: PLC0415
+
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_floating(arrow_type):
+        return pd.Float64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
 
 
 def _open_text(path: Path):
@@ -96,6 +156,7 @@ def _read_lxml(path: Path) -> pd.DataFrame:
     from lxml import etree  # noqa: PLC0415
 
     rows: list[dict[str, object]] = []
+    declared: dict[str, str] = {}  # column → XES type, to give integer columns with gaps an integer type
     trace_attributes: dict[str, object] = {}
     in_event = False
     event: dict[str, object] = {}
@@ -122,8 +183,10 @@ def _read_lxml(path: Path) -> pd.DataFrame:
                     parent_tag = etree.QName(parent).localname if parent is not None else ""
                     if in_event and parent_tag == "event":
                         event[key] = _typed(tag, value)
+                        declared.setdefault(key, tag)
                     elif not in_event and parent_tag == "trace":
                         trace_attributes[f"case:{key}"] = _typed(tag, value)
+                        declared.setdefault(f"case:{key}", tag)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else exc.lineno
         raise InputError(
@@ -135,9 +198,15 @@ def _read_lxml(path: Path) -> pd.DataFrame:
     except (OSError, EOFError, zlib.error) as exc:
         raise _gzip_error(path, exc) from None
     frame = pd.DataFrame(rows)
+    nullable = {"int": "Int64", "float": "Float64", "boolean": "boolean"}
     for column in frame.columns:
         if frame[column].map(type).eq(pd.Timestamp).any():
             frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")
+        elif declared.get(column) in nullable:
+            try:
+                frame[column] = frame[column].astype(nullable[declared[column]])
+            except (TypeError, ValueError):  # a value that did not parse as its declared type stays as read
+                pass
     return frame
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from cxmine.render import json_out, markdown, table
+from cxmine.render import friction, json_out, markdown, table
+from cxmine.render import timings as timings_render
 
 Renderer = Callable[[Any], str]
 
@@ -15,6 +16,14 @@ RENDERERS: dict[tuple[str, str], Renderer] = {
     ("inspect", "json"): json_out.render,
     ("inspect", "table"): table.render_inspect,
     ("inspect", "markdown"): markdown.render_inspect,
+    ("friction", "json"): json_out.render,
+    ("friction", "table"): friction.render_table,
+    ("friction", "markdown"): friction.render_markdown,
+    ("friction", "csv"): friction.render_csv,
+    ("timings", "json"): json_out.render,
+    ("timings", "table"): timings_render.render_table,
+    ("timings", "markdown"): timings_render.render_markdown,
+    ("timings", "csv"): timings_render.render_csv,
 }
 
 

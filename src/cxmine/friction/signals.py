@@ -1,0 +1,400 @@
+"""One function per friction signal. Each returns Candidates: a set of affected cases (boolean per case
+code), the customer-visible excess time per case, and the measured values behind it.
+
+Everything is a sort, a shift within the case, or a group-by; the only loops run over activities,
+activity pairs or promises (tens to hundreds), never over events or cases.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.core.journey import case_starts
+from cxmine.core.timings import Gaps, seconds
+
+MIN_OCCURRENCES = 5
+MIN_THRESHOLD_SECONDS = 60.0
+
+
+@dataclass
+class Candidate:
+    kind: str
+    label: str
+    affected: np.ndarray
+    excess_seconds: np.ndarray
+    measure: str
+    values: np.ndarray
+    affected_values: np.ndarray
+    threshold_seconds: float | None = None
+    activity: str | None = None
+    from_activity: str | None = None
+    to_activity: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    complaint_cases: int | None = None  # complaint_hotspot: cases complaining at this location
+
+    @property
+    def location(self) -> tuple[str | None, str | None, str | None]:
+        return (self.activity, self.from_activity, self.to_activity)
+
+
+@dataclass
+class Context:
+    """What every signal needs, computed once."""
+
+    events: pd.DataFrame
+    n_cases: int
+    case: np.ndarray  # case code per event
+    first: np.ndarray  # first event of its case
+    begin: pd.Series  # start time where known, else completion
+    window_start: np.ndarray  # per case: first touchpoint (datetime64 UTC, as int64 ns) or NaT
+    window_end: np.ndarray
+    touchpoint: np.ndarray
+    chasing: np.ndarray
+    wait_factor: float
+    team: str | None = None
+
+
+def _per_case(case: np.ndarray, weights: np.ndarray, n_cases: int) -> np.ndarray:
+    return np.bincount(case, weights=np.nan_to_num(weights), minlength=n_cases)
+
+
+def _overlap_seconds(ctx: Context, case: np.ndarray, start: pd.Series | np.ndarray, end: pd.Series | np.ndarray) -> np.ndarray:
+    """Seconds of [start, end] inside the customer's window [first touchpoint, last touchpoint] of its case."""
+    s = _as_ns(start)
+    e = _as_ns(end)
+    lo = np.maximum(s, ctx.window_start[case])
+    hi = np.minimum(e, ctx.window_end[case])
+    out = (hi - lo) / 1e9
+    out[np.isnan(out)] = 0.0
+    return np.clip(out, 0.0, None)
+
+
+def _as_ns(values) -> np.ndarray:
+    values = pd.Series(values) if not isinstance(values, pd.Series) else values
+    values = pd.to_datetime(values, utc=True)
+    out = values.astype("int64").to_numpy().astype(float)
+    out[values.isna().to_numpy()] = np.nan
+    return out
+
+
+def customer_waits(ctx: Context, gaps: Gaps) -> list[Candidate]:
+    """`wait`: a customer-visible gap (touchpoint → next touchpoint) longer than wait_factor × its median."""
+    occ = gaps.occurrences
+    out: list[Candidate] = []
+    if occ.empty:
+        return out
+    for (a, b), group in occ.groupby(["from_activity", "to_activity"], observed=True, sort=True):
+        if len(group) < MIN_OCCURRENCES:
+            continue
+        values = group["gap_seconds"].to_numpy()
+        median = float(np.median(values))
+        threshold = max(ctx.wait_factor * median, MIN_THRESHOLD_SECONDS)
+        hit = values > threshold
+        if not hit.any():
+            continue
+        case = group["case"].to_numpy()
+        excess = _per_case(case[hit], values[hit] - threshold, ctx.n_cases)
+        affected = np.bincount(case[hit], minlength=ctx.n_cases) > 0
+        details = _behind_the_scenes(group.loc[hit], group)
+        out.append(
+            Candidate(
+                "wait", f"customer wait '{a}' → '{b}'", affected, excess, "customer wait", values, values[hit], threshold,
+                from_activity=str(a), to_activity=str(b), details=details,
+            )
+        )
+    return out
+
+
+def _behind_the_scenes(hit: pd.DataFrame, every: pd.DataFrame) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "internal_steps_mean_affected": round(float(hit["internal_steps"].mean()), 3),
+        "internal_steps_mean_all": round(float(every["internal_steps"].mean()), 3),
+        "handovers_mean_affected": round(float(hit["handovers"].mean()), 3),
+        "handovers_mean_all": round(float(every["handovers"].mean()), 3),
+        "rework_share_affected": round(float((hit["rework_steps"] > 0).mean()), 4),
+        "chasing_share_affected": round(float((hit["chasing_contacts"] > 0).mean()), 4),
+    }
+    slow = hit.dropna(subset=["slowest_from"])
+    if not slow.empty:
+        top = slow.groupby([slow["slowest_from"].astype(str), slow["slowest_to"].astype(str)])["slowest_seconds"].agg(["size", "sum"])
+        top = top.sort_values(["sum", "size"], ascending=False)
+        (frm, to), row = next(iter(top.iterrows()))
+        details["behind_the_scenes"] = f"{frm} → {to}"
+        details["behind_the_scenes_share_of_affected"] = round(float(row["size"]) / len(hit), 4)
+        details["behind_the_scenes_p50_seconds"] = float(slow.loc[(slow["slowest_from"].astype(str) == frm) & (slow["slowest_to"].astype(str) == to), "slowest_seconds"].median())
+    return details
+
+
+def internal_waits(ctx: Context) -> list[Candidate]:
+    """`wait` on a directly-follows transition with an internal side, counting only the part of the wait
+    the customer lives through (inside their window). Names the hidden step behind a long gap."""
+    events = ctx.events
+    previous_time = events[schema.TIMESTAMP].shift(1)
+    valid = ~ctx.first & ~(ctx.touchpoint & np.roll(ctx.touchpoint, 1))
+    rows = np.flatnonzero(valid)
+    if rows.size == 0:
+        return []
+    wait = seconds(ctx.begin.iloc[rows] - previous_time.iloc[rows])
+    visible = _overlap_seconds(ctx, ctx.case[rows], previous_time.iloc[rows], ctx.begin.iloc[rows])
+    frame = pd.DataFrame(
+        {
+            "from": events[schema.ACTIVITY].shift(1).iloc[rows].astype(str).to_numpy(),
+            "to": events[schema.ACTIVITY].iloc[rows].astype(str).to_numpy(),
+            "case": ctx.case[rows],
+            "wait": wait,
+            "visible": visible,
+        }
+    )
+    out: list[Candidate] = []
+    for (a, b), group in frame.groupby(["from", "to"], sort=True):
+        if len(group) < MIN_OCCURRENCES:
+            continue
+        values = group["wait"].to_numpy()
+        median = float(np.nanmedian(values))
+        threshold = max(ctx.wait_factor * median, MIN_THRESHOLD_SECONDS)
+        hit = (values > threshold) & (group["visible"].to_numpy() > 0)
+        if not hit.any():
+            continue
+        case = group["case"].to_numpy()
+        excess = np.minimum(values[hit] - threshold, group["visible"].to_numpy()[hit])
+        out.append(
+            Candidate(
+                "wait", f"hidden wait '{a}' → '{b}' (behind the scenes)",
+                np.bincount(case[hit], minlength=ctx.n_cases) > 0, _per_case(case[hit], excess, ctx.n_cases),
+                "waiting time", values, values[hit], threshold, from_activity=a, to_activity=b,
+                details={"customer_visible": False, "hidden_from_customer_share": round(float(1 - (group["visible"] > 0).mean()), 4)},
+            )
+        )
+    return out
+
+
+def slow_steps(ctx: Context) -> list[Candidate]:
+    """`slow_step`: service time (start → complete) over wait_factor × the activity's median."""
+    events = ctx.events
+    if schema.START not in events.columns or events[schema.START].isna().all():
+        return []
+    service = seconds(events[schema.TIMESTAMP] - events[schema.START])
+    known = ~np.isnan(service)
+    out: list[Candidate] = []
+    activity = events[schema.ACTIVITY].astype(str).to_numpy()
+    for name in np.unique(activity[known]):
+        rows = np.flatnonzero(known & (activity == name))
+        if rows.size < MIN_OCCURRENCES:
+            continue
+        values = service[rows]
+        median = float(np.median(values))
+        threshold = max(ctx.wait_factor * median, MIN_THRESHOLD_SECONDS)
+        hit = values > threshold
+        if not hit.any():
+            continue
+        hit_rows = rows[hit]
+        visible = _overlap_seconds(ctx, ctx.case[hit_rows], events[schema.START].iloc[hit_rows], events[schema.TIMESTAMP].iloc[hit_rows])
+        excess = np.minimum(values[hit] - threshold, visible)
+        out.append(
+            Candidate(
+                "slow_step", f"slow step '{name}'", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
+                _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold, activity=str(name),
+            )
+        )
+    return out
+
+
+def rework(ctx: Context) -> list[Candidate]:
+    """`rework`: an activity done again in the same case; *repeat* by the same resource, *redo* by another."""
+    events = ctx.events
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy()
+    key = pd.DataFrame({"case": ctx.case, "code": codes})
+    occurrence = key.groupby(["case", "code"], sort=False).cumcount().to_numpy()
+    again = (occurrence > 0) & ~ctx.chasing
+    if not again.any():
+        return []
+    has_resource = schema.RESOURCE in events.columns
+    if has_resource:
+        resource = events[schema.RESOURCE].astype(object).to_numpy()
+        previous_same = pd.Series(resource).groupby([ctx.case, codes]).shift(1).to_numpy()
+        same_resource = pd.notna(resource) & (resource == previous_same)
+    first_time = events[schema.TIMESTAMP].groupby([ctx.case, codes]).transform("min")
+    out: list[Candidate] = []
+    categories = events[schema.ACTIVITY].cat.categories
+    for code in np.unique(codes[again]):
+        rows = np.flatnonzero(again & (codes == code))
+        cases = ctx.case[rows]
+        affected = np.bincount(cases, minlength=ctx.n_cases) > 0
+        loop = seconds(events[schema.TIMESTAMP].iloc[rows] - first_time.iloc[rows])
+        visible = _overlap_seconds(ctx, cases, first_time.iloc[rows], events[schema.TIMESTAMP].iloc[rows])
+        # Per case, the loop time is first occurrence → last repetition: take the max, not the sum.
+        per_case = pd.Series(np.minimum(loop, visible)).groupby(cases).max()
+        excess = np.zeros(ctx.n_cases)
+        excess[per_case.index.to_numpy()] = per_case.to_numpy()
+        details = {"repetitions": int(rows.size), "cases": int(affected.sum())}
+        if has_resource:
+            details["repeat_same_resource"] = int(same_resource[rows].sum())
+            details["redo_other_resource"] = int(rows.size - same_resource[rows].sum())
+        name = str(categories[code])
+        out.append(
+            Candidate("rework", f"rework: '{name}' done again", affected, excess, "rework loop time", loop, loop, None, activity=name, details=details)
+        )
+    return out
+
+
+def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
+    """`ping_pong`: X → Y → X between activities (direct) or X → Y → Z → X (indirect), and between
+    resources or teams (direct handover loops)."""
+    events = ctx.events
+    out: list[Candidate] = []
+    columns = [(schema.ACTIVITY, "activities")]
+    if ctx.team and ctx.team in events.columns:
+        columns.append((ctx.team, "teams"))
+    elif schema.RESOURCE in events.columns:
+        columns.append((schema.RESOURCE, "resources"))
+    times = events[schema.TIMESTAMP]
+    same_case_1 = ~ctx.first
+    same_case_2 = same_case_1 & np.roll(same_case_1, 1)
+    same_case_3 = same_case_2 & np.roll(same_case_1, 2)
+    for column, what in columns:
+        values = events[column].astype(object).to_numpy()
+        prev1, prev2, prev3 = np.roll(values, 1), np.roll(values, 2), np.roll(values, 3)
+        direct = same_case_2 & pd.notna(values) & (values == prev2) & (values != prev1) & pd.notna(prev1)
+        patterns = [("direct", direct, 2, prev1)]
+        if column == schema.ACTIVITY:
+            indirect = same_case_3 & pd.notna(values) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
+            patterns.append(("indirect", indirect, 3, prev1))
+        for style, mask, back, partner in patterns:
+            rows = np.flatnonzero(mask)
+            if rows.size == 0:
+                continue
+            frame = pd.DataFrame({"x": values[rows].astype(str), "y": partner[rows].astype(str), "case": ctx.case[rows], "row": rows})
+            counts = frame.groupby(["x", "y"])["case"].nunique().sort_values(ascending=False, kind="stable").head(top_pairs)
+            for (x, y), _n in counts.items():
+                group = frame.loc[(frame["x"] == x) & (frame["y"] == y)]
+                r = group["row"].to_numpy()
+                loop = seconds(times.iloc[r].reset_index(drop=True) - times.iloc[r - back].reset_index(drop=True))
+                visible = _overlap_seconds(ctx, ctx.case[r], times.iloc[r - back], times.iloc[r])
+                cases = group["case"].to_numpy()
+                label = f"ping-pong between {what} '{x}' ⇄ '{y}'" + (" (indirect)" if style == "indirect" else "")
+                out.append(
+                    Candidate(
+                        "ping_pong", label, np.bincount(cases, minlength=ctx.n_cases) > 0,
+                        _per_case(cases, np.minimum(loop, visible), ctx.n_cases), "loop time", loop, loop, None,
+                        activity=x if column == schema.ACTIVITY else None,
+                        from_activity=None, to_activity=None,
+                        details={"between": what, "style": style, "x": x, "y": y, "loops": int(len(group))},
+                    )
+                )
+    return out
+
+
+def chasing(ctx: Context) -> list[Candidate]:
+    """`chasing`: the customer contacts us again while waiting (configured chasing touchpoints, or a
+    customer-initiated touchpoint repeated in a case)."""
+    events = ctx.events
+    if not ctx.chasing.any():
+        return []
+    out: list[Candidate] = []
+    activity = events[schema.ACTIVITY].astype(str).to_numpy()
+    for name in np.unique(activity[ctx.chasing]):
+        rows = np.flatnonzero(ctx.chasing & (activity == name))
+        cases = ctx.case[rows]
+        contacts = np.bincount(cases, minlength=ctx.n_cases)
+        affected = contacts > 0
+        out.append(
+            Candidate(
+                "chasing", f"customers chasing: '{name}'", affected, np.zeros(ctx.n_cases), "contacts per case",
+                contacts[affected].astype(float), contacts[affected].astype(float), None, activity=str(name),
+                details={"contacts": int(rows.size), "contacts_per_affected_case": round(float(contacts[affected].mean()), 3)},
+            )
+        )
+    return out
+
+
+def broken_promises(ctx: Context, outcomes: pd.DataFrame, promises) -> list[Candidate]:
+    """`broken_promise`: the customer was promised B within a time after A, and it took longer (or is still open)."""
+    out: list[Candidate] = []
+    for index, promise in enumerate(promises):
+        rows = outcomes.loc[outcomes["promise"] == index]
+        if rows.empty:
+            continue
+        broken = ~rows["kept"].to_numpy(dtype=bool)
+        cases = rows["case"].to_numpy()
+        values = rows["elapsed_seconds"].to_numpy()
+        affected = np.bincount(cases[broken], minlength=ctx.n_cases) > 0
+        excess = _per_case(cases[broken], rows["excess_seconds"].to_numpy()[broken], ctx.n_cases)
+        out.append(
+            Candidate(
+                "broken_promise", f"broken promise: {promise.name}", affected, excess, "time to keep the promise",
+                values, values[broken], promise.within_seconds, from_activity=promise.from_activity, to_activity=promise.to_activity,
+                details={
+                    "promised_seconds": promise.within_seconds,
+                    "cases_with_promise": int(len(rows)),
+                    "breach_rate": round(float(broken.mean()), 6),
+                    "still_open_past_deadline": int((rows["open"].to_numpy(dtype=bool) & broken).sum()),
+                },
+            )
+        )
+    return out
+
+
+def complaint_hotspots(ctx: Context, located: pd.DataFrame, gaps: Gaps) -> list[Candidate]:
+    """`complaint_hotspot`: a customer-visible gap where complaints concentrate more than customer time
+    does. Expected complaints in a gap = complaints made during gaps × the gap's share of all customer
+    waiting time; the excess over that is the hotspot's weight."""
+    out: list[Candidate] = []
+    occ = gaps.occurrences
+    in_gap = located.loc[~located["to_activity"].isin(["(journey ended)"]) & ~located["from_activity"].isin(["(before the first touchpoint)"])]
+    if in_gap.empty or occ.empty:
+        return out
+    time_share = occ.groupby([occ["from_activity"].astype(str), occ["to_activity"].astype(str)])["gap_seconds"].sum()
+    time_share = time_share / time_share.sum() if time_share.sum() > 0 else time_share
+    total = len(in_gap)
+    for (a, b), group in in_gap.groupby(["from_activity", "to_activity"], sort=True):
+        expected = float(time_share.get((str(a), str(b)), 0.0)) * total
+        excess = len(group) - expected
+        if excess <= 0:
+            continue
+        cases = group["case"].to_numpy()
+        affected = np.bincount(cases, minlength=ctx.n_cases) > 0
+        tags = group["tag"].astype(str).value_counts().head(3)
+        out.append(
+            Candidate(
+                "complaint_hotspot", f"complaints while between '{a}' and '{b}'", affected, np.zeros(ctx.n_cases), "complaints",
+                np.array([len(group)], dtype=float), np.array([len(group)], dtype=float), None, from_activity=str(a), to_activity=str(b),
+                details={"complaints": int(len(group)), "complaints_expected_from_time_share": round(expected, 3), "tags": {str(k): int(v) for k, v in tags.items()}},
+                complaint_cases=excess,
+            )
+        )
+    return out
+
+
+def repeat_contacts(ctx: Context, customer: str, within_days: float = 30.0) -> list[Candidate]:
+    """`repeat_contact`: a customer comes back with a new case within `within_days` of their previous one."""
+    events = ctx.events
+    if customer not in events.columns:
+        return []
+    grouped = events.groupby(schema.CASE, observed=True, sort=True)
+    table = pd.DataFrame({"customer": grouped[customer].first().astype(object), "start": grouped[schema.TIMESTAMP].min(), "end": grouped[schema.TIMESTAMP].max()})
+    table["case"] = np.arange(len(table))
+    table = table.dropna(subset=["customer"]).sort_values(["customer", "start"], kind="stable")
+    previous_end = table.groupby("customer")["end"].shift(1)
+    gap_days = (table["start"] - previous_end).dt.total_seconds() / 86400
+    repeat = (gap_days <= within_days).fillna(False).to_numpy()
+    if not repeat.any():
+        return []
+    cases = table["case"].to_numpy()[repeat]
+    affected = np.bincount(cases, minlength=ctx.n_cases) > 0
+    values = gap_days.to_numpy()[repeat] * 86400
+    customers = table["customer"].nunique()
+    return [
+        Candidate(
+            "repeat_contact", f"customers back with a new case within {within_days:g} days", affected, np.zeros(ctx.n_cases),
+            "time since previous case", values, values, within_days * 86400,
+            details={
+                "customers": int(customers),
+                "customers_with_repeat": int(table.loc[repeat, "customer"].nunique()),
+                "first_contact_resolution_rate": round(1 - table.loc[repeat, "customer"].nunique() / customers, 6) if customers else None,
+            },
+        )
+    ]
