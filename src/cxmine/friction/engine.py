@@ -255,7 +255,8 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
 
     say("friction signals")
     candidates: list[Candidate] = []
-    candidates += signals.customer_waits(ctx, gaps)
+    initiated = frozenset(_match([str(c) for c in events[schema.ACTIVITY].cat.categories], config.touchpoints.customer_initiated))
+    candidates += signals.customer_waits(ctx, gaps, initiated)
     if configured:
         candidates += signals.internal_waits(ctx)
     candidates += signals.slow_steps(ctx)
@@ -336,6 +337,10 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
             if (overlap >= OVERLAP_RELATED and jaccard >= JACCARD_RELATED) or same_place:
                 home = j
                 related.setdefault(j, []).append(RelatedPoint(c.kind, c.label, rows[i][1], overlap))
+                # The folded gap often knows the hidden cause; the point it joins should say it too.
+                for key in ("behind_the_scenes", "behind_the_scenes_share_of_affected", "behind_the_scenes_p50_seconds"):
+                    if key in c.details and key not in other.details:
+                        other.details[key] = c.details[key]
                 break
         if home is None:
             primaries.append(i)

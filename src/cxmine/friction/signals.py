@@ -81,14 +81,16 @@ def _as_ns(values) -> np.ndarray:
     return out
 
 
-def customer_waits(ctx: Context, gaps: Gaps) -> list[Candidate]:
-    """`wait`: a customer-visible gap (touchpoint → next touchpoint) longer than wait_factor × its median."""
+def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] = frozenset()) -> list[Candidate]:
+    """`wait`: a customer-visible gap (touchpoint → next touchpoint) longer than wait_factor × its median.
+    A gap that the customer ends themselves (the next touchpoint is customer-initiated, e.g. a refund
+    request days after delivery) is the company waiting for the customer, not the reverse: skipped."""
     occ = gaps.occurrences
     out: list[Candidate] = []
     if occ.empty:
         return out
     for (a, b), group in occ.groupby(["from_activity", "to_activity"], observed=True, sort=True):
-        if len(group) < MIN_OCCURRENCES:
+        if len(group) < MIN_OCCURRENCES or str(b) in customer_initiated:
             continue
         values = group["gap_seconds"].to_numpy()
         median = float(np.median(values))

@@ -157,6 +157,7 @@ def _read_lxml(path: Path) -> pd.DataFrame:
 
     rows: list[dict[str, object]] = []
     declared: dict[str, str] = {}  # column → XES type, to give integer columns with gaps an integer type
+    defaults: dict[str, object] = {}  # <global> values, which fill gaps as rustxes fills them
     trace_attributes: dict[str, object] = {}
     in_event = False
     event: dict[str, object] = {}
@@ -187,6 +188,9 @@ def _read_lxml(path: Path) -> pd.DataFrame:
                     elif not in_event and parent_tag == "trace":
                         trace_attributes[f"case:{key}"] = _typed(tag, value)
                         declared.setdefault(f"case:{key}", tag)
+                    elif parent_tag == "global":
+                        column = f"case:{key}" if parent.get("scope", "event") == "trace" else key
+                        defaults[column] = _typed(tag, value)
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else exc.lineno
         raise InputError(
@@ -198,6 +202,11 @@ def _read_lxml(path: Path) -> pd.DataFrame:
     except (OSError, EOFError, zlib.error) as exc:
         raise _gzip_error(path, exc) from None
     frame = pd.DataFrame(rows)
+    for column, default in defaults.items():
+        # Like rustxes: a declared global fills the attribute where an element lacks it, but only for
+        # attributes that occur at all.
+        if column in frame.columns and frame[column].isna().any():
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), default)
     nullable = {"int": "Int64", "float": "Float64", "boolean": "boolean"}
     for column in frame.columns:
         if frame[column].map(type).eq(pd.Timestamp).any():
