@@ -239,7 +239,7 @@ def _present(value: str | None) -> bool:
     return value is not None and value.strip() != ""
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=ROWS)
 def test_every_row_is_kept_or_counted_as_unusable(rows):
     buffer = io.StringIO()

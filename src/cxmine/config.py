@@ -1223,7 +1223,7 @@ def starter_config(log: EventLog, *, options: LoadOptions | None = None, config_
     add(f"# wait_factor = {defaults.wait_factor}      # a wait is friction when longer than this × its median")
     add(f"# min_cases = {defaults.min_cases}        # fewer affected cases than this: low evidence")
     add(f"# top = {defaults.top}              # how many friction points to list")
-    add(f"# critical_share = {defaults.critical_share}   # the points that together make up this share are critical")
+    add(f"# critical_share = {defaults.critical_share}   # the critical few: the top points that together reach this share of the score")
     add(f"# time_weight = {defaults.time_weight}      # score = time_weight × time share + (1 − time_weight) × complaint share")
     add("")
     return "\n".join(out)
