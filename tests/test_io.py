@@ -313,8 +313,7 @@ def test_csv_reads_a_subset_of_columns(real_log):
     pdt.assert_frame_equal(subset.events, full[list(subset.events.columns)])
 
 
-@pytest.mark.parametrize("source", ["running-example.xes", "receipt.xes.gz"])
-@pytest.mark.parametrize("suffix", [".xes", ".xes.gz"])
+@pytest.mark.parametrize(("source", "suffix"), [("running-example.xes", ".xes"), ("receipt.xes.gz", ".xes.gz")])
 def test_xes_from_convert_reads_back_identical(run, tmp_path, real_log, source, suffix):
     out = tmp_path / f"again{suffix}"
     result = run("convert", DATA / source, out)
@@ -334,8 +333,7 @@ def test_xes_from_convert_keeps_start_and_complete(run, tmp_path, lifecycle_xes)
     pdt.assert_frame_equal(again.events, load_log(lifecycle_xes).events)
 
 
-@pytest.mark.parametrize("source", ["receipt.csv.gz", "sepsis_cases.csv.gz"])
-@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+@pytest.mark.parametrize(("source", "suffix"), [("receipt.csv.gz", ".csv"), ("sepsis_cases.csv.gz", ".csv.gz")])
 def test_csv_from_convert_reads_back_identical(run, tmp_path, real_log, source, suffix):
     out = tmp_path / f"again{suffix}"
     result = run("convert", DATA / source, out)

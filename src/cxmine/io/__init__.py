@@ -46,7 +46,7 @@ def check_readable(path: Path) -> None:
     if not path.exists():
         raise InputError("file not found", file=str(path), hint="check the path")
     if path.is_dir():
-        raise InputError("is a directory, not a log file", file=str(path))
+        raise InputError("is a directory, not a log file", file=str(path), hint="pass one log file inside it")
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=str(path), hint="export the log again")
 

@@ -81,7 +81,7 @@ def read_csv(path: Path, *, encoding: str, columns: Sequence[str] | None = None)
             raise _decode_error(path, head, exc, encoding) from None
         sample = head[: exc.start].decode(encoding)
     except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", hint="pass --encoding utf-8, latin-1 or cp1252") from None
+        raise InputError(f"unknown encoding {encoding!r}", file=str(path), hint="pass --encoding utf-8, latin-1 or cp1252") from None
     sample = sample.lstrip("\ufeff")
     delimiter = sniff_delimiter(sample, path)
     header = next(csv.reader(io.StringIO(sample.splitlines()[0]), delimiter=delimiter))

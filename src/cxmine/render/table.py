@@ -4,24 +4,35 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
 
 from cxmine.model import LogSummary
 from cxmine.render.units import duration, number, percent
 
 
-def _console(buffer: io.StringIO):
+def _stdout_is_terminal() -> bool:
+    # sys.stdout rather than file descriptor 1: whoever replaced sys.stdout (a test runner, a caller
+    # capturing output) decides, not the terminal the process happens to be attached to.
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _console(buffer: io.StringIO, color: bool | None = None):
     from rich.console import Console  # noqa: PLC0415
 
     width = shutil.get_terminal_size((120, 40)).columns
-    color = os.environ.get("NO_COLOR") is None and os.isatty(1)
+    if color is None:
+        color = _stdout_is_terminal()
+    color = color and os.environ.get("NO_COLOR") is None
     return Console(file=buffer, width=max(width, 80), force_terminal=color, no_color=not color, highlight=False)
 
 
-def render_inspect(summary: LogSummary, top_activities: int = 15) -> str:
+def render_inspect(summary: LogSummary, top_activities: int = 15, *, color: bool | None = None) -> str:
+    """`color`: None colours only when stdout is a terminal; pass False for text bound for a file."""
     from rich.table import Table  # noqa: PLC0415
 
     buffer = io.StringIO()
-    console = _console(buffer)
+    console = _console(buffer, color)
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
