@@ -369,3 +369,30 @@ def test_the_lxml_fallback_reads_the_same_table(monkeypatch, real_log):
 
     monkeypatch.setattr(xes, "_read_rustxes", unavailable)
     pdt.assert_frame_equal(load_log(DATA / "receipt.xes.gz").events, real_log("receipt.xes.gz").events)
+
+
+def test_quoted_line_breaks_in_a_large_csv(tmp_path):
+    """Free-text columns hold line breaks; the file is larger than pyarrow's parse block (1 MB)."""
+    rows = [f'c{i // 4},step {i % 4},2024-01-01T{i % 24:02d}:00:00Z,"first line\nsecond line, with comma"' for i in range(60_000)]
+    rows[5] = '  ,step 1,2024-01-01T05:00:00Z,"no case\non this row"'
+    path = tmp_path / "notes.csv"
+    path.write_text("case,activity,timestamp,note\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > 2**20
+    log = load_log(path)
+    assert len(log.events) == 59_999
+    assert log.events["note"].iloc[0] == "first line\nsecond line, with comma"
+    missing = next(w for w in log.warnings if w.code == "missing_case_id")
+    # With multi-line values a row is no longer a line: the example names the data row instead.
+    assert missing.examples == ("row 6",)
+
+
+def test_xes_keeps_microseconds(tmp_path):
+    from cxmine.io.writers import write
+
+    path = tmp_path / "fine.csv"
+    path.write_text("case,activity,timestamp\nc,a,2024-01-01T10:00:00.123456Z\nc,b,2024-01-01T10:00:01Z\n")
+    original = load_log(path)
+    out = tmp_path / "fine.xes"
+    write(original, out, "xes")
+    assert 'value="2024-01-01T10:00:00.123456+00:00"' in out.read_text()
+    pdt.assert_frame_equal(load_log(out).events, original.events)

@@ -23,7 +23,7 @@ QUANTILES = (0.5, 0.9, 0.95)
 
 
 def seconds(delta: pd.Series) -> np.ndarray:
-    return delta.dt.total_seconds().to_numpy(dtype=float)
+    return delta.dt.total_seconds().to_numpy(dtype=float, copy=True)
 
 
 def event_intervals(events: pd.DataFrame) -> pd.DataFrame:
@@ -125,73 +125,73 @@ def customer_gaps(events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndar
     from_rows = tp_rows[same_case_next]
     to_rows = tp_rows[1:][same_case_next[:-1]] if len(tp_rows) > 1 else np.array([], dtype=int)
     activity = events[schema.ACTIVITY]
+    categories = activity.cat.categories
+    codes = activity.cat.codes.to_numpy()
+
+    def names(rows_codes: np.ndarray) -> pd.Categorical:
+        return pd.Categorical.from_codes(rows_codes, categories)
+
     occurrences = pd.DataFrame(
         {
             "case": case[from_rows],
             "segment": segment[from_rows],
-            "from_activity": activity.to_numpy()[from_rows],
-            "to_activity": activity.to_numpy()[to_rows],
-            "start": times.to_numpy()[from_rows],
-            "end": begin.to_numpy()[to_rows],
+            "from_activity": names(codes[from_rows]),
+            "to_activity": names(codes[to_rows]),
+            # .iloc keeps the tz-aware dtype; .to_numpy() would box every value as a Timestamp.
+            "start": times.iloc[from_rows].reset_index(drop=True),
+            "end": begin.iloc[to_rows].reset_index(drop=True),
         }
     )
-    occurrences["start"] = pd.to_datetime(occurrences["start"], utc=True)
-    occurrences["end"] = pd.to_datetime(occurrences["end"], utc=True)
     occurrences["gap_seconds"] = seconds(occurrences["end"] - occurrences["start"]).clip(min=0)
+    n_gaps = len(from_rows)
 
-    # Behind the scenes: internal events grouped by (case, segment).
+    # Behind the scenes: each event inside a gap gets the index of its gap (the occurrence that its
+    # case's latest touchpoint opened), then counts are bincounts over that index.
+    index = np.arange(len(events))
+    opener = np.maximum.accumulate(np.where(touchpoint, index, -1))
+    gap_of_row = np.full(len(events) + 1, -1, dtype=np.int64)
+    gap_of_row[from_rows] = np.arange(n_gaps)
+    gap = np.where(segment > 0, gap_of_row[opener], -1)
     internal = ~touchpoint & ~chasing & (segment > 0)
-    behind = pd.DataFrame({"case": case, "segment": segment})
-    intervals_sojourn = seconds(times - times.shift(1)).copy()
-    intervals_sojourn[first] = np.nan
-    behind["step_seconds"] = intervals_sojourn
-    behind["activity"] = activity.to_numpy()
-    behind["previous_activity"] = activity.shift(1).to_numpy()
-    behind["internal"] = internal
+    member = (internal | (chasing & (segment > 0))) & (gap >= 0) & ~first
+    step_seconds = seconds(times - times.shift(1)).copy()
+    step_seconds[first] = np.nan
+    previous_code = np.roll(codes, 1)
     if schema.RESOURCE in events.columns:
-        resource = events[schema.RESOURCE].astype(object).to_numpy()
+        resource = events[schema.RESOURCE].cat.codes.to_numpy()
         previous_resource = np.roll(resource, 1)
-        handover = (~first) & pd.notna(resource) & pd.notna(previous_resource) & (resource != previous_resource)
+        handover = ~first & (resource >= 0) & (previous_resource >= 0) & (resource != previous_resource)
     else:
         handover = np.zeros(len(events), dtype=bool)
-    behind["handover"] = handover & (segment > 0)
-    codes = activity.cat.codes.to_numpy()
     repeat = pd.DataFrame({"case": case, "code": codes}).duplicated().to_numpy()  # activity seen before in the case
-    behind["rework"] = repeat & internal & ~chasing
-    behind["chasing"] = chasing
-    # Internal steps inside a gap (the closing touchpoint's arrival is added below).
-    in_gap = behind.loc[(internal | (chasing & (segment > 0))) & ~first]
-    grouped = in_gap.groupby(["case", "segment"], sort=False)
-    agg = pd.DataFrame(
-        {
-            "internal_steps": grouped["internal"].sum(),
-            "handovers": grouped["handover"].sum(),
-            "rework_steps": grouped["rework"].sum(),
-            "chasing_contacts": grouped["chasing"].sum(),
-        }
-    )
-    slow_idx = in_gap["step_seconds"].fillna(-1).groupby([in_gap["case"], in_gap["segment"]], sort=False).idxmax()
-    slow = in_gap.loc[slow_idx.to_numpy(), ["case", "segment", "previous_activity", "activity", "step_seconds"]]
-    slow = slow.rename(columns={"previous_activity": "slowest_from", "activity": "slowest_to", "step_seconds": "slowest_seconds"})
-    # The gap's own closing touchpoint has segment+1; its arrival interval belongs to this gap too.
-    closing = behind.loc[touchpoint & (segment > 1), ["case", "segment", "step_seconds", "previous_activity", "activity"]].copy()
-    closing["segment"] -= 1
-    occurrences = occurrences.merge(agg.reset_index(), on=["case", "segment"], how="left")
-    occurrences = occurrences.merge(slow, on=["case", "segment"], how="left")
-    occurrences = occurrences.merge(
-        closing.rename(columns={"step_seconds": "closing_seconds", "previous_activity": "closing_from", "activity": "closing_to"}),
-        on=["case", "segment"],
-        how="left",
-    )
-    take_closing = occurrences["closing_seconds"].fillna(-1) > occurrences["slowest_seconds"].fillna(-1)
-    for a, b in (("slowest_from", "closing_from"), ("slowest_to", "closing_to"), ("slowest_seconds", "closing_seconds")):
-        occurrences[a] = occurrences[a].astype(object).where(~take_closing, occurrences[b].astype(object))
-    occurrences = occurrences.drop(columns=["closing_seconds", "closing_from", "closing_to"])
-    for column in ("internal_steps", "handovers", "rework_steps", "chasing_contacts"):
-        occurrences[column] = occurrences[column].fillna(0).astype(int)
-    occurrences["slowest_seconds"] = pd.to_numeric(occurrences["slowest_seconds"], errors="coerce")
+    g = gap[member]
+    occurrences["internal_steps"] = np.bincount(g, weights=internal[member], minlength=n_gaps).astype(int)
+    occurrences["handovers"] = np.bincount(g, weights=handover[member], minlength=n_gaps).astype(int)
+    # The closing touchpoint's arrival (a handover into it, too) belongs to the gap it closes.
+    occurrences["handovers"] += handover[to_rows].astype(int)
+    occurrences["rework_steps"] = np.bincount(g, weights=(repeat & internal)[member], minlength=n_gaps).astype(int)
+    occurrences["chasing_contacts"] = np.bincount(g, weights=chasing[member], minlength=n_gaps).astype(int)
 
-    tp_times = pd.DataFrame({"case": tp_case, "time": times.to_numpy()[tp_rows]})
+    # The slowest step of each gap, the closing touchpoint's arrival included: sort by (gap, seconds).
+    rows = np.concatenate([np.flatnonzero(member), to_rows])
+    owner = np.concatenate([g, np.arange(n_gaps)])
+    duration = np.nan_to_num(step_seconds[rows], nan=-1.0)
+    order = np.lexsort((duration, owner))
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = owner[order][1:] != owner[order][:-1]
+    best = rows[order][last]
+    best_owner = owner[order][last]
+    slow_from = np.full(n_gaps, -1, dtype=np.int64)
+    slow_to = np.full(n_gaps, -1, dtype=np.int64)
+    slow_seconds = np.full(n_gaps, np.nan)
+    slow_from[best_owner] = previous_code[best]
+    slow_to[best_owner] = codes[best]
+    slow_seconds[best_owner] = step_seconds[best]
+    occurrences["slowest_from"] = names(slow_from)
+    occurrences["slowest_to"] = names(slow_to)
+    occurrences["slowest_seconds"] = slow_seconds
+
+    tp_times = pd.DataFrame({"case": tp_case, "time": times.iloc[tp_rows].reset_index(drop=True)})
     window = tp_times.groupby("case").agg(first_touchpoint=("time", "min"), last_touchpoint=("time", "max"))
     return Gaps(occurrences, window)
 
@@ -240,7 +240,7 @@ def promise_outcomes(events: pd.DataFrame, promises, log_end: pd.Timestamp | Non
         if not is_from.any():
             continue
         start = events.loc[is_from, schema.TIMESTAMP].groupby(case[is_from]).min()
-        to_events = pd.DataFrame({"case": case[is_to].to_numpy(), "t": events.loc[is_to, schema.TIMESTAMP].to_numpy()})
+        to_events = pd.DataFrame({"case": case[is_to].to_numpy(), "t": events.loc[is_to, schema.TIMESTAMP].reset_index(drop=True)})
         to_events = to_events.merge(start.rename("s").reset_index().rename(columns={"index": "case", schema.CASE: "case"}), on="case")
         to_events["t"] = pd.to_datetime(to_events["t"], utc=True)
         to_events = to_events.loc[to_events["t"] >= to_events["s"]]

@@ -103,11 +103,10 @@ def locate_complaints(complaints: pd.DataFrame, events: pd.DataFrame, touchpoint
     tps = pd.DataFrame(
         {
             "case": events[schema.CASE].cat.codes.to_numpy()[tp_rows].astype(np.int64),
-            "time": events[schema.TIMESTAMP].to_numpy()[tp_rows],
+            "time": events[schema.TIMESTAMP].iloc[tp_rows].reset_index(drop=True),
             "activity": events[schema.ACTIVITY].astype(str).to_numpy()[tp_rows],
         }
     )
-    tps["time"] = pd.to_datetime(tps["time"], utc=True)
     tps["next_activity"] = tps.groupby("case")["activity"].shift(-1)
     tps = tps.sort_values("time", kind="stable")
     frame = frame.sort_values("timestamp", kind="stable")

@@ -89,46 +89,53 @@ def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] 
     out: list[Candidate] = []
     if occ.empty:
         return out
-    for (a, b), group in occ.groupby(["from_activity", "to_activity"], observed=True, sort=True):
-        if len(group) < MIN_OCCURRENCES or str(b) in customer_initiated:
-            continue
-        values = group["gap_seconds"].to_numpy()
-        median = float(np.median(values))
-        threshold = max(ctx.wait_factor * median, MIN_THRESHOLD_SECONDS)
-        hit = values > threshold
-        if not hit.any():
-            continue
-        case = group["case"].to_numpy()
-        excess = _per_case(case[hit], values[hit] - threshold, ctx.n_cases)
-        affected = np.bincount(case[hit], minlength=ctx.n_cases) > 0
-        details = _behind_the_scenes(group.loc[hit], group)
+    categories = occ["from_activity"].cat.categories
+    width = np.int64(len(categories) + 1)
+    key = occ["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occ["to_activity"].cat.codes.to_numpy()
+    keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    values = occ["gap_seconds"].to_numpy()
+    medians = pd.Series(values).groupby(inverse).median().to_numpy()
+    thresholds = np.maximum(ctx.wait_factor * medians, MIN_THRESHOLD_SECONDS)
+    hit = (values > thresholds[inverse]) & (counts[inverse] >= MIN_OCCURRENCES)
+    skip = np.array([str(categories[k % width]) in customer_initiated for k in keys], dtype=bool)
+    hit &= ~skip[inverse]
+    # The most common slowest step behind the affected occurrences of each gap (by total seconds).
+    slow_pair = occ["slowest_from"].cat.codes.to_numpy().astype(np.int64) * width + occ["slowest_to"].cat.codes.to_numpy()
+    behind = pd.DataFrame({"gap": inverse[hit], "pair": slow_pair[hit], "seconds": occ["slowest_seconds"].to_numpy()[hit]})
+    behind = behind.loc[behind["pair"] >= 0]
+    behind_stats = behind.groupby(["gap", "pair"]).agg(size=("seconds", "size"), total=("seconds", "sum"), median=("seconds", "median")).reset_index()
+    behind_stats = behind_stats.sort_values(["gap", "total", "size"], ascending=[True, False, False], kind="stable").drop_duplicates("gap").set_index("gap")
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    case_all = occ["case"].to_numpy()
+    columns = {c: occ[c].to_numpy() for c in ("internal_steps", "handovers", "rework_steps", "chasing_contacts")}
+    for g in np.flatnonzero(np.bincount(inverse[hit], minlength=len(keys)) > 0):
+        rows = order[bounds[g] : bounds[g + 1]]
+        rows_hit = rows[hit[rows]]
+        a, b = str(categories[keys[g] // width]), str(categories[keys[g] % width])
+        case = case_all[rows_hit]
+        details = {
+            "internal_steps_mean_affected": round(float(columns["internal_steps"][rows_hit].mean()), 3),
+            "internal_steps_mean_all": round(float(columns["internal_steps"][rows].mean()), 3),
+            "handovers_mean_affected": round(float(columns["handovers"][rows_hit].mean()), 3),
+            "handovers_mean_all": round(float(columns["handovers"][rows].mean()), 3),
+            "rework_share_affected": round(float((columns["rework_steps"][rows_hit] > 0).mean()), 4),
+            "chasing_share_affected": round(float((columns["chasing_contacts"][rows_hit] > 0).mean()), 4),
+        }
+        if g in behind_stats.index:
+            top = behind_stats.loc[g]
+            pair = int(top["pair"])
+            details["behind_the_scenes"] = f"{categories[pair // width]} → {categories[pair % width]}"
+            details["behind_the_scenes_share_of_affected"] = round(float(top["size"]) / len(rows_hit), 4)
+            details["behind_the_scenes_p50_seconds"] = float(top["median"])
         out.append(
             Candidate(
-                "wait", f"customer wait '{a}' → '{b}'", affected, excess, "customer wait", values, values[hit], threshold,
-                from_activity=str(a), to_activity=str(b), details=details,
+                "wait", f"customer wait '{a}' → '{b}'", np.bincount(case, minlength=ctx.n_cases) > 0,
+                _per_case(case, values[rows_hit] - thresholds[g], ctx.n_cases), "customer wait", values[rows], values[rows_hit],
+                float(thresholds[g]), from_activity=a, to_activity=b, details=details,
             )
         )
     return out
-
-
-def _behind_the_scenes(hit: pd.DataFrame, every: pd.DataFrame) -> dict[str, Any]:
-    details: dict[str, Any] = {
-        "internal_steps_mean_affected": round(float(hit["internal_steps"].mean()), 3),
-        "internal_steps_mean_all": round(float(every["internal_steps"].mean()), 3),
-        "handovers_mean_affected": round(float(hit["handovers"].mean()), 3),
-        "handovers_mean_all": round(float(every["handovers"].mean()), 3),
-        "rework_share_affected": round(float((hit["rework_steps"] > 0).mean()), 4),
-        "chasing_share_affected": round(float((hit["chasing_contacts"] > 0).mean()), 4),
-    }
-    slow = hit.dropna(subset=["slowest_from"])
-    if not slow.empty:
-        top = slow.groupby([slow["slowest_from"].astype(str), slow["slowest_to"].astype(str)])["slowest_seconds"].agg(["size", "sum"])
-        top = top.sort_values(["sum", "size"], ascending=False)
-        (frm, to), row = next(iter(top.iterrows()))
-        details["behind_the_scenes"] = f"{frm} → {to}"
-        details["behind_the_scenes_share_of_affected"] = round(float(row["size"]) / len(hit), 4)
-        details["behind_the_scenes_p50_seconds"] = float(slow.loc[(slow["slowest_from"].astype(str) == frm) & (slow["slowest_to"].astype(str) == to), "slowest_seconds"].median())
-    return details
 
 
 def internal_waits(ctx: Context) -> list[Candidate]:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cxmine.core import schema
-from cxmine.core.normalise import normalise, resolve_mapping
+from cxmine.core.normalise import normalise, resolve_mapping, row_number
 from cxmine.errors import InputError
 from cxmine.model import EventLog, LoadOptions
 
@@ -73,13 +73,13 @@ def load_log(
         raw = xes.read_xes(path)
         result = normalise(raw, options, source=source, row_label=lambda i: f"event {i + 1}")
     elif kind == "csv":
-        raw, first_line = tabular.read_csv(path, encoding=options.encoding)
-        if attributes is not None:
-            raw = raw[[c for c in raw.columns if c in _needed(raw.columns, options, attributes, source)]]
+        choose = None if attributes is None else (lambda names: _needed(names, options, attributes, source))
+        raw, first_line = tabular.read_csv(path, encoding=options.encoding, columns=choose)
         mapping = resolve_mapping(list(raw.columns), options, source=source)
         roles = {name for name in mapping.values() if name}
         raw = tabular.numbers_where_plain(raw, skip=roles | _lifecycle_name(raw.columns))
-        result = normalise(raw, options, source=source, mapping=mapping, row_label=lambda i: f"line {i + first_line}")
+        label = row_number if first_line is None else (lambda i: f"line {i + first_line}")
+        result = normalise(raw, options, source=source, mapping=mapping, row_label=label)
     else:
         columns = tabular.parquet_columns(path)
         needed = None if attributes is None else _needed(columns, options, attributes, source)

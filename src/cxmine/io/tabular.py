@@ -13,7 +13,7 @@ import io
 import re
 import zlib
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -66,8 +66,16 @@ def sniff_delimiter(text: str, path: Path) -> str:
         return best if counts[best] else ","
 
 
-def read_csv(path: Path, *, encoding: str, columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int]:
-    """All columns as text. Returns the frame and the file line of its first data row (for messages)."""
+def read_csv(
+    path: Path,
+    *,
+    encoding: str,
+    columns: Sequence[str] | Callable[[list[str]], Sequence[str]] | None = None,
+) -> tuple[pd.DataFrame, int | None]:
+    """All columns as text. `columns`: the names to read, or a function choosing them from the header.
+
+    Returns the frame and the file line of its first data row (for messages), or None when quoted
+    values span several lines (then a row is no longer a line, and messages give row numbers)."""
     import pyarrow as pa  # noqa: PLC0415
     from pyarrow import csv as pacsv  # noqa: PLC0415
 
@@ -93,12 +101,16 @@ def read_csv(path: Path, *, encoding: str, columns: Sequence[str] | None = None)
             seen[name] = seen.get(name, 0) + 1
             unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
         names = unique
+    if callable(columns):
+        columns = columns(names)
     wanted = names if columns is None else [c for c in names if c in set(columns)]
-    try:
-        table = pacsv.read_csv(
+    first_line: int | None = 2
+
+    def parse(newlines_in_values: bool):
+        return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
                 include_columns=wanted,
@@ -107,12 +119,27 @@ def read_csv(path: Path, *, encoding: str, columns: Sequence[str] | None = None)
                 quoted_strings_can_be_null=True,
             ),
         )
+
+    try:
+        try:
+            table = parse(newlines_in_values=False)
+        except pa.ArrowInvalid:
+            # Free-text columns (complaint notes, ticket comments) often hold quoted line breaks, which
+            # the fast parallel chunker cannot split on; the slower mode can.
+            table = parse(newlines_in_values=True)
+            first_line = None
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _locate_csv_problem(path, encoding, delimiter, len(names), exc) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise _gzip_error(path, exc) from None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow")}.get)
-    return frame, 2
+    if first_line is not None and len(frame) and _has_line_breaks(frame):
+        first_line = None  # a small file parsed in one block: same rule
+    return frame, first_line
+
+
+def _has_line_breaks(frame: pd.DataFrame) -> bool:
+    return any(bool(frame[column].str.contains("\n", regex=False).any()) for column in frame.columns)
 
 
 def _locate_csv_problem(path: Path, encoding: str, delimiter: str, expected: int, exc: Exception) -> InputError:

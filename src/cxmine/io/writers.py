@@ -68,7 +68,10 @@ def _xes_attribute(key: str, values: pd.Series) -> pd.Series:
     kind = _xes_type(values)
     present = values.notna()
     if kind == "date":
-        text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "+00:00"
+        text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        if bool((values.dt.microsecond[present] % 1000 == 0).all()):
+            text = text.str[:-3]  # milliseconds, as XES tools write them, unless that would lose precision
+        text = text + "+00:00"
     elif kind == "boolean":
         text = values.map({True: "true", False: "false"})
     else:
