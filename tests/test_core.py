@@ -187,6 +187,13 @@ def test_a_clean_log_has_no_findings():
     assert quality_findings(log, now=pd.Timestamp("2025-01-01", tz="UTC")) == ()
 
 
+def test_a_row_with_several_problems_is_counted_once():
+    log = make_log([("c", "a", "2024-01-01"), (None, None, None), ("", "b", None), ("c", "d", "")])
+    assert log.rows_unusable == 3
+    assert {w.code: w.count for w in log.warnings if w.code != "naive_timestamps"} == {"missing_case_id": 2, "bad_timestamp": 1}
+    assert sum(f.count for f in quality_findings(log) if f.code.startswith("unusable:")) == 3
+
+
 def test_dropped_rows_become_findings():
     log = make_log([("c", "a", "2024-01-01"), (None, "b", "2024-01-02"), ("c", "", "2024-01-03"), ("c", "d", None)])
     assert len(log.events) == 1
@@ -262,6 +269,6 @@ def test_every_row_is_kept_or_counted_as_unusable(rows):
     assert log.rows_read == len(log.events) + log.rows_unusable
     kept = Counter(zip(log.events[schema.CASE].astype(str), log.events[schema.ACTIVITY].astype(str), log.events[schema.TIMESTAMP]))
     assert kept == Counter((case.strip(), activity.strip(), _instant(stamp)) for case, activity, stamp in usable)
-    # Every unusable row is reported in a warning, too.
+    # Every unusable row is reported in exactly one warning.
     reported = sum(w.count for w in log.warnings if w.code.startswith(("missing_", "bad_timestamp")))
-    assert reported >= log.rows_unusable
+    assert reported == log.rows_unusable

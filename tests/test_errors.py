@@ -123,6 +123,7 @@ CASES = [
     Case("no case column", _write("cols.csv", "when,what,who\n2024-01-01,a,b\n"), says=("no case id column", "found: when, what, who", "--case")),
     Case("no timestamp column", _write("cols.csv", "case,activity,who\n1,a,b\n"), says=("no timestamp column", "found: case, activity, who", "--timestamp")),
     Case("unparsable timestamps", _bad_timestamps, says=("4 of 20 values", "line 5: 'yesterday'", "line 9: '31/31/2024'", "line 14: 'soon'", "--timestamp-format")),
+    Case("wrong --timestamp-format", _write("dates.csv", "case,activity,timestamp\nc,a,1/3/2016 13:05\nc,b,29/2/2016 01:23\nc,c,3/3/2016 09:00\n"), flags=("--timestamp-format", "%m/%d/%Y %H:%M"), says=("1 of 3 values", "line 3: '29/2/2016 01:23'", "check --timestamp-format '%m/%d/%Y %H:%M'")),
     Case("empty file", _write("empty.csv", ""), says=("empty", "export the log again")),
     Case("blank file", _write("blank.csv", "\n\n  \n"), says=("empty",)),
     Case("header but no rows", _write("header.csv", "case,activity,timestamp\n"), says=("no events",)),

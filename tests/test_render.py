@@ -76,7 +76,6 @@ def test_table_renderer_colours_only_a_terminal(monkeypatch):
     assert "\x1b[" not in table.render_inspect(hand_built_summary())
 
 
-@pytest.mark.xfail(strict=True, reason="cli/app.py renders the table with terminal colours even for --output (fix in report)")
 def test_table_written_with_output_has_no_colour_codes(monkeypatch, tmp_path):
     monkeypatch.setattr(table, "_stdout_is_terminal", lambda: True)  # as when run in a terminal
     out = tmp_path / "report.txt"

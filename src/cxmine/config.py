@@ -212,6 +212,7 @@ class FrictionSettings:
     top: int = 10
     critical_share: float = 0.8
     time_weight: float = 0.5  # score = time_weight × time share + (1 − time_weight) × complaint share
+    contact_minutes: float = 10.0  # customer effort of one chasing contact, counted as customer time
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,6 +221,7 @@ class FrictionSettings:
             "top": int(self.top),
             "critical_share": float(self.critical_share),
             "time_weight": float(self.time_weight),
+            "contact_minutes": float(self.contact_minutes),
         }
 
 
@@ -394,7 +396,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "path", "case", "customer", "timestamp", "tag", "severity", "text", "encoding", "activity_pattern", "attribute",
     ),
     "calendar": ("working_days", "start", "end", "timezone", "holidays"),
-    "friction": ("wait_factor", "min_cases", "top", "critical_share", "time_weight"),
+    "friction": ("wait_factor", "min_cases", "top", "critical_share", "time_weight", "contact_minutes"),
 }  # fmt: skip
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -852,6 +854,7 @@ class _Reader:
             top=self.number(table, "friction", "top", defaults.top, integer=True, low=1),
             critical_share=self.number(table, "friction", "critical_share", defaults.critical_share, low=0, high=1, low_open=True),
             time_weight=self.number(table, "friction", "time_weight", defaults.time_weight, low=0, high=1),
+            contact_minutes=self.number(table, "friction", "contact_minutes", defaults.contact_minutes, low=0),
         )
 
 
@@ -1225,5 +1228,6 @@ def starter_config(log: EventLog, *, options: LoadOptions | None = None, config_
     add(f"# top = {defaults.top}              # how many friction points to list")
     add(f"# critical_share = {defaults.critical_share}   # the critical few: the top points that together reach this share of the score")
     add(f"# time_weight = {defaults.time_weight}      # score = time_weight × time share + (1 − time_weight) × complaint share")
+    add(f"# contact_minutes = {defaults.contact_minutes}  # customer effort of one chasing contact, counted as customer time")
     add("")
     return "\n".join(out)

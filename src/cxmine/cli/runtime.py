@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -11,6 +12,9 @@ from pathlib import Path
 from typing import Iterator
 
 import typer
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class ExitCode(IntEnum):
@@ -112,7 +116,7 @@ def emit(text: str, output: Path | None, *, inputs: tuple[Path, ...] = ()) -> No
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_atomic(output, text, inputs=inputs)
+        write_atomic(output, _ANSI.sub("", text), inputs=inputs)  # files never get terminal colours
         stderr_console().print(f"Wrote {output}")
 
 

@@ -358,23 +358,23 @@ def normalise(
         missing = values.isna().to_numpy().copy()
         if _string_like(values):
             missing |= (values.astype("string").str.strip() == "").fillna(True).to_numpy()
-        if missing.any():
-            n = int(missing.sum())
-            if n == len(frame):
-                raise InputError(
-                    f"column {mapping[role]!r} (the {what}) is empty in every row",
-                    file=source,
-                    hint=f"map another column with {schema.FLAG[role]}",
-                )
+        if missing.all():
+            raise InputError(
+                f"column {mapping[role]!r} (the {what}) is empty in every row",
+                file=source,
+                hint=f"map another column with {schema.FLAG[role]}",
+            )
+        newly = missing & ~unusable  # each unusable row is counted in one warning only
+        if newly.any():
             notes.append(
                 Warning_(
                     f"missing_{role}",
                     f"rows without a {what} (column {mapping[role]!r}) were dropped",
-                    n,
-                    tuple(row_label(int(i)) for i in origin[missing][:3]),
+                    int(newly.sum()),
+                    tuple(row_label(int(i)) for i in origin[newly][:3]),
                 )
             )
-            unusable |= missing
+        unusable |= missing
 
     for role in (schema.TIMESTAMP, schema.START):
         if mapping[role] is None:
@@ -397,16 +397,17 @@ def normalise(
                     file=source,
                     hint="pass --timestamp with the completion-time column, or --timestamp-format",
                 )
-            if missing.any():
+            newly = missing & ~unusable  # rows already dropped for another reason are counted there
+            if newly.any():
                 notes.append(
                     Warning_(
                         "bad_timestamp",
                         f"rows with an empty or unparsable timestamp (column {mapping[role]!r}) were dropped",
-                        int((missing & ~unusable).sum()),
-                        _examples(row_label, origin, raw[mapping[role]].astype("string"), missing),
+                        int(newly.sum()),
+                        _examples(row_label, origin, raw[mapping[role]].astype("string"), newly),
                     )
                 )
-                unusable |= missing
+            unusable |= missing
         frame[role] = parsed
 
     if unusable.any():

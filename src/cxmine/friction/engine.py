@@ -8,7 +8,7 @@ H_i = excess customer-hours (customer-visible time beyond the process's own medi
 promise); C_i = complaining cases that would not have complained had the affected cases complained at
 the unaffected rate, n_aff · max(0, rate_aff − rate_unaff) (for hotspots: the complaining cases there).
 w = [friction] time_weight (default 0.5; 1 when there are no complaints). Candidates that describe the
-same customers' pain (affected cases overlapping ≥ 60%, or the same location) are folded into the
+same customers' pain (affected cases overlapping ≥ 60% with Jaccard ≥ 0.4, or the same location) are folded into the
 stronger one as `related`; the ranked points' scores are rescaled to sum to 100, and the critical few
 are the smallest top set reaching [friction] critical_share of it.
 """
@@ -28,7 +28,7 @@ from cxmine.friction.signals import Candidate, Context
 from cxmine.model import CountShare, EventLog, FrictionPoint, FrictionReport, RelatedPoint, Warning_
 
 OVERLAP_RELATED = 0.6
-JACCARD_RELATED = 0.2
+JACCARD_RELATED = 0.4
 ALPHA = 0.05
 Progress = Callable[[str], None]
 
@@ -239,7 +239,7 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
     ctx = Context(
         events=events, n_cases=n_cases, case=events[schema.CASE].cat.codes.to_numpy(), first=first, begin=begin,
         window_start=window_start, window_end=window_end, touchpoint=touchpoint, chasing=chasing_mask,
-        wait_factor=settings.wait_factor, team=getattr(config, "team", None),
+        wait_factor=settings.wait_factor, team=getattr(config, "team", None), contact_seconds=60.0 * settings.contact_minutes,
     )
 
     # Complaints per case.
@@ -324,8 +324,6 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
     places: dict[int, set] = {}
     for i in order:
         c = rows[i][0]
-        if raw[i][0] + raw[i][1] <= 0:
-            continue
         home = None
         for j in primaries:
             other = rows[j][0]

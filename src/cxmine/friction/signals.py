@@ -56,6 +56,7 @@ class Context:
     chasing: np.ndarray
     wait_factor: float
     team: str | None = None
+    contact_seconds: float = 600.0  # customer effort of one chasing contact
 
 
 def _per_case(case: np.ndarray, weights: np.ndarray, n_cases: int) -> np.ndarray:
@@ -189,9 +190,12 @@ def slow_steps(ctx: Context) -> list[Candidate]:
     service = seconds(events[schema.TIMESTAMP] - events[schema.START])
     known = ~np.isnan(service)
     out: list[Candidate] = []
-    activity = events[schema.ACTIVITY].astype(str).to_numpy()
-    for name in np.unique(activity[known]):
-        rows = np.flatnonzero(known & (activity == name))
+    activity = events[schema.ACTIVITY].cat.codes.to_numpy()
+    categories = events[schema.ACTIVITY].cat.categories
+    order = np.argsort(activity, kind="stable")
+    order = order[known[order]]
+    splits = np.flatnonzero(np.diff(activity[order])) + 1
+    for rows in np.split(order, splits):
         if rows.size < MIN_OCCURRENCES:
             continue
         values = service[rows]
@@ -205,8 +209,9 @@ def slow_steps(ctx: Context) -> list[Candidate]:
         excess = np.minimum(values[hit] - threshold, visible)
         out.append(
             Candidate(
-                "slow_step", f"slow step '{name}'", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
-                _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold, activity=str(name),
+                "slow_step", f"slow step '{categories[activity[rows[0]]]}'", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
+                _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold,
+                activity=str(categories[activity[rows[0]]]),
             )
         )
     return out
@@ -265,25 +270,33 @@ def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
     same_case_2 = same_case_1 & np.roll(same_case_1, 1)
     same_case_3 = same_case_2 & np.roll(same_case_1, 2)
     for column, what in columns:
-        values = events[column].astype(object).to_numpy()
+        labels = events[column] if isinstance(events[column].dtype, pd.CategoricalDtype) else events[column].astype("category")
+        names = labels.cat.categories
+        values = labels.cat.codes.to_numpy().astype(np.int64)  # -1 = missing
         prev1, prev2, prev3 = np.roll(values, 1), np.roll(values, 2), np.roll(values, 3)
-        direct = same_case_2 & pd.notna(values) & (values == prev2) & (values != prev1) & pd.notna(prev1)
-        patterns = [("direct", direct, 2, prev1)]
+        direct = same_case_2 & (values >= 0) & (prev1 >= 0) & (values == prev2) & (values != prev1)
+        patterns = [("direct", direct, 2)]
         if column == schema.ACTIVITY:
-            indirect = same_case_3 & pd.notna(values) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
-            patterns.append(("indirect", indirect, 3, prev1))
-        for style, mask, back, partner in patterns:
+            indirect = same_case_3 & (values >= 0) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
+            patterns.append(("indirect", indirect, 3))
+        width = np.int64(len(names) + 1)
+        for style, mask, back in patterns:
             rows = np.flatnonzero(mask)
             if rows.size == 0:
                 continue
-            frame = pd.DataFrame({"x": values[rows].astype(str), "y": partner[rows].astype(str), "case": ctx.case[rows], "row": rows})
-            counts = frame.groupby(["x", "y"])["case"].nunique().sort_values(ascending=False, kind="stable").head(top_pairs)
-            for (x, y), _n in counts.items():
-                group = frame.loc[(frame["x"] == x) & (frame["y"] == y)]
-                r = group["row"].to_numpy()
+            # X→Y→X and Y→X→Y are the same loop: key on the unordered pair.
+            low = np.minimum(values[rows], prev1[rows])
+            high = np.maximum(values[rows], prev1[rows])
+            pair = low * width + high
+            pair_cases = pd.DataFrame({"pair": pair, "case": ctx.case[rows]}).drop_duplicates()
+            top = pair_cases["pair"].value_counts(sort=False)
+            top = sorted(top.items(), key=lambda kv: (-kv[1], kv[0]))[:top_pairs]
+            for key, _n in top:
+                r = rows[pair == key]
+                x, y = str(names[key // width]), str(names[key % width])
                 loop = seconds(times.iloc[r].reset_index(drop=True) - times.iloc[r - back].reset_index(drop=True))
                 visible = _overlap_seconds(ctx, ctx.case[r], times.iloc[r - back], times.iloc[r])
-                cases = group["case"].to_numpy()
+                cases = ctx.case[r]
                 label = f"ping-pong between {what} '{x}' ⇄ '{y}'" + (" (indirect)" if style == "indirect" else "")
                 out.append(
                     Candidate(
@@ -291,7 +304,7 @@ def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
                         _per_case(cases, np.minimum(loop, visible), ctx.n_cases), "loop time", loop, loop, None,
                         activity=x if column == schema.ACTIVITY else None,
                         from_activity=None, to_activity=None,
-                        details={"between": what, "style": style, "x": x, "y": y, "loops": int(len(group))},
+                        details={"between": what, "style": style, "x": x, "y": y, "loops": int(r.size)},
                     )
                 )
     return out
@@ -312,7 +325,7 @@ def chasing(ctx: Context) -> list[Candidate]:
         affected = contacts > 0
         out.append(
             Candidate(
-                "chasing", f"customers chasing: '{name}'", affected, np.zeros(ctx.n_cases), "contacts per case",
+                "chasing", f"customers chasing: '{name}'", affected, contacts * ctx.contact_seconds, "contacts per case",
                 contacts[affected].astype(float), contacts[affected].astype(float), None, activity=str(name),
                 details={"contacts": int(rows.size), "contacts_per_affected_case": round(float(contacts[affected].mean()), 3)},
             )

@@ -75,10 +75,10 @@ def load_log(
     elif kind == "csv":
         choose = None if attributes is None else (lambda names: _needed(names, options, attributes, source))
         raw, first_line = tabular.read_csv(path, encoding=options.encoding, columns=choose)
+        label = row_number if tabular.spans_lines(raw) else (lambda i: f"line {i + first_line}")
         mapping = resolve_mapping(list(raw.columns), options, source=source)
         roles = {name for name in mapping.values() if name}
         raw = tabular.numbers_where_plain(raw, skip=roles | _lifecycle_name(raw.columns))
-        label = row_number if first_line is None else (lambda i: f"line {i + first_line}")
         result = normalise(raw, options, source=source, mapping=mapping, row_label=label)
     else:
         columns = tabular.parquet_columns(path)

@@ -74,8 +74,8 @@ def read_csv(
 ) -> tuple[pd.DataFrame, int | None]:
     """All columns as text. `columns`: the names to read, or a function choosing them from the header.
 
-    Returns the frame and the file line of its first data row (for messages), or None when quoted
-    values span several lines (then a row is no longer a line, and messages give row numbers)."""
+    Returns the frame and the file line of its first data row (for messages: row i is on line
+    i + that, unless quoted values span several lines; see `spans_lines`)."""
     import pyarrow as pa  # noqa: PLC0415
     from pyarrow import csv as pacsv  # noqa: PLC0415
 
@@ -104,7 +104,6 @@ def read_csv(
     if callable(columns):
         columns = columns(names)
     wanted = names if columns is None else [c for c in names if c in set(columns)]
-    first_line: int | None = 2
 
     def parse(newlines_in_values: bool):
         return pacsv.read_csv(
@@ -127,19 +126,22 @@ def read_csv(
             # Free-text columns (complaint notes, ticket comments) often hold quoted line breaks, which
             # the fast parallel chunker cannot split on; the slower mode can.
             table = parse(newlines_in_values=True)
-            first_line = None
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _locate_csv_problem(path, encoding, delimiter, len(names), exc) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise _gzip_error(path, exc) from None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow")}.get)
-    if first_line is not None and len(frame) and _has_line_breaks(frame):
-        first_line = None  # a small file parsed in one block: same rule
-    return frame, first_line
+    return frame, 2
 
 
-def _has_line_breaks(frame: pd.DataFrame) -> bool:
-    return any(bool(frame[column].str.contains("\n", regex=False).any()) for column in frame.columns)
+def spans_lines(frame: pd.DataFrame) -> bool:
+    """Whether a text value holds a line break, so that rows and file lines no longer correspond
+    (messages should then name data rows, not lines)."""
+    return any(
+        bool(frame[column].str.contains("\n", regex=False).any())
+        for column in frame.columns
+        if isinstance(frame[column].dtype, pd.StringDtype)
+    )
 
 
 def _locate_csv_problem(path: Path, encoding: str, delimiter: str, expected: int, exc: Exception) -> InputError:
