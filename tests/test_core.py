@@ -272,3 +272,15 @@ def test_every_row_is_kept_or_counted_as_unusable(rows):
     # Every unusable row is reported in exactly one warning.
     reported = sum(w.count for w in log.warnings if w.code.startswith(("missing_", "bad_timestamp")))
     assert reported == log.rows_unusable
+
+
+def test_summary_of_a_filtered_table(real_log):
+    """A caller may filter the table; the categories of dropped cases stay behind."""
+    full = real_log("running-example.xes")
+    events = full.events[~full.events[schema.CASE].isin(["1", "2"])].reset_index(drop=True)
+    assert len(events[schema.CASE].cat.categories) == 6
+    summary = summarise(EventLog(events, "filtered", "xes", {}))
+    assert (summary.cases, summary.variants) == (4, 4)
+    by_case = {case: tuple(group[schema.ACTIVITY].astype(str)) for case, group in events.groupby(schema.CASE, observed=True)}
+    assert {variant.activities for variant in summary.top_variants} == set(by_case.values())
+    assert case_table(events).index.astype(str).tolist() == ["3", "4", "5", "6"]

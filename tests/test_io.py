@@ -15,6 +15,10 @@ from cxmine.model import LoadOptions
 
 from conftest import DATA, REAL_LOGS
 
+def _rustxes_missing(path):
+    raise ImportError("pretend rustxes is not installed")
+
+
 ROLE_COLUMNS = [schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.RESOURCE, schema.LIFECYCLE]
 
 
@@ -266,6 +270,7 @@ def test_unmatched_start_is_counted_in_a_warning(lifecycle_xes):
     warnings = {w.code: w for w in load_log(lifecycle_xes).warnings}
     assert set(warnings) == {"unmatched_start"}
     assert warnings["unmatched_start"].count == 1
+    assert warnings["unmatched_start"].examples == ("case c1: B started at 2020-01-01T11:00:00+00:00",)
 
 
 def test_lifecycle_in_activity_appends_other_transitions(lifecycle_xes):
@@ -364,10 +369,7 @@ def test_the_lxml_fallback_reads_the_same_table(monkeypatch, real_log):
     """The strict reader (used when rustxes fails) must agree with the fast one."""
     from cxmine.io import xes
 
-    def unavailable(path):
-        raise ImportError("pretend rustxes is not installed")
-
-    monkeypatch.setattr(xes, "_read_rustxes", unavailable)
+    monkeypatch.setattr(xes, "_read_rustxes", _rustxes_missing)
     pdt.assert_frame_equal(load_log(DATA / "receipt.xes.gz").events, real_log("receipt.xes.gz").events)
 
 
@@ -396,3 +398,56 @@ def test_xes_keeps_microseconds(tmp_path):
     write(original, out, "xes")
     assert 'value="2024-01-01T10:00:00.123456+00:00"' in out.read_text()
     pdt.assert_frame_equal(load_log(out).events, original.events)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("gzipped-but-named.xes", lambda: gzip.compress((DATA / "running-example.xes").read_bytes())),
+        ("gzipped-but-named.csv", lambda: gzip.compress((DATA / "running-example.csv").read_bytes())),
+        ("unpacked-but-named.xes.gz", lambda: (DATA / "running-example.xes").read_bytes()),
+        ("unpacked-but-named.csv.gz", lambda: (DATA / "running-example.csv").read_bytes()),
+    ],
+)
+def test_compression_is_judged_by_content_not_name(tmp_path, real_log, name, content):
+    """Browsers unpack downloads but keep the .gz name; people rename files."""
+    path = tmp_path / name
+    path.write_bytes(content())
+    source = "running-example.xes" if ".xes" in name else "running-example.csv"
+    pdt.assert_frame_equal(load_log(path).events, real_log(source).events)
+
+
+@pytest.mark.parametrize("parser", ["rustxes", "lxml"])
+def test_xes_dates_without_offset_follow_timezone(tmp_path, monkeypatch, parser):
+    """Some exports write XES dates with no offset: treated like naive CSV times (warning, --timezone)."""
+    if parser == "lxml":
+        from cxmine.io import xes
+
+        monkeypatch.setattr(xes, "_read_rustxes", _rustxes_missing)
+    text = LIFECYCLE_XES.replace("+00:00", "").replace("+01:00", "")
+    text = text.replace('<trace><string key="concept:name" value="c1"/>', '<trace><string key="concept:name" value="c1"/><date key="due" value="2020-07-01T12:00:00"/>')
+    path = tmp_path / "naive.xes"
+    path.write_text(text)
+    as_utc = load_log(path)
+    assert "naive_timestamps" in [w.code for w in as_utc.warnings]
+    assert as_utc.events[schema.TIMESTAMP].iloc[1] == pd.Timestamp("2020-01-01 10:00", tz="UTC")
+    local = load_log(path, LoadOptions(timezone="Europe/Amsterdam"))
+    assert "naive_timestamps" not in [w.code for w in local.warnings]
+    assert local.events[schema.TIMESTAMP].iloc[1] == pd.Timestamp("2020-01-01 09:00", tz="UTC")
+    assert local.events[schema.START].iloc[1] == pd.Timestamp("2020-01-01 08:00", tz="UTC")
+    # Date attributes follow the same rule and end up tz-aware UTC, like every other time.
+    assert local.events["case:due"].iloc[0] == pd.Timestamp("2020-07-01 10:00", tz="UTC")
+    assert str(local.events["case:due"].dtype) == "datetime64[us, UTC]"
+
+
+def test_ambiguous_day_first_dates_warn_without_timestamp_format(tmp_path):
+    path = tmp_path / "ambiguous.csv"
+    path.write_text("case,activity,timestamp\nc,a,1/3/2016 13:05\nc,b,29/2/2016 01:23\nc,c,3/3/2016 09:00\n")
+    log = load_log(path)
+    warning = next(w for w in log.warnings if w.code == "mixed_timestamp_formats")
+    assert warning.count == 1
+    assert warning.examples == ("line 3: '29/2/2016 01:23'",)
+    assert "--timestamp-format" in warning.message
+    # With the format given, nothing is guessed.
+    options = LoadOptions(timestamp_format="%d/%m/%Y %H:%M")
+    assert "mixed_timestamp_formats" not in [w.code for w in load_log(path, options).warnings]

@@ -133,6 +133,21 @@ def parse_timestamps(
         if retried.notna().any() and retried.dtype == parsed.dtype:
             parsed = parsed.copy()
             parsed[failed] = retried
+            if not iso_like:
+                # "1/3/2016" then "29/2/2016": the first value set month-first, the later ones only parse
+                # day-first, so the column is read two ways. Say so rather than guess silently.
+                rescued = failed.copy()
+                rescued[failed] = retried.notna().to_numpy()
+                notes.append(
+                    Warning_(
+                        "mixed_timestamp_formats",
+                        f"column {column!r} has timestamps that do not fit the format of its first value "
+                        f"({str(first.iloc[0])!r}); they were read one by one, so day and month may be mixed up "
+                        "(pass --timestamp-format)",
+                        int(rescued.sum()),
+                        _examples(row_label, origin, text, rescued),
+                    )
+                )
     if parsed.dtype == object:  # mixed offsets
         parsed = pd.to_datetime(parsed, utc=True, errors="coerce")
     if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
@@ -235,11 +250,12 @@ def _all_bool(values: pd.Series) -> bool:
     return values.dtype == object and len(present) > 0 and bool(present.map(type).eq(bool).all())
 
 
-def _compact_attributes(frame: pd.DataFrame, skip: set[str]) -> None:
+def _compact_attributes(frame: pd.DataFrame, skip: set[str], timezone: str = "UTC") -> None:
     """One rule for every reader (in place), so one log gives one table whatever its format: strings
     repeated enough to pay for a dictionary become categories (sorted), the others plain strings;
     integers, floats and booleans take pandas' nullable types (Int64, Float64, boolean), so a gap does
-    not turn an integer into a float; tz-aware attribute times share the event-time unit."""
+    not turn an integer into a float; attribute times are tz-aware UTC in the event-time unit (naive
+    ones, from an XES file without offsets or a Parquet file from another tool, are read in `timezone`)."""
     n = len(frame)
     for column in frame.columns:
         values = frame[column]
@@ -249,6 +265,9 @@ def _compact_attributes(frame: pd.DataFrame, skip: set[str]) -> None:
             continue
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             frame[column] = values.astype(TIME_DTYPE)
+            continue
+        if pd.api.types.is_datetime64_dtype(values.dtype):
+            frame[column] = _localise(values, timezone, column, "").dt.tz_convert("UTC").astype(TIME_DTYPE)
             continue
         if pd.api.types.is_bool_dtype(values.dtype) or _all_bool(values):
             frame[column] = values.astype("boolean")
@@ -303,15 +322,19 @@ def pair_lifecycle(events: pd.DataFrame, notes: list[Warning_]) -> pd.DataFrame:
         )
         start_values = np.where(inverted, np.datetime64("NaT"), start_values)
     start_times.iloc[matched["_row"].to_numpy()] = start_values
-    paired = int(pd.notna(start_values).sum())
-    unmatched_starts = int(is_start.sum()) - paired - int(inverted.sum())
-    if unmatched_starts > 0:
+    unmatched = starts.merge(completes[keys + ["_k"]], on=keys + ["_k"], how="left", indicator=True, sort=False)
+    unmatched = unmatched.loc[unmatched["_merge"] == "left_only"]
+    if len(unmatched):
         notes.append(
             Warning_(
                 "unmatched_start",
                 "start events with no matching complete event (still running, or a gap in the log); "
                 "they are not counted as activity instances",
-                unmatched_starts,
+                len(unmatched),
+                tuple(
+                    f"case {case}: {activity} started at {when.isoformat()}"
+                    for case, activity, when in unmatched[keys + [schema.TIMESTAMP]].head(3).itertuples(index=False)
+                ),
             )
         )
     if schema.START in events.columns:
@@ -438,7 +461,7 @@ def normalise(
     if options.since or options.until:
         frame = _window(frame, options, source, notes)
 
-    _compact_attributes(frame, skip={schema.CASE, schema.ACTIVITY, schema.RESOURCE, schema.LIFECYCLE})
+    _compact_attributes(frame, skip={schema.CASE, schema.ACTIVITY, schema.RESOURCE, schema.LIFECYCLE}, timezone=options.timezone)
     ordered = [c for c in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.RESOURCE, schema.LIFECYCLE) if c in frame.columns]
     rest = sorted((c for c in frame.columns if c not in ordered), key=lambda c: (c.startswith("case:"), c))
     frame = frame[ordered + rest]

@@ -145,10 +145,15 @@ def summarise(log: EventLog, *, top_variants: int = 10, now: pd.Timestamp | None
     per_variant = variants.drop_duplicates("variant").sort_values("variant").head(top_variants)
     first = case_starts(events)
     start_index = np.flatnonzero(first)
+    # Where each case (by category code) begins. Codes need not be dense: a table filtered by a caller
+    # keeps the categories of the cases it dropped.
+    case_codes = events[schema.CASE].cat.codes.to_numpy()
+    begins_at = np.full(len(events[schema.CASE].cat.categories), -1, dtype=np.int64)
+    begins_at[case_codes[start_index]] = start_index
     top: list[Variant] = []
     activity_values = events[schema.ACTIVITY].astype(str).to_numpy()
     for row in per_variant.itertuples(index=False):  # one representative case per shown variant
-        begin = start_index[row.first_case]
+        begin = begins_at[row.first_case]
         top.append(Variant(int(row.variant) + 1, tuple(activity_values[begin : begin + row.length]), int(row.cases), row.cases / n_cases))
     return LogSummary(
         source=log.source,

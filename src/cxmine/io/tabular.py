@@ -8,7 +8,6 @@ is a plain number without a leading zero.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import zlib
@@ -18,15 +17,15 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from cxmine.errors import InputError
+from cxmine.io.compressed import is_gzip, open_binary
 
 SAMPLE_BYTES = 256 * 1024
 _NUMBER = re.compile(r"^[+-]?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 
 
 def _raw_bytes_head(path: Path, size: int) -> bytes:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as handle:
+        with open_binary(path) as handle:
             return handle.read(size)
     except (OSError, EOFError, zlib.error) as exc:
         raise _gzip_error(path, exc) from None
@@ -105,9 +104,11 @@ def read_csv(
         columns = columns(names)
     wanted = names if columns is None else [c for c in names if c in set(columns)]
 
+    compression = "gzip" if is_gzip(path) else None  # by content: see cxmine.io.compressed
+
     def parse(newlines_in_values: bool):
         return pacsv.read_csv(
-            path,
+            pa.input_stream(str(path), compression=compression),
             read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(
@@ -146,9 +147,8 @@ def spans_lines(frame: pd.DataFrame) -> bool:
 
 def _locate_csv_problem(path: Path, encoding: str, delimiter: str, expected: int, exc: Exception) -> InputError:
     """pyarrow says what is wrong but not where: find the line with the standard library (error path only)."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as handle:
+        with open_binary(path) as handle:
             data = handle.read()
     except (OSError, EOFError, zlib.error) as gz_exc:
         return _gzip_error(path, gz_exc)

@@ -6,7 +6,6 @@ which either succeeds (a file rustxes cannot handle) or tells us the line that i
 """
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import tempfile
@@ -18,6 +17,7 @@ from typing import Iterator
 import pandas as pd
 
 from cxmine.errors import InputError
+from cxmine.io.compressed import is_gzip, open_binary
 
 XES_CASE = "case:concept:name"
 XES_ACTIVITY = "concept:name"
@@ -25,7 +25,12 @@ XES_TIMESTAMP = "time:timestamp"
 
 
 def read_xes(path: Path) -> pd.DataFrame:
-    """Events in file order; trace attributes as `case:<key>`; timestamps tz-aware UTC."""
+    """Events in file order; trace attributes as `case:<key>`.
+
+    Dates are tz-aware UTC when the file writes them with an offset (the XES norm). A file whose dates
+    carry no offset gives naive dates, so that core.normalise applies --timezone and warns, as for CSV.
+    """
+    naive = _dates_without_offset(path)
     try:
         frame = _read_rustxes(path)
     except ImportError:
@@ -37,14 +42,31 @@ def read_xes(path: Path) -> pd.DataFrame:
         # shorter log: let the strict parser report where it ends instead.
         frame = None
     if frame is None:
-        frame = _read_lxml(path)
+        frame = _read_lxml(path, naive=naive)
     if len(frame) == 0:
         raise InputError("the log has no events", file=str(path), hint="check that the file holds <trace> and <event> elements")
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_dtype(frame[column].dtype) and not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-            # XES dates carry their offset; both parsers hand them over already converted to UTC.
-            frame[column] = frame[column].dt.tz_localize("UTC")
+    if not naive:
+        for column in frame.columns:
+            if pd.api.types.is_datetime64_dtype(frame[column].dtype) and not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                # Dates with an offset: both parsers hand them over already converted to UTC.
+                frame[column] = frame[column].dt.tz_localize("UTC")
     return frame
+
+
+_DATE_VALUE = re.compile(rb"<date\b[^>]*?\bvalue=\"([^\"]*)\"")
+_HAS_OFFSET = re.compile(rb"(?:Z|[+-]\d{2}:?\d{2})\s*$")
+_DATE_SAMPLE_BYTES = 256 * 1024
+
+
+def _dates_without_offset(path: Path) -> bool:
+    """Whether the file writes its dates without a UTC offset, judged on the dates near its start."""
+    try:
+        with open_binary(path) as handle:
+            head = handle.read(_DATE_SAMPLE_BYTES)
+    except (OSError, EOFError, zlib.error):
+        return False  # the parsers report the problem
+    values = _DATE_VALUE.findall(head)[:1000]
+    return bool(values) and not any(_HAS_OFFSET.search(value) for value in values)
 
 
 class _RustFailure(Exception):
@@ -62,7 +84,7 @@ def _ends_with_log_tag(path: Path) -> bool:
     (C speed, a fraction of the parse time); any gzip fault also means "not complete".
     """
     try:
-        if path.name.lower().endswith(".gz"):
+        if is_gzip(path):
             tail = _gzip_tail(path)
         else:
             with open(path, "rb") as handle:
@@ -146,12 +168,10 @@ def _nullable_type(arrow_type) -> object:
 
 
 def _open_text(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+    return open_binary(path)
 
 
-def _read_lxml(path: Path) -> pd.DataFrame:
+def _read_lxml(path: Path, *, naive: bool = False) -> pd.DataFrame:
     """Streaming fallback. Slower (a Python step per element) but exact about where a file is broken."""
     from lxml import etree  # noqa: PLC0415
 
@@ -210,13 +230,22 @@ def _read_lxml(path: Path) -> pd.DataFrame:
     nullable = {"int": "Int64", "float": "Float64", "boolean": "boolean"}
     for column in frame.columns:
         if frame[column].map(type).eq(pd.Timestamp).any():
-            frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")
+            frame[column] = _to_datetime(frame[column], naive)
         elif declared.get(column) in nullable:
             try:
                 frame[column] = frame[column].astype(nullable[declared[column]])
             except (TypeError, ValueError):  # a value that did not parse as its declared type stays as read
                 pass
     return frame
+
+
+def _to_datetime(values: pd.Series, naive: bool) -> pd.Series:
+    if naive:
+        try:
+            return pd.to_datetime(values, errors="coerce")
+        except (ValueError, TypeError):  # a few dates with an offset among naive ones
+            pass
+    return pd.to_datetime(values, utc=True, errors="coerce")
 
 
 def _typed(tag: str, value: str | None) -> object:
