@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.normalise import parse_timestamps
+from cxmine.core.normalise import parse_timestamps, row_number
 from cxmine.errors import ConfigError, InputError
 from cxmine.model import LoadOptions, Warning_
 
@@ -67,7 +67,8 @@ def read_complaint_file(source_config, notes: list[Warning_]) -> pd.DataFrame:
         column=time_col,
         options=LoadOptions(),
         source=source,
-        row_label=lambda i: f"line {i + first_line}",
+        # Line numbers only hold when no quoted value spans lines; else name rows instead.
+        row_label=row_number if kind == "csv" and tabular.spans_lines(raw) else (lambda i: f"line {i + first_line}"),
         origin=origin,
         flag="[complaints] timestamp",
         notes=notes,
