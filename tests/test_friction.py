@@ -186,3 +186,14 @@ def test_missing_complaint_column_is_a_clear_error(run, tmp_path):
     outcome = run("friction", EXAMPLES / "orders.csv", "--config", config)
     assert outcome.exit_code == 2
     assert "label" in outcome.stderr and "columns found" in outcome.stderr
+
+
+def test_complaint_overlay_per_transition_and_step(example_report):
+    overlay = example_report.to_dict()["complaints"]
+    gap = next(r for r in overlay["by_transition"] if r["from_activity"] == "Order confirmation sent" and r["to_activity"] == "Shipping notification sent")
+    assert gap["cases_passing"] == 2000 and gap["complaint_rate"] == pytest.approx(gap["cases_complaining"] / 2000)
+    assert {t["name"] for t in gap["top_tags"][:2]} == {"late delivery", "no status information"}
+    step = next(r for r in overlay["by_step"] if r["step"] == "Backorder at supplier")
+    assert step["cases_passing"] == 500 and step["top_tags"][0]["name"] == "late delivery"
+    located = sum(r["complaints"] for r in overlay["by_transition"])
+    assert located == example_report.complaints_matched == sum(r["complaints"] for r in overlay["by_step"])

@@ -319,6 +319,7 @@ class FrictionReport:
     config: dict[str, Any]
     load: EventLog | None = field(default=None, compare=False)
     notes: tuple[Warning_, ...] = ()
+    complaint_overlay: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         load = self.load.to_dict() if self.load is not None else {}
@@ -339,6 +340,8 @@ class FrictionReport:
                 "matched": int(self.complaints_matched),
                 "unmatched": int(self.complaints_unmatched),
                 "case_complaint_rate": None if self.complaint_rate is None else round(float(self.complaint_rate), 6),
+                "by_transition": list(self.complaint_overlay.get("by_transition", [])),
+                "by_step": list(self.complaint_overlay.get("by_step", [])),
             },
             "warnings": warnings,
             "warning_count": len(warnings),

@@ -116,7 +116,49 @@ def locate_complaints(complaints: pd.DataFrame, events: pd.DataFrame, touchpoint
     located["from_activity"] = located["activity"].where(~before, "(before the first touchpoint)")
     located.loc[before, "next_activity"] = located.loc[before, "case"].map(first_tp)
     located["to_activity"] = located["next_activity"].fillna("(journey ended)")
-    return located[["case", "timestamp", "tag", "severity", "from_activity", "to_activity"]].sort_values(["case", "timestamp"], kind="stable").reset_index(drop=True), unmatched
+    # The step the customer had just been through (any activity, internal ones included).
+    steps = pd.DataFrame(
+        {
+            "case": events[schema.CASE].cat.codes.to_numpy().astype(np.int64),
+            "step_time": events[schema.TIMESTAMP].reset_index(drop=True),
+            "step": events[schema.ACTIVITY].astype(str).to_numpy(),
+        }
+    ).sort_values("step_time", kind="stable")
+    located = pd.merge_asof(located.sort_values("timestamp", kind="stable"), steps, left_on="timestamp", right_on="step_time", by="case", direction="backward")
+    located["step"] = located["step"].fillna("(before the first event)")
+    columns = ["case", "timestamp", "tag", "severity", "from_activity", "to_activity", "step"]
+    return located[columns].sort_values(["case", "timestamp"], kind="stable").reset_index(drop=True), unmatched
+
+
+def complaint_overlay(located: pd.DataFrame, gaps, events: pd.DataFrame, top_tags: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """Complaints per customer-visible gap (transition between touchpoints) and per step just done:
+    count, cases that went through it, complaint rate (complaining cases / those cases), top tags."""
+    occ = gaps.occurrences
+    passing_gap = occ.groupby([occ["from_activity"].astype(str), occ["to_activity"].astype(str)])["case"].nunique()
+    passing_step = events.groupby(schema.ACTIVITY, observed=True)[schema.CASE].nunique()
+    passing_step.index = passing_step.index.astype(str)
+
+    def table(keys: list[str], passing: pd.Series) -> list[dict[str, Any]]:
+        rows = []
+        for key, group in located.groupby(keys, sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            cases = passing.get(key if len(key) > 1 else key[0])
+            tags = group["tag"].astype(str).value_counts()
+            tags = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:top_tags]
+            row = dict(zip(keys, map(str, key)))
+            row.update(
+                {
+                    "complaints": int(len(group)),
+                    "cases_complaining": int(group["case"].nunique()),
+                    "cases_passing": None if cases is None else int(cases),
+                    "complaint_rate": None if not cases else round(group["case"].nunique() / cases, 6),
+                    "top_tags": [{"name": str(k), "count": int(v)} for k, v in tags],
+                }
+            )
+            rows.append(row)
+        return sorted(rows, key=lambda r: (-r["complaints"], *[r[k] for k in keys]))
+
+    return {"by_transition": table(["from_activity", "to_activity"], passing_gap), "by_step": table(["step"], passing_step)}
 
 
 def _percentile(values: np.ndarray, q: float) -> float | None:
@@ -244,12 +286,14 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
 
     # Complaints per case.
     complained = np.zeros(n_cases, dtype=bool)
-    located = pd.DataFrame(columns=["case", "timestamp", "tag", "severity", "from_activity", "to_activity"])
+    located = pd.DataFrame(columns=["case", "timestamp", "tag", "severity", "from_activity", "to_activity", "step"])
+    overlay: dict[str, Any] = {}
     total = unmatched = 0
     if complaints is not None:
         total = len(complaints)
         located, unmatched = locate_complaints(complaints, events, touchpoint, chasing_mask, getattr(config, "customer", None), notes)
         complained[located["case"].to_numpy(dtype=int)] = True
+        overlay = complaint_overlay(located, gaps, events)
     have_complaints = complaints is not None and complained.any()
 
     say("friction signals")
@@ -296,7 +340,7 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
                 complaint_excess = n1 * max(0.0, rate1 - (rate0 or 0.0)) if rate0 is not None else 0.0
         rows.append((c, n1, hours, rate1, rate0, lift, low, high, p_value, complaint_excess))
     if not rows:
-        return _report(log, config, tp_names, configured, total, total - unmatched, unmatched, complained, have_complaints, 0, (), notes)
+        return _report(log, config, tp_names, configured, total, total - unmatched, unmatched, complained, have_complaints, 0, (), notes, overlay)
 
     p_values = np.array([r[8] if r[8] is not None else np.nan for r in rows])
     q_values = np.full(len(rows), np.nan)
@@ -402,7 +446,7 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
                 related=tuple(related.get(i, ())), sentence=_sentence(c, n1 / n_cases, lift, low, high, p50_all),
             )
         )
-    return _report(log, config, tp_names, configured, total, total - unmatched, unmatched, complained, have_complaints, len(rows), tuple(points), notes)
+    return _report(log, config, tp_names, configured, total, total - unmatched, unmatched, complained, have_complaints, len(rows), tuple(points), notes, overlay)
 
 
 def _ns(values: pd.Series) -> np.ndarray:
@@ -412,7 +456,7 @@ def _ns(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _report(log, config, tp_names, configured, total, matched, unmatched, complained, have_complaints, evaluated, points, notes) -> FrictionReport:
+def _report(log, config, tp_names, configured, total, matched, unmatched, complained, have_complaints, evaluated, points, notes, overlay=None) -> FrictionReport:
     return FrictionReport(
         source=log.source,
         events=len(log.events),
@@ -429,4 +473,5 @@ def _report(log, config, tp_names, configured, total, matched, unmatched, compla
         config=config.to_dict() if hasattr(config, "to_dict") else {},
         load=log,
         notes=tuple(notes),
+        complaint_overlay=overlay or {},
     )
