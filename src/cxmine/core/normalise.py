@@ -241,6 +241,22 @@ def _canonical_categories(values: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(new_codes, dtype=pd.CategoricalDtype(categories)), index=values.index, name=values.name)
 
 
+def _stripped_category(values: pd.Series) -> pd.Series:
+    """Text as a category with surrounding blanks removed and blank values missing. Non-text values
+    (numeric case ids) become their text form, so ids compare equal across readers."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("string").astype("category")
+    names = values.cat.categories.astype(str)
+    stripped = names.str.strip()
+    if stripped.is_unique:  # renaming works on the categories only: one string operation per value
+        values = values.cat.rename_categories(stripped)
+    else:  # two names that differ only in blanks: merge them (rare, so the slow way)
+        values = values.astype("string").str.strip().astype("category")
+    if (values.cat.categories == "").any():
+        values = values.cat.remove_categories([""])
+    return values
+
+
 def _string_like(values: pd.Series) -> bool:
     return values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype)) or str(values.dtype) in ("str", "string")
 
@@ -294,9 +310,11 @@ def pair_lifecycle(events: pd.DataFrame, notes: list[Warning_]) -> pd.DataFrame:
     how XES lifecycle logs without instance ids are read by convention. Other lifecycle values stay as
     events. `events` must already be sorted by case and time.
     """
-    transition = events[schema.LIFECYCLE].astype("string").str.casefold()
-    is_start = (transition == "start").fillna(False).to_numpy()
-    is_complete = (transition == "complete").fillna(False).to_numpy()
+    lifecycle = events[schema.LIFECYCLE]
+    folded = lifecycle.cat.categories.astype(str).str.casefold()
+    codes = lifecycle.cat.codes.to_numpy()
+    is_start = np.isin(codes, np.flatnonzero(folded == "start"))
+    is_complete = np.isin(codes, np.flatnonzero(folded == "complete"))
     if not is_start.any():
         return events
     keys = [schema.CASE, schema.ACTIVITY]
@@ -375,12 +393,15 @@ def normalise(
     frame = raw.rename(columns={**clashes, **rename}).reset_index(drop=True)
     frame = frame.loc[:, ~frame.columns.duplicated()]
 
+    # Role columns become stripped categories first: string work then happens once per distinct value,
+    # and a value that is blank after stripping counts as missing.
+    for role in (schema.CASE, schema.ACTIVITY, schema.RESOURCE, schema.LIFECYCLE):
+        if role in frame.columns:
+            frame[role] = _stripped_category(frame[role])
     unusable = np.zeros(len(frame), dtype=bool)
     for role, what in ((schema.CASE, "case id"), (schema.ACTIVITY, "activity")):
         values = frame[role]
         missing = values.isna().to_numpy().copy()
-        if _string_like(values):
-            missing |= (values.astype("string").str.strip() == "").fillna(True).to_numpy()
         if missing.all():
             raise InputError(
                 f"column {mapping[role]!r} (the {what}) is empty in every row",
@@ -439,15 +460,14 @@ def normalise(
     if len(frame) == 0:
         raise InputError("no usable events are left after dropping unusable rows", file=source)
 
-    frame[schema.CASE] = _categorical(frame[schema.CASE].astype("string").str.strip(), sort=True)
-    frame[schema.ACTIVITY] = frame[schema.ACTIVITY].astype("string").str.strip()
+    frame[schema.CASE] = _categorical(frame[schema.CASE], sort=True)
     if schema.RESOURCE in frame.columns:
-        frame[schema.RESOURCE] = _categorical(frame[schema.RESOURCE].astype("string"))
+        frame[schema.RESOURCE] = _categorical(frame[schema.RESOURCE])
 
     frame = sort_events(frame)
 
     if schema.LIFECYCLE in frame.columns:
-        frame[schema.LIFECYCLE] = _categorical(frame[schema.LIFECYCLE].astype("string"))
+        frame[schema.LIFECYCLE] = _categorical(frame[schema.LIFECYCLE])
         if schema.START not in mapping or mapping[schema.START] is None:
             frame[schema.ACTIVITY] = _categorical(frame[schema.ACTIVITY])
             frame = pair_lifecycle(frame, notes)

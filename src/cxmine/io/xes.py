@@ -133,16 +133,87 @@ def _quiet_stderr() -> Iterator[None]:
             os.close(saved)
 
 
+# Above this many uncompressed bytes, the file is cut at trace boundaries and the pieces are parsed by
+# rustxes in parallel processes (it holds the GIL, so threads would not help).
+PARALLEL_MIN_BYTES = 48 * 2**20
+
+
+def _uncompressed_size(path: Path) -> int:
+    """File size, or for gzip the size stored in its trailer (mod 4 GiB; good enough to decide)."""
+    size = path.stat().st_size
+    if not is_gzip(path):
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(max(size - 4, 0))
+        return int.from_bytes(handle.read(4), "little")
+
+
+def _parallel_rustxes(path: Path, workers: int):
+    """Split the XES text into `workers` valid XES files (the header repeated, cut before a <trace>),
+    parse them at once in worker processes, and concatenate in file order."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import polars as pl  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+
+    with open_binary(path) as handle:
+        data = handle.read()
+    first = data.find(b"<trace")
+    if first < 0:
+        raise ValueError("no trace")
+    header = data[:first]
+    cuts = [first]
+    for k in range(1, workers):
+        cut = data.find(b"<trace", first + k * (len(data) - first) // workers)
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(len(data))
+    with tempfile.TemporaryDirectory(prefix="cxmine-xes-") as folder:
+        paths = []
+        for index, (start, end) in enumerate(zip(cuts, cuts[1:])):
+            chunk = Path(folder) / f"part{index}.xes"
+            with open(chunk, "wb") as out:
+                out.write(header)
+                out.write(memoryview(data)[start:end])
+                if end != len(data):
+                    out.write(b"</log>\n")
+            paths.append(str(chunk))
+        del data
+        processes = [
+            subprocess.Popen([sys.executable, "-m", "cxmine._xes_worker", chunk], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for chunk in paths
+        ]
+        failures = [err.decode(errors="replace") for proc in processes for _, err in [proc.communicate()] if proc.returncode != 0]
+        if failures:
+            raise _RustFailure(failures[0])
+        frames = []
+        for chunk in paths:  # read into memory (not mapped): the folder is removed on exit
+            with pa.OSFile(chunk + ".arrow", "rb") as source:
+                frames.append(pl.from_arrow(pa.ipc.open_file(source).read_all()))
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
 def _read_rustxes(path: Path) -> pd.DataFrame:
     import rustxes  # noqa: PLC0415 - optional fast path
 
-    try:
-        with _quiet_stderr():
-            frame, _meta = rustxes.import_xes(str(path))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # pyo3's PanicException derives from BaseException
-        raise _RustFailure(str(exc)) from exc
+    frame = None
+    workers = min(os.cpu_count() or 1, 4)
+    if workers > 1 and _uncompressed_size(path) >= PARALLEL_MIN_BYTES:
+        try:
+            frame = _parallel_rustxes(path, workers)
+        except _RustFailure:
+            raise
+        except Exception:  # noqa: BLE001 - any trouble with processes: parse in this one instead
+            frame = None
+    if frame is None:
+        try:
+            with _quiet_stderr():
+                frame, _meta = rustxes.import_xes(str(path))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # pyo3's PanicException derives from BaseException
+            raise _RustFailure(str(exc)) from exc
     if frame.width == 0:
         return pd.DataFrame()
     import polars as pl  # noqa: PLC0415 - comes with rustxes
