@@ -232,8 +232,8 @@ def friction(
         cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
         settings, loaded = _config_and_log(log, config, cli)
         complaints, loaded, notes = _complaints(settings, loaded)
-        with status("Ranking friction…"):
-            report = analyse(loaded, settings, complaints)
+        with status("Ranking friction:") as progress:
+            report = analyse(loaded, settings, complaints, progress=progress)
         report = replace(report, notes=notes + report.notes)
         warn(report.notes[len(notes):])
         if format.value == "table":

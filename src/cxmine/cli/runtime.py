@@ -121,10 +121,11 @@ def emit(text: str, output: Path | None, *, inputs: tuple[Path, ...] = ()) -> No
 
 
 @contextmanager
-def status(message: str) -> Iterator[None]:
-    """A spinner on stderr while long work runs, only when stderr is a terminal."""
+def status(message: str) -> Iterator:
+    """A spinner on stderr while long work runs, only when stderr is a terminal. Yields a function
+    that replaces the message (the core reports its stages through such a callback)."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
-        yield
+        yield lambda _stage: None
         return
-    with stderr_console().status(message):
-        yield
+    with stderr_console().status(message) as spinner:
+        yield lambda stage: spinner.update(f"{message} {stage}…")
