@@ -42,6 +42,7 @@ LAYERS = {
     "model and errors": ["cxmine.model", "cxmine.errors"],
     "io": _modules("cxmine.io"),
     "friction": _modules("cxmine.friction"),
+    "report": _modules("cxmine.report"),
 }
 
 

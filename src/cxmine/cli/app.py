@@ -286,6 +286,10 @@ from cxmine.cli.init_cmd import EPILOG as _INIT_EPILOG, init as _init  # noqa: E
 
 app.command(name="init", epilog=_INIT_EPILOG)(_init)
 
+from cxmine.cli.report_cmd import EPILOG as _REPORT_EPILOG, report as _report  # noqa: E402
+
+app.command(name="report", epilog=_REPORT_EPILOG)(_report)
+
 
 def main() -> None:
     """Console-script entry point."""
