@@ -15,6 +15,7 @@ are the smallest top set reaching [friction] critical_share of it.
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -260,11 +261,25 @@ def _sentence(c: Candidate, share: float, lift: float | None, low: float | None,
     return what + "."
 
 
-def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progress: Progress | None = None) -> FrictionReport:
-    """Rank the friction points of `log` under `config` (see cxmine.config.Config)."""
-    say = progress or (lambda _message: None)
+@dataclass
+class Stage:
+    """Everything the candidate stage found, before evidence and scoring (the report reuses it)."""
+
+    ctx: Context
+    candidates: list[Candidate]
+    located: pd.DataFrame
+    unmatched: int
+    complained: np.ndarray
+    have_complaints: bool
+    touchpoint_names: tuple[str, ...]
+    configured: bool
+    overlay: dict[str, Any]
+
+
+def collect_candidates(log: EventLog, config, complaints: pd.DataFrame | None, notes: list[Warning_], say: Progress = lambda _m: None) -> Stage:
+    """Run every friction signal on `log`: the candidates with their per-case masks, and where the
+    complaints were made."""
     events = log.events
-    notes: list[Warning_] = []
     settings = config.friction
     n_cases = int(events[schema.CASE].cat.categories.size)
     touchpoint, chasing_mask, tp_names, configured = touchpoint_masks(events, config, notes)
@@ -273,28 +288,23 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
     say("customer journeys")
     gaps = customer_gaps(events, touchpoint, chasing_mask)
     window = gaps.window.reindex(range(n_cases))
-    window_start = _ns(window["first_touchpoint"])
-    window_end = _ns(window["last_touchpoint"])
-    first = case_starts(events)
     times = events[schema.TIMESTAMP]
     begin = events[schema.START].where(events[schema.START].notna(), times) if schema.START in events.columns else times
     ctx = Context(
-        events=events, n_cases=n_cases, case=events[schema.CASE].cat.codes.to_numpy(), first=first, begin=begin,
-        window_start=window_start, window_end=window_end, touchpoint=touchpoint, chasing=chasing_mask,
+        events=events, n_cases=n_cases, case=events[schema.CASE].cat.codes.to_numpy(), first=case_starts(events), begin=begin,
+        window_start=_ns(window["first_touchpoint"]), window_end=_ns(window["last_touchpoint"]), touchpoint=touchpoint, chasing=chasing_mask,
         wait_factor=settings.wait_factor, team=getattr(config, "team", None), contact_seconds=60.0 * settings.contact_minutes,
     )
 
-    # Complaints per case.
     complained = np.zeros(n_cases, dtype=bool)
     located = pd.DataFrame(columns=["case", "timestamp", "tag", "severity", "from_activity", "to_activity", "step"])
     overlay: dict[str, Any] = {}
-    total = unmatched = 0
+    unmatched = 0
     if complaints is not None:
-        total = len(complaints)
         located, unmatched = locate_complaints(complaints, events, touchpoint, chasing_mask, getattr(config, "customer", None), notes)
         complained[located["case"].to_numpy(dtype=int)] = True
         overlay = complaint_overlay(located, gaps, events)
-    have_complaints = complaints is not None and complained.any()
+    have_complaints = complaints is not None and bool(complained.any())
 
     say("friction signals")
     candidates: list[Candidate] = []
@@ -314,6 +324,21 @@ def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progr
     customer = getattr(config, "customer", None)
     if customer:
         candidates += signals.repeat_contacts(ctx, customer)
+    return Stage(ctx, candidates, located, unmatched, complained, have_complaints, tp_names, configured, overlay)
+
+
+def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progress: Progress | None = None) -> FrictionReport:
+    """Rank the friction points of `log` under `config` (see cxmine.config.Config)."""
+    say = progress or (lambda _message: None)
+    events = log.events
+    notes: list[Warning_] = []
+    settings = config.friction
+    n_cases = int(events[schema.CASE].cat.categories.size)
+    stage = collect_candidates(log, config, complaints, notes, say)
+    candidates, located, unmatched = stage.candidates, stage.located, stage.unmatched
+    complained, have_complaints, overlay = stage.complained, stage.have_complaints, stage.overlay
+    tp_names, configured = stage.touchpoint_names, stage.configured
+    total = len(complaints) if complaints is not None else 0
 
     say("evidence")
     lead = case_table(events)["duration_seconds"].to_numpy()

@@ -249,59 +249,14 @@ def dict_key(point: dict[str, Any]) -> MatchKey:
     return match_key(point["kind"], point.get("activity"), point.get("from_activity"), point.get("to_activity"), point.get("label", ""), point.get("details") or {})
 
 
-def _ns(values: pd.Series) -> np.ndarray:
-    # Same conversion as the engine's, so the customer windows are in the unit the signals expect.
-    values = pd.to_datetime(values, utc=True)
-    out = values.astype("int64").to_numpy().astype(float)
-    out[values.isna().to_numpy()] = np.nan
-    return out
-
-
 def candidates(log: EventLog, config, complaints: pd.DataFrame | None) -> tuple[list, pd.DataFrame | None]:
-    """The engine's friction candidates of `log` (same signals, same settings), with their per-case masks.
+    """The engine's friction candidates of `log` (same signals, same settings), with their per-case
+    masks, and the located complaints (None when there are none)."""
+    from cxmine.friction.engine import collect_candidates  # noqa: PLC0415
 
-    Mirrors the candidate stage of `cxmine.friction.engine.analyse`, which keeps them to itself."""
-    from cxmine.config import matches  # noqa: PLC0415
-    from cxmine.core.timings import customer_gaps, promise_outcomes  # noqa: PLC0415
-    from cxmine.friction import signals  # noqa: PLC0415
-    from cxmine.friction.engine import locate_complaints, touchpoint_masks  # noqa: PLC0415
-    from cxmine.friction.signals import Context  # noqa: PLC0415
-
-    events = log.events
-    scratch: list[Warning_] = []
-    settings = config.friction
-    n_cases = int(events[schema.CASE].cat.categories.size)
-    touchpoint, chasing_mask, _names, configured = touchpoint_masks(events, config, scratch)
-    gaps = customer_gaps(events, touchpoint, chasing_mask)
-    window = gaps.window.reindex(range(n_cases))
-    times = events[schema.TIMESTAMP]
-    begin = events[schema.START].where(events[schema.START].notna(), times) if schema.START in events.columns else times
-    ctx = Context(
-        events=events, n_cases=n_cases, case=events[schema.CASE].cat.codes.to_numpy(), first=case_starts(events), begin=begin,
-        window_start=_ns(window["first_touchpoint"]), window_end=_ns(window["last_touchpoint"]), touchpoint=touchpoint,
-        chasing=chasing_mask, wait_factor=settings.wait_factor, team=getattr(config, "team", None),
-        contact_seconds=60.0 * settings.contact_minutes,
-    )
-    located = None
-    if complaints is not None and len(complaints):
-        located, _ = locate_complaints(complaints, events, touchpoint, chasing_mask, getattr(config, "customer", None), scratch)
-        if located.empty:
-            located = None
-    names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
-    found = list(signals.customer_waits(ctx, gaps, frozenset(matches(names, config.touchpoints.customer_initiated))))
-    if configured:
-        found += signals.internal_waits(ctx)
-    found += signals.slow_steps(ctx)
-    found += signals.rework(ctx)
-    found += signals.ping_pong(ctx)
-    found += signals.chasing(ctx)
-    if config.promises:
-        found += signals.broken_promises(ctx, promise_outcomes(events, tuple(config.promises)), tuple(config.promises))
-    if located is not None:
-        found += signals.complaint_hotspots(ctx, located, gaps)
-    if getattr(config, "customer", None):
-        found += signals.repeat_contacts(ctx, config.customer)
-    return [c for c in found if c.affected.any()], located
+    stage = collect_candidates(log, config, complaints if complaints is not None and len(complaints) else None, [])
+    located = stage.located if stage.have_complaints and not stage.located.empty else None
+    return [c for c in stage.candidates if c.affected.any()], located
 
 
 # ---------------------------------------------------------------------------------------------------------------
