@@ -20,6 +20,7 @@ def test_parallel_equals_serial(monkeypatch, name):
     monkeypatch.setattr(xes, "PARALLEL_MIN_BYTES", 10**15)
     serial = load_log(DATA / name).events
     monkeypatch.setattr(xes, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(xes, "_usable_cores", lambda: 4)
     calls = []
     original = xes._parallel_rustxes
     monkeypatch.setattr(xes, "_parallel_rustxes", lambda path, workers: calls.append(workers) or original(path, 3))
@@ -30,6 +31,7 @@ def test_parallel_equals_serial(monkeypatch, name):
 
 def test_parallel_path_reports_a_broken_file_with_its_line(monkeypatch, tmp_path):
     monkeypatch.setattr(xes, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(xes, "_usable_cores", lambda: 4)
     text = gzip.decompress((DATA / "receipt.xes.gz").read_bytes()).decode()
     cut = text.index("<event>", len(text) // 2)
     broken = tmp_path / "broken.xes"

@@ -210,12 +210,9 @@ def _localise(values: pd.Series, timezone: str, column: str, source: str) -> pd.
 def _categorical(values: pd.Series, *, sort: bool = False) -> pd.Series:
     """Repeated strings as a category (memory and group-by speed); categories sorted when asked."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        out = values.cat.remove_unused_categories()
-    else:
-        out = values.astype("string").astype("category")
-    if sort:
-        out = _canonical_categories(out)
-    return out
+        return _canonical_categories(values)  # drops unused categories too; a no-op when already canonical
+    out = values.astype("string").astype("category")
+    return _canonical_categories(out) if sort else out
 
 
 def _canonical_categories(values: pd.Series) -> pd.Series:
@@ -226,9 +223,11 @@ def _canonical_categories(values: pd.Series) -> pd.Series:
     Works on the codes, so no string is hashed twice.
     """
     codes = values.cat.codes.to_numpy()
-    names = values.cat.categories.astype(str).to_numpy(dtype=object)
-    used = np.zeros(len(names), dtype=bool)
-    used[codes[codes >= 0]] = True
+    categories = values.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
+    if used.all() and categories.dtype == "str" and categories.is_monotonic_increasing:
+        return values  # already canonical (a column done earlier, or a Parquet file cxmine wrote)
+    names = categories.astype(str).to_numpy(dtype=object)
     keep = np.flatnonzero(used)
     order = keep[np.argsort(names[keep], kind="stable")] if len(keep) else keep
     new_names = names[order]
@@ -262,8 +261,10 @@ def _string_like(values: pd.Series) -> bool:
 
 
 def _all_bool(values: pd.Series) -> bool:
+    if values.dtype != object:
+        return False
     present = values.dropna()
-    return values.dtype == object and len(present) > 0 and bool(present.map(type).eq(bool).all())
+    return len(present) > 0 and bool(present.map(type).eq(bool).all())
 
 
 def _compact_attributes(frame: pd.DataFrame, skip: set[str], timezone: str = "UTC") -> None:
@@ -320,16 +321,19 @@ def pair_lifecycle(events: pd.DataFrame, notes: list[Warning_]) -> pd.DataFrame:
     keys = [schema.CASE, schema.ACTIVITY]
     starts = events.loc[is_start, keys + [schema.TIMESTAMP]].copy()
     starts["_k"] = starts.groupby(keys, observed=True, sort=False).cumcount()
+    starts["_start_row"] = np.flatnonzero(is_start)
     completes = events.loc[is_complete, keys].copy()
     completes["_k"] = completes.groupby(keys, observed=True, sort=False).cumcount()
     completes["_row"] = np.flatnonzero(is_complete)
-    matched = completes.merge(
-        starts.rename(columns={schema.TIMESTAMP: "_start"}), on=keys + ["_k"], how="left", sort=False
-    )
-    start_times = pd.Series(pd.NaT, index=events.index, dtype=TIME_DTYPE)
-    start_values = matched["_start"].to_numpy()
-    complete_times = events[schema.TIMESTAMP].to_numpy()[matched["_row"].to_numpy()]
-    inverted = pd.notna(start_values) & (start_values > complete_times)
+    matched = completes.merge(starts[keys + ["_k", "_start_row"]], on=keys + ["_k"], how="left", sort=False)
+    # Plain datetime64 (UTC) arrays: .to_numpy() on a tz-aware column builds one Timestamp object per row.
+    times = events[schema.TIMESTAMP].to_numpy(dtype="datetime64[us]")
+    rows = matched["_row"].to_numpy()
+    start_rows = matched["_start_row"].to_numpy(dtype="float64", na_value=np.nan)
+    has_start = ~np.isnan(start_rows)
+    start_values = np.full(len(rows), np.datetime64("NaT", "us"))
+    start_values[has_start] = times[start_rows[has_start].astype(np.int64)]
+    inverted = has_start & (start_values > times[rows])
     if inverted.any():
         notes.append(
             Warning_(
@@ -338,8 +342,10 @@ def pair_lifecycle(events: pd.DataFrame, notes: list[Warning_]) -> pd.DataFrame:
                 int(inverted.sum()),
             )
         )
-        start_values = np.where(inverted, np.datetime64("NaT"), start_values)
-    start_times.iloc[matched["_row"].to_numpy()] = start_values
+        start_values[inverted] = np.datetime64("NaT", "us")
+    column = np.full(len(events), np.datetime64("NaT", "us"))
+    column[rows] = start_values
+    start_times = pd.Series(column, index=events.index).dt.tz_localize("UTC")
     unmatched = starts.merge(completes[keys + ["_k"]], on=keys + ["_k"], how="left", indicator=True, sort=False)
     unmatched = unmatched.loc[unmatched["_merge"] == "left_only"]
     if len(unmatched):
@@ -491,10 +497,11 @@ def normalise(
 def sort_events(frame: pd.DataFrame) -> pd.DataFrame:
     """Sort by case (lexical), then timestamp; ties keep their current (file) order. Stable."""
     case_codes = frame[schema.CASE].cat.codes.to_numpy()
-    times = frame[schema.TIMESTAMP].astype("int64").to_numpy()
-    order = np.lexsort((np.arange(len(frame)), times, case_codes))
-    if (order == np.arange(len(frame))).all():
-        return frame
+    times = frame[schema.TIMESTAMP].to_numpy(dtype="datetime64[us]").view("int64")
+    step = np.diff(case_codes)
+    if bool((step >= 0).all()) and bool(((step > 0) | (np.diff(times) >= 0)).all()):
+        return frame  # already in order (a Parquet file cxmine wrote, most XES exports)
+    order = np.lexsort((times, case_codes))  # lexsort is stable: ties keep their file order
     return frame.iloc[order].reset_index(drop=True)
 
 

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from cxmine.core import schema
 from cxmine.core.timings import customer_gaps, describe, event_intervals, gap_summary, promise_outcomes, step_timings, transition_timings, wait_basis
 from cxmine.model import EventLog, TimingsReport
 

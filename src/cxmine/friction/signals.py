@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.journey import case_starts
 from cxmine.core.timings import Gaps, seconds
 
 MIN_OCCURRENCES = 5

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import zlib
 from contextlib import contextmanager
@@ -31,13 +32,14 @@ def read_xes(path: Path) -> pd.DataFrame:
     carry no offset gives naive dates, so that core.normalise applies --timezone and warns, as for CSV.
     """
     naive = _dates_without_offset(path)
+    checked = False  # whether the parser already saw the closing </log>
     try:
-        frame = _read_rustxes(path)
+        frame, checked = _read_rustxes(path)
     except ImportError:
         frame = None
     except _RustFailure:
         frame = None
-    if frame is not None and not _ends_with_log_tag(path):
+    if frame is not None and not checked and not _ends_with_log_tag(path):
         # rustxes stops quietly at the end of the data, so a file cut after an </event> loads as a
         # shorter log: let the strict parser report where it ends instead.
         frame = None
@@ -75,6 +77,7 @@ class _RustFailure(Exception):
 
 _LOG_END = re.compile(rb"</(?:[\w.-]+:)?log>\s*(?:<!--.*?-->\s*)*\Z", re.DOTALL)
 _TAIL_BYTES = 4096
+_OUT_BYTES = 1 << 20
 
 
 def _ends_with_log_tag(path: Path) -> bool:
@@ -104,15 +107,15 @@ def _gzip_tail(path: Path) -> bytes | None:
         while chunk := handle.read(1 << 20):
             while chunk:
                 member_open = True
-                out = decompressor.decompress(chunk)
+                out = decompressor.decompress(chunk, _OUT_BYTES)  # bounded: a 1 MB gzip chunk is ~64 MB of XML
                 if out:
-                    tail = (tail + out)[-_TAIL_BYTES:]
-                chunk = b""
+                    tail = tail[-_TAIL_BYTES:] + out[-_TAIL_BYTES:]
+                chunk = decompressor.unconsumed_tail
                 if decompressor.eof:  # a multi-member file: go on with the next member
                     chunk = decompressor.unused_data
                     decompressor = zlib.decompressobj(wbits=31)
                     member_open = False
-    return None if member_open else tail
+    return None if member_open else tail[-_TAIL_BYTES:]
 
 
 @contextmanager
@@ -133,9 +136,19 @@ def _quiet_stderr() -> Iterator[None]:
             os.close(saved)
 
 
-# Above this many uncompressed bytes, the file is cut at trace boundaries and the pieces are parsed by
-# rustxes in parallel processes (it holds the GIL, so threads would not help).
+# Above this many uncompressed bytes, and with at least PARALLEL_MIN_CORES usable cores, the file is cut
+# at trace boundaries and the pieces are parsed by rustxes in parallel processes (it holds the GIL, so
+# threads would not help). Measured on 2 cores it gains nothing once anything else runs, and costs
+# ~110 MB more, so it stays off there (benchmarks/load.py).
 PARALLEL_MIN_BYTES = 48 * 2**20
+PARALLEL_MIN_CORES = 4
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _uncompressed_size(path: Path) -> int:
@@ -152,13 +165,14 @@ def _parallel_rustxes(path: Path, workers: int):
     """Split the XES text into `workers` valid XES files (the header repeated, cut before a <trace>),
     parse them at once in worker processes, and concatenate in file order."""
     import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
 
     import polars as pl  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
 
     with open_binary(path) as handle:
         data = handle.read()
+    if _LOG_END.search(data[-_TAIL_BYTES:]) is None:
+        raise _RustFailure("the text does not end with </log>")  # truncated: the strict parser says where
     first = data.find(b"<trace")
     if first < 0:
         raise ValueError("no trace")
@@ -194,14 +208,15 @@ def _parallel_rustxes(path: Path, workers: int):
     return pl.concat(frames, how="diagonal_relaxed")
 
 
-def _read_rustxes(path: Path) -> pd.DataFrame:
+def _read_rustxes(path: Path) -> tuple[pd.DataFrame, bool]:
     import rustxes  # noqa: PLC0415 - optional fast path
 
-    frame = None
-    workers = min(os.cpu_count() or 1, 4)
-    if workers > 1 and _uncompressed_size(path) >= PARALLEL_MIN_BYTES:
+    frame, checked = None, False
+    cores = _usable_cores()
+    workers = min(cores, 4)
+    if cores >= PARALLEL_MIN_CORES and _uncompressed_size(path) >= PARALLEL_MIN_BYTES:
         try:
-            frame = _parallel_rustxes(path, workers)
+            frame, checked = _parallel_rustxes(path, workers), True
         except _RustFailure:
             raise
         except Exception:  # noqa: BLE001 - any trouble with processes: parse in this one instead
@@ -214,8 +229,9 @@ def _read_rustxes(path: Path) -> pd.DataFrame:
             raise
         except BaseException as exc:  # pyo3's PanicException derives from BaseException
             raise _RustFailure(str(exc)) from exc
+        _release_freed_heap()
     if frame.width == 0:
-        return pd.DataFrame()
+        return pd.DataFrame(), checked
     import polars as pl  # noqa: PLC0415 - comes with rustxes
 
     # Strings as Arrow dictionaries convert to pandas categories without a Python object per value.
@@ -223,7 +239,24 @@ def _read_rustxes(path: Path) -> pd.DataFrame:
         [pl.col(name).cast(pl.Categorical) for name, dtype in frame.schema.items() if dtype == pl.String]
     )
     # Nullable pandas types, so an XES int attribute missing on some events stays an integer.
-    return frame.to_arrow().to_pandas(types_mapper=_nullable_type)
+    return frame.to_arrow().to_pandas(types_mapper=_nullable_type), checked
+
+
+def _release_freed_heap() -> None:
+    """Give the parser's freed memory back to the OS (glibc only; ~0.06 s).
+
+    rustxes builds the whole log as Rust structs through glibc malloc (~1.3 KB an event: ~700 MB for
+    the 561k-event road-traffic log) and frees them once the DataFrame is built, but glibc keeps the
+    fragmented heap mapped, so every later step (to_pandas, normalise) is added on top of it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes  # noqa: PLC0415
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl or another libc: nothing to trim
+        pass
 
 
 def _nullable_type(arrow_type) -> object:

@@ -7,7 +7,7 @@ import io
 from cxmine.model import FrictionReport
 from cxmine.render.markdown import table as md_table
 from cxmine.render.table import _console
-from cxmine.render.units import duration, number, percent
+from cxmine.render.units import number, percent
 
 
 def _lift(point) -> str:
