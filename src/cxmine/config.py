@@ -226,6 +226,27 @@ class FrictionSettings:
 
 
 @dataclass(frozen=True)
+class ModelSettings:
+    """The intended process, for `cxmine conformance` and the `deviation` friction kind: a BPMN/PNML
+    file (`path`) or a happy path (activities in order). `alignments` uses alignments instead of token
+    replay (exact deviations, slower)."""
+
+    path: Path | None = None
+    happy_path: tuple[str, ...] = ()
+    alignments: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "happy_path", tuple(self.happy_path))
+
+    @property
+    def configured(self) -> bool:
+        return self.path is not None or bool(self.happy_path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path) if self.path is not None else None, "happy_path": list(self.happy_path), "alignments": self.alignments}
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything cxmine.toml says; `load_config(None)` gives the defaults."""
 
@@ -239,6 +260,7 @@ class Config:
     complaints: ComplaintSource | None = None
     calendar: Calendar | None = None
     friction: FrictionSettings = field(default_factory=FrictionSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -254,6 +276,7 @@ class Config:
             "complaints": self.complaints.to_dict() if self.complaints is not None else None,
             "calendar": self.calendar.to_dict() if self.calendar is not None else None,
             "friction": self.friction.to_dict(),
+            "model": self.model.to_dict(),
         }
 
 
@@ -397,6 +420,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "calendar": ("working_days", "start", "end", "timezone", "holidays"),
     "friction": ("wait_factor", "min_cases", "top", "critical_share", "time_weight", "contact_minutes"),
+    "model": ("path", "happy_path", "alignments"),
 }  # fmt: skip
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -857,8 +881,25 @@ class _Reader:
             contact_minutes=self.number(table, "friction", "contact_minutes", defaults.contact_minutes, low=0),
         )
 
+    def model(self, table: dict[str, Any]) -> ModelSettings:
+        self.check_keys(table, "model", _SECTIONS["model"])
+        settings = ModelSettings(
+            path=self.path(table, "model", "path"),
+            happy_path=self.strings(table, "model", "happy_path"),
+            alignments=self.boolean(table, "model", "alignments", False),
+        )
+        if settings.path is not None and settings.happy_path:
+            raise self.error("[model] has both 'path' and 'happy_path'", section="model", key="happy_path", hint="keep one: a model file or the happy path")
+        if settings.path is not None and settings.path.suffix.lower() not in (".bpmn", ".pnml"):
+            raise self.error(f"[model] path {settings.path.name!r} is not a .bpmn or .pnml file", section="model", key="path", hint='write e.g. path = "designed.bpmn"')
+        if not settings.configured and table:
+            raise self.error("[model] names no model", section="model", hint='set path = "designed.bpmn" or happy_path = ["Order placed", "Delivered"]')
+        return settings
+
 
 _EXAMPLES = {
+    ("model", "path"): '"designed.bpmn"',
+    ("model", "happy_path"): '["Order placed", "Order confirmation sent", "Delivered"]',
     ("log", "path"): '"orders.csv"',
     ("log", "timezone"): '"Europe/Amsterdam"',
     ("log", "timestamp_format"): '"%d/%m/%Y %H:%M"',
@@ -973,6 +1014,7 @@ def load_config(path: Path | None) -> Config:
         complaints=reader.complaints(data["complaints"]) if "complaints" in data else None,
         calendar=reader.calendar(data["calendar"]) if "calendar" in data else None,
         friction=reader.friction(data.get("friction", {})),
+        model=reader.model(data.get("model", {})),
     )
 
 

@@ -232,8 +232,14 @@ def friction(
         cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
         settings, loaded = _config_and_log(log, config, cli)
         complaints, loaded, notes = _complaints(settings, loaded)
+        deviations = None
+        if settings.model.configured:  # conformance against the intended process: pm4py only then
+            from cxmine.mining import deviations_for_friction  # noqa: PLC0415
+
+            with status("Checking the model:"):
+                deviations = deviations_for_friction(loaded.events, settings.model)
         with status("Ranking friction:") as progress:
-            report = analyse(loaded, settings, complaints, progress=progress)
+            report = analyse(loaded, settings, complaints, progress=progress, deviations=deviations)
         report = replace(report, notes=notes + report.notes)
         warn(report.notes[len(notes):])
         if format.value == "table":
@@ -289,6 +295,12 @@ app.command(name="init", epilog=_INIT_EPILOG)(_init)
 from cxmine.cli.report_cmd import EPILOG as _REPORT_EPILOG, report as _report  # noqa: E402
 
 app.command(name="report", epilog=_REPORT_EPILOG)(_report)
+
+from cxmine.cli.models_cmd import CONFORMANCE_EPILOG as _CONFORMANCE_EPILOG, DISCOVER_EPILOG as _DISCOVER_EPILOG  # noqa: E402
+from cxmine.cli.models_cmd import conformance as _conformance, discover as _discover  # noqa: E402
+
+app.command(name="discover", epilog=_DISCOVER_EPILOG)(_discover)
+app.command(name="conformance", epilog=_CONFORMANCE_EPILOG)(_conformance)
 
 
 def main() -> None:

@@ -104,6 +104,10 @@ def atomic_path(path: Path, *, inputs: tuple[Path, ...] = ()) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temp_name)
+        # mkstemp creates 0600; give the result the mode any new file gets (0666 less the umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
         os.replace(temp_name, target)
     finally:
         if os.path.exists(temp_name):

@@ -252,6 +252,8 @@ def _sentence(c: Candidate, share: float, lift: float | None, low: float | None,
         what = f"{who} bounce {c.details['x']} ⇄ {c.details['y']}"
     elif c.kind == "chasing":
         what = f"{who} have customers chasing ('{c.activity}')"
+    elif c.kind == "deviation":
+        what = f"{who} have {c.label}"
     elif c.kind == "complaint_hotspot":
         what = f"{c.details['complaints']} complaints were made while customers were between '{c.from_activity}' and '{c.to_activity}'"
     else:
@@ -276,7 +278,10 @@ class Stage:
     overlay: dict[str, Any]
 
 
-def collect_candidates(log: EventLog, config, complaints: pd.DataFrame | None, notes: list[Warning_], say: Progress = lambda _m: None) -> Stage:
+def collect_candidates(
+    log: EventLog, config, complaints: pd.DataFrame | None, notes: list[Warning_], say: Progress = lambda _m: None,
+    deviations: tuple[pd.DataFrame, str] | None = None,
+) -> Stage:
     """Run every friction signal on `log`: the candidates with their per-case masks, and where the
     complaints were made."""
     events = log.events
@@ -324,17 +329,24 @@ def collect_candidates(log: EventLog, config, complaints: pd.DataFrame | None, n
     customer = getattr(config, "customer", None)
     if customer:
         candidates += signals.repeat_contacts(ctx, customer)
+    if deviations is not None:  # per-case deviations from the [model], computed by cxmine.mining
+        from cxmine.friction.deviation import deviation_candidates  # noqa: PLC0415
+
+        candidates += deviation_candidates(ctx, *deviations)
     return Stage(ctx, candidates, located, unmatched, complained, have_complaints, tp_names, configured, overlay)
 
 
-def analyse(log: EventLog, config, complaints: pd.DataFrame | None = None, progress: Progress | None = None) -> FrictionReport:
+def analyse(
+    log: EventLog, config, complaints: pd.DataFrame | None = None, progress: Progress | None = None,
+    deviations: tuple[pd.DataFrame, str] | None = None,
+) -> FrictionReport:
     """Rank the friction points of `log` under `config` (see cxmine.config.Config)."""
     say = progress or (lambda _message: None)
     events = log.events
     notes: list[Warning_] = []
     settings = config.friction
     n_cases = int(events[schema.CASE].cat.categories.size)
-    stage = collect_candidates(log, config, complaints, notes, say)
+    stage = collect_candidates(log, config, complaints, notes, say, deviations)
     candidates, located, unmatched = stage.candidates, stage.located, stage.unmatched
     complained, have_complaints, overlay = stage.complained, stage.have_complaints, stage.overlay
     tp_names, configured = stage.touchpoint_names, stage.configured

@@ -1,0 +1,244 @@
+"""`cxmine discover` and `cxmine conformance`: draw the process map (with friction on it), discover a
+model and measure it, and check a log against a designed model or a happy path.
+
+Both are plain functions registered on the app in cli/app.py, written like the other commands:
+validate the options, one library call (cxmine.mining), render, write atomically. pm4py is reached only
+through cxmine.mining, imported inside the bodies.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cxmine.cli import options as opt
+from cxmine.cli.runtime import handled
+
+DISCOVER_EPILOG = (
+    "Examples:\n\n"
+    "  cxmine discover examples/orders.csv -o map.svg                       # frequency map + inductive model quality\n\n"
+    "  cxmine discover examples/orders.csv --overlay friction -o friction.svg -o friction.mmd\n\n"
+    "  cxmine discover log.xes.gz --algorithm inductive --noise 0.2 -o model.bpmn -o model.pnml\n\n"
+    "  cxmine discover log.xes.gz --algorithm dfg --activities 80% --paths 50% --overlay performance -o map.png\n\n"
+    "  cxmine discover log.xes.gz --top-variants 10 --format json | jq .quality\n\n"
+    "Outputs by extension: .pnml .bpmn .ptml (the model; .ptml inductive only) and .dot .svg .png .mmd .json\n"
+    "(the map; .svg and .png need graphviz's `dot`)."
+)
+
+CONFORMANCE_EPILOG = (
+    "Examples:\n\n"
+    "  cxmine conformance examples/orders.csv --happy-path 'Order placed,Order confirmation sent,Pick items,Ship parcel,Delivered'\n\n"
+    "  cxmine conformance log.xes.gz --model designed.bpmn --format markdown\n\n"
+    "  cxmine conformance log.xes.gz --model designed.pnml --alignments --format json | jq '.deviations[0]'\n\n"
+    "Skipped = the model wanted the step and the case did not do it; inserted = the case did a step the model\n"
+    "does not allow there; out of order = both, for the same step in the same case. Token replay (default) is\n"
+    "fast and approximate about where; --alignments is exact and slower."
+)
+
+
+class Algorithm(str, Enum):
+    dfg = "dfg"
+    inductive = "inductive"
+    heuristics = "heuristics"
+    alpha = "alpha"
+
+
+class Overlay(str, Enum):
+    frequency = "frequency"
+    performance = "performance"
+    friction = "friction"
+
+
+class SummaryFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+MODEL_SUFFIXES = (".pnml", ".bpmn", ".ptml")
+MAP_SUFFIXES = (".dot", ".svg", ".png", ".mmd", ".json")
+PANEL = "Map and model"
+
+AlgorithmOption = Annotated[Algorithm, typer.Option("--algorithm", "-a", help="dfg: the map only; inductive, heuristics, alpha: also a Petri net (pm4py).", rich_help_panel=PANEL)]
+Noise = Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help="Inductive miner noise threshold (0 keeps all behaviour; 0.2 gives a simpler model).", rich_help_panel=PANEL)]
+Dependency = Annotated[float, typer.Option("--dependency", min=0.0, max=1.0, help="Heuristics miner dependency threshold.", rich_help_panel=PANEL)]
+Outputs = Annotated[
+    Optional[list[Path]],
+    typer.Option("--output", "-o", help="Write the model or map to this file (format by extension); repeat for several.", show_default=False),
+]
+Activities = Annotated[Optional[str], typer.Option("--activities", help="Keep the most frequent activities covering this share of events, e.g. 80%.", rich_help_panel=PANEL)]
+Paths = Annotated[Optional[str], typer.Option("--paths", help="Draw the most frequent transitions covering this share, e.g. 50% (every activity stays connected).", rich_help_panel=PANEL)]
+TopVariants = Annotated[Optional[int], typer.Option("--top-variants", min=1, help="Keep only the cases of the N most frequent variants.", rich_help_panel=PANEL)]
+OverlayOption = Annotated[Overlay, typer.Option("--overlay", help="What the map shows: frequency, performance (times) or friction (ranked friction points).", rich_help_panel=PANEL)]
+Quality = Annotated[bool, typer.Option("--quality/--no-quality", help="Measure the model's fitness, precision and simplicity on the log.", rich_help_panel=PANEL)]
+FormatOption = Annotated[SummaryFormat, typer.Option("--format", "-f", help="Summary on stdout: table, json or markdown (json is always printed; table/markdown only without --output).")]
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]
+ModelFile = Annotated[Optional[Path], typer.Option("--model", "-m", help="The intended process: a .bpmn or .pnml file.", show_default=False)]
+HappyPath = Annotated[Optional[str], typer.Option("--happy-path", help="The intended process as activities in order, comma-separated: 'A,B,C'.", show_default=False)]
+Alignments = Annotated[bool, typer.Option("--alignments", help="Use alignments (exact deviations, slower) instead of token replay.")]
+ConformanceFormat = Annotated[SummaryFormat, typer.Option("--format", "-f", help="Output format written to stdout (or --output).")]
+TopDeviations = Annotated[int, typer.Option("--top", min=1, help="How many activities to show in table/markdown output.")]
+
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lower()
+
+
+def discover(
+    log: opt.LogArgument,
+    algorithm: AlgorithmOption = Algorithm.inductive,
+    noise: Noise = 0.0,
+    dependency: Dependency = 0.5,
+    output: Outputs = None,
+    activities: Activities = None,
+    paths: Paths = None,
+    top_variants: TopVariants = None,
+    overlay: OverlayOption = Overlay.frequency,
+    quality: Quality = True,
+    config: ConfigOption = None,
+    format: FormatOption = SummaryFormat.table,
+    case: opt.Case = None,
+    activity: opt.Activity = None,
+    timestamp: opt.Timestamp = None,
+    start_timestamp: opt.StartTimestamp = None,
+    resource: opt.Resource = None,
+    timestamp_format: opt.TimestampFormat = None,
+    timezone: opt.Timezone = "UTC",
+    encoding: opt.Encoding = "utf-8",
+    lifecycle_in_activity: opt.LifecycleInActivity = False,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    debug: opt.Debug = False,
+) -> None:
+    """Draw the process map (frequency, performance or friction overlay) and discover a process model
+    (inductive, heuristics or alpha miner) with its fitness, precision and simplicity."""
+    with handled(debug):
+        from dataclasses import replace  # noqa: PLC0415
+
+        from cxmine.cli.app import _complaints, _config_and_log, load_options  # noqa: PLC0415 - app registers this module
+        from cxmine.cli.runtime import emit, status, stderr_console, warn, write_atomic  # noqa: PLC0415
+        from cxmine.core.maps import MapFilters, parse_share  # noqa: PLC0415
+        from cxmine.errors import MiningError, UsageError  # noqa: PLC0415
+        from cxmine.render import processmap  # noqa: PLC0415
+
+        outputs = list(output or [])
+        filters = MapFilters(parse_share(activities, "--activities"), parse_share(paths, "--paths"), top_variants)
+        seen: set[Path] = set()
+        for path in outputs:
+            kind = _suffix(path)
+            if kind not in MODEL_SUFFIXES + MAP_SUFFIXES:
+                raise UsageError("unknown output format", file=str(path), hint=f"use one of: {', '.join(MODEL_SUFFIXES + MAP_SUFFIXES)}")
+            if kind in MODEL_SUFFIXES and algorithm is Algorithm.dfg:
+                raise UsageError(f"--algorithm dfg makes no model to write as {kind}", file=str(path), hint="use --algorithm inductive, heuristics or alpha, or write a map (.dot .svg .png .mmd .json)")
+            if kind == ".ptml" and algorithm is not Algorithm.inductive:
+                raise UsageError(".ptml needs a process tree, which only the inductive miner makes", file=str(path), hint="use --algorithm inductive, or write .pnml or .bpmn")
+            if path.resolve() in seen:
+                raise UsageError("the same output file is given twice", file=str(path))
+            seen.add(path.resolve())
+        if any(_suffix(p) in processmap.IMAGE_FORMATS for p in outputs) and not processmap.graphviz_available():
+            raise MiningError("drawing .svg or .png needs graphviz's `dot` program, which is not installed", hint=processmap.INSTALL_GRAPHVIZ)
+
+        from cxmine.mining import discover_process  # noqa: PLC0415
+        from cxmine.mining import pm4py_adapter  # noqa: PLC0415
+
+        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
+        settings, loaded = _config_and_log(log, config, cli)
+        complaints, loaded, notes = _complaints(settings, loaded)
+        with status("Discovering the process:") as progress:
+            result = discover_process(
+                loaded, settings, complaints, algorithm=algorithm.value, noise_threshold=noise, dependency_threshold=dependency,
+                filters=filters, overlay=overlay.value, quality=quality, progress=progress,
+            )  # fmt: skip
+        warn(result.notes)
+        console = stderr_console()
+        if result.model is not None:
+            console.print(processmap.quality_sentence(result), markup=False)
+        layout_notes: list = []
+        writers = {
+            ".pnml": pm4py_adapter.pnml_bytes,
+            ".bpmn": lambda model: pm4py_adapter.bpmn_bytes(model, layout_notes),
+            ".ptml": pm4py_adapter.ptml_bytes,
+        }
+        mv = processmap.view_of(result)
+        written = []
+        for path in outputs:
+            kind = _suffix(path)
+            with status(f"Writing {path.name}…"):
+                data = writers[kind](result.model) if kind in writers else processmap.draw(mv, kind)
+                write_atomic(path, data, inputs=(log,))
+            console.print(f"Wrote {path}", markup=False)
+            written.append(str(path))
+        warn(layout_notes[:1])
+        notes = tuple(notes) + tuple(layout_notes[:1])
+        result = replace(result, outputs=tuple(written), notes=tuple(notes) + result.notes)
+        if format is SummaryFormat.json:
+            from cxmine.render.json_out import render as render_json  # noqa: PLC0415
+
+            emit(render_json(result), None)
+        elif not outputs:
+            emit(processmap.render_discovery_table(result) if format is SummaryFormat.table else processmap.render_discovery_markdown(result), None)
+
+
+def conformance(
+    log: opt.LogArgument,
+    model: ModelFile = None,
+    happy_path: HappyPath = None,
+    alignments: Alignments = False,
+    config: ConfigOption = None,
+    format: ConformanceFormat = SummaryFormat.table,
+    output: opt.Output = None,
+    top: TopDeviations = 20,
+    case: opt.Case = None,
+    activity: opt.Activity = None,
+    timestamp: opt.Timestamp = None,
+    start_timestamp: opt.StartTimestamp = None,
+    resource: opt.Resource = None,
+    timestamp_format: opt.TimestampFormat = None,
+    timezone: opt.Timezone = "UTC",
+    encoding: opt.Encoding = "utf-8",
+    lifecycle_in_activity: opt.LifecycleInActivity = False,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    debug: opt.Debug = False,
+) -> None:
+    """Check the log against the intended process (a BPMN/PNML model or a happy path): fitness,
+    precision, and per activity the cases that skip it, insert it or do it out of order — and, with
+    complaints configured, how much more those cases complain."""
+    with handled(debug):
+        from cxmine.cli.app import _complaints, _config_and_log, load_options  # noqa: PLC0415 - app registers this module
+        from cxmine.cli.runtime import emit, status, warn  # noqa: PLC0415
+        from cxmine.errors import UsageError  # noqa: PLC0415
+        from cxmine.mining import check_conformance, load_model  # noqa: PLC0415
+        from cxmine.render import processmap  # noqa: PLC0415
+
+        if model is not None and happy_path is not None:
+            raise UsageError("give --model or --happy-path, not both")
+        chosen = load_model(model, happy_path) if (model is not None or happy_path is not None) else None  # bad model files fail before the log is read
+        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
+        settings, loaded = _config_and_log(log, config, cli)
+        model_path = model
+        if chosen is None:
+            configured = getattr(settings, "model", None)
+            if configured is None or not (getattr(configured, "path", None) or getattr(configured, "happy_path", None)):
+                raise UsageError("no model to check against", hint="pass --model designed.bpmn or --happy-path 'A,B,C' (or set [model] in cxmine.toml)")
+            model_path = getattr(configured, "path", None)
+            chosen = load_model(model_path, getattr(configured, "happy_path", None) or None)
+            alignments = alignments or bool(getattr(configured, "alignments", False))
+        complaints, loaded, notes = _complaints(settings, loaded)
+        with status("Checking conformance:") as progress:
+            result = check_conformance(loaded, chosen, settings, complaints, alignments=alignments, progress=progress)
+        warn(result.notes)
+        if format is SummaryFormat.json:
+            from dataclasses import replace  # noqa: PLC0415
+
+            from cxmine.render.json_out import render as render_json  # noqa: PLC0415
+
+            text = render_json(replace(result, notes=tuple(notes) + result.notes))
+        elif format is SummaryFormat.markdown:
+            text = processmap.render_conformance_markdown(result, top=top)
+        else:
+            text = processmap.render_conformance_table(result, top=top, color=False if output is not None else None)
+        inputs = (log,) + ((model_path,) if model_path is not None else ())
+        emit(text, output, inputs=inputs)

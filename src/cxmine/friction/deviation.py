@@ -1,0 +1,78 @@
+"""Deviations from the intended process as friction: cases that skip a step of the model, do a step
+the model does not allow there, or do it out of order.
+
+Pure: the per-case deviations come from conformance checking (cxmine.mining, which the CLI calls);
+this module only turns them into friction candidates and complaint lifts, like every other signal.
+A deviation's customer-visible cost is the part of its cases' customer window (first → last touchpoint)
+beyond the median window of the cases without that deviation.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxmine.friction.signals import Candidate, Context
+
+KIND_WORDS = {
+    "skipped": "skipped",
+    "inserted": "done where the model does not allow it",
+    "out_of_order": "done out of order",
+}
+MIN_CASES = 1
+
+
+def deviation_candidates(ctx: Context, deviations_per_case: pd.DataFrame, model: str = "the model") -> list[Candidate]:
+    """One `deviation` candidate per (activity, kind) found in at least MIN_CASES cases.
+
+    `deviations_per_case`: columns case (case code), activity, kind (skipped / inserted / out_of_order),
+    count (events), as `cxmine.mining.pm4py_adapter.deviations_per_case` returns."""
+    if deviations_per_case is None or deviations_per_case.empty:
+        return []
+    window = np.nan_to_num((ctx.window_end - ctx.window_start) / 1e9, nan=0.0)
+    window = np.clip(window, 0.0, None)
+    candidates = []
+    grouped = deviations_per_case.groupby(["activity", "kind"], sort=True)
+    for (activity, kind), rows in grouped:
+        cases = np.unique(rows["case"].to_numpy(dtype=np.int64))
+        if len(cases) < MIN_CASES:
+            continue
+        affected = np.zeros(ctx.n_cases, dtype=bool)
+        affected[cases] = True
+        others = window[~affected]
+        threshold = float(np.median(others)) if others.size else 0.0
+        excess = np.where(affected, np.clip(window - threshold, 0.0, None), 0.0)
+        candidates.append(
+            Candidate(
+                kind="deviation",
+                label=f"'{activity}' {KIND_WORDS.get(kind, kind)} (against {model})",
+                affected=affected,
+                excess_seconds=excess,
+                measure="customer_window",
+                values=window,
+                affected_values=window[affected],
+                threshold_seconds=threshold,
+                activity=str(activity),
+                details={"deviation": str(kind), "events": int(rows["count"].sum()), "model": model},
+            )
+        )
+    return candidates
+
+
+def complaint_lift(affected: np.ndarray, complained: np.ndarray) -> dict[str, float | None]:
+    """Complaint rates of affected and unaffected cases, the lift with its 95% CI and Fisher's p-value
+    (the same statistics as the friction points)."""
+    from cxmine.friction.engine import _lift  # noqa: PLC0415 - one implementation of the statistics
+
+    n1 = int(affected.sum())
+    n0 = int((~affected).sum())
+    a = int(complained[affected].sum())
+    c = int(complained[~affected].sum())
+    lift, low, high, p_value = _lift(a, n1, c, n0)
+    return {
+        "complaint_rate_affected": a / n1 if n1 else None,
+        "complaint_rate_unaffected": c / n0 if n0 else None,
+        "complaint_lift": lift,
+        "complaint_lift_ci_low": low,
+        "complaint_lift_ci_high": high,
+        "p_value": p_value,
+    }
