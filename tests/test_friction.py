@@ -196,3 +196,19 @@ def test_complaint_overlay_per_transition_and_step(example_report):
     assert step["cases_passing"] == 500 and step["top_tags"][0]["name"] == "late delivery"
     located = sum(r["complaints"] for r in overlay["by_transition"])
     assert located == example_report.complaints_matched == sum(r["complaints"] for r in overlay["by_step"])
+
+
+def test_rework_counts_repeat_and_redo_exactly(tmp_path):
+    rows = []
+    for case in range(25):
+        t = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=case)
+        steps = [("Start", "x"), ("Check", "r1"), ("Check", "r1"), ("Check", "r2"), ("End", "x")] if case < 5 else [("Start", "x"), ("Check", "r1"), ("End", "x")]
+        rows += [(f"c{case:02d}", act, t + pd.Timedelta(hours=i), res) for i, (act, res) in enumerate(steps)]
+    report = _analyse_rows(tmp_path, rows)
+    points = [p for p in report.friction_points if p.kind == "rework" and p.activity == "Check"]
+    assert len(points) == 1
+    point = points[0]
+    assert point.cases_affected == 5
+    assert point.details == {"repetitions": 10, "cases": 5, "repeat_same_resource": 5, "redo_other_resource": 5}
+    # loop time: first Check → last repetition = 2 h per affected case
+    assert point.excess_customer_hours == pytest.approx(5 * 2.0)

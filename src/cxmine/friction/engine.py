@@ -488,7 +488,7 @@ def analyse(
 
 def _ns(values: pd.Series) -> np.ndarray:
     values = pd.to_datetime(values, utc=True)
-    out = values.astype("int64").to_numpy().astype(float)
+    out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
     out[values.isna().to_numpy()] = np.nan
     return out
 

@@ -76,7 +76,7 @@ def _overlap_seconds(ctx: Context, case: np.ndarray, start: pd.Series | np.ndarr
 def _as_ns(values) -> np.ndarray:
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     values = pd.to_datetime(values, utc=True)
-    out = values.astype("int64").to_numpy().astype(float)
+    out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
     out[values.isna().to_numpy()] = np.nan
     return out
 
@@ -139,8 +139,9 @@ def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] 
 
 
 def internal_waits(ctx: Context) -> list[Candidate]:
-    """`wait` on a directly-follows transition with an internal side, counting only the part of the wait
-    the customer lives through (inside their window). Names the hidden step behind a long gap."""
+    """`wait` on a directly-follows transition with an internal side whose long wait falls inside the
+    customer's window: the hidden step behind a long gap. Its time belongs to that gap (counted there);
+    it scores on the complaints it drives, and reports the customer-hours it accounts for."""
     events = ctx.events
     previous_time = events[schema.TIMESTAMP].shift(1)
     valid = ~ctx.first & ~(ctx.touchpoint & np.roll(ctx.touchpoint, 1))
@@ -173,9 +174,15 @@ def internal_waits(ctx: Context) -> list[Candidate]:
         out.append(
             Candidate(
                 "wait", f"hidden wait '{a}' → '{b}' (behind the scenes)",
-                np.bincount(case[hit], minlength=ctx.n_cases) > 0, _per_case(case[hit], excess, ctx.n_cases),
+                # Its customer time is already counted by the customer-visible gap around it, so it adds
+                # none here: a hidden wait ranks only on the complaints it drives.
+                np.bincount(case[hit], minlength=ctx.n_cases) > 0, np.zeros(ctx.n_cases),
                 "waiting time", values, values[hit], threshold, from_activity=a, to_activity=b,
-                details={"customer_visible": False, "hidden_from_customer_share": round(float(1 - (group["visible"] > 0).mean()), 4)},
+                details={
+                    "customer_visible": False,
+                    "hidden_from_customer_share": round(float(1 - (group["visible"] > 0).mean()), 4),
+                    "customer_hours_inside_gaps": round(float(excess.sum()) / 3600, 3),
+                },
             )
         )
     return out
@@ -219,30 +226,41 @@ def slow_steps(ctx: Context) -> list[Candidate]:
 def rework(ctx: Context) -> list[Candidate]:
     """`rework`: an activity done again in the same case; *repeat* by the same resource, *redo* by another."""
     events = ctx.events
-    codes = events[schema.ACTIVITY].cat.codes.to_numpy()
-    key = pd.DataFrame({"case": ctx.case, "code": codes})
-    occurrence = key.groupby(["case", "code"], sort=False).cumcount().to_numpy()
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy().astype(np.int64)
+    n = len(codes)
+    # Group rows by (case, activity) with one stable sort; within a group rows stay in time order.
+    key = ctx.case.astype(np.int64) * np.int64(len(events[schema.ACTIVITY].cat.categories) + 1) + codes
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = sorted_key[1:] != sorted_key[:-1]
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    occurrence = np.empty(n, dtype=np.int64)
+    occurrence[order] = np.arange(n) - group_start
+    first_row = np.empty(n, dtype=np.int64)
+    first_row[order] = order[group_start]  # the group's first occurrence, per row
     again = (occurrence > 0) & ~ctx.chasing
     if not again.any():
         return []
     has_resource = schema.RESOURCE in events.columns
     if has_resource:
-        resource = events[schema.RESOURCE].astype(object).to_numpy()
-        previous_same = pd.Series(resource).groupby([ctx.case, codes]).shift(1).to_numpy()
-        same_resource = pd.notna(resource) & (resource == previous_same)
-    first_time = events[schema.TIMESTAMP].groupby([ctx.case, codes]).transform("min")
+        resource = events[schema.RESOURCE].cat.codes.to_numpy()
+        previous_row = np.empty(n, dtype=np.int64)
+        previous_row[order] = np.where(starts, order, np.roll(order, 1))  # previous occurrence of the same activity
+        same_resource = (resource >= 0) & (resource == resource[previous_row])
+    times = events[schema.TIMESTAMP]
     out: list[Candidate] = []
     categories = events[schema.ACTIVITY].cat.categories
     for code in np.unique(codes[again]):
         rows = np.flatnonzero(again & (codes == code))
         cases = ctx.case[rows]
         affected = np.bincount(cases, minlength=ctx.n_cases) > 0
-        loop = seconds(events[schema.TIMESTAMP].iloc[rows] - first_time.iloc[rows])
-        visible = _overlap_seconds(ctx, cases, first_time.iloc[rows], events[schema.TIMESTAMP].iloc[rows])
+        first_times = times.iloc[first_row[rows]]
+        loop = seconds(times.iloc[rows].reset_index(drop=True) - first_times.reset_index(drop=True))
+        visible = _overlap_seconds(ctx, cases, first_times, times.iloc[rows])
         # Per case, the loop time is first occurrence → last repetition: take the max, not the sum.
-        per_case = pd.Series(np.minimum(loop, visible)).groupby(cases).max()
         excess = np.zeros(ctx.n_cases)
-        excess[per_case.index.to_numpy()] = per_case.to_numpy()
+        np.maximum.at(excess, cases, np.minimum(loop, visible))
         details = {"repetitions": int(rows.size), "cases": int(affected.sum())}
         if has_resource:
             details["repeat_same_resource"] = int(same_resource[rows].sum())
