@@ -39,17 +39,23 @@ def _match(names: list[str], patterns) -> set[str]:
 
 
 def touchpoint_masks(events: pd.DataFrame, config, notes: list[Warning_]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], bool]:
-    """Which events are touchpoints and which are chasing contacts; the touchpoint names; configured?"""
-    names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
+    """Which events are touchpoints and which are chasing contacts; the touchpoint names; configured?
+    Names are matched once per activity (category), then looked up by code."""
+    categories = events[schema.ACTIVITY].cat.categories
+    names = [str(c) for c in categories]
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy()
     tp = config.touchpoints
-    activity = events[schema.ACTIVITY].astype(str)
+
+    def rows_of(chosen: set[str]) -> np.ndarray:
+        return np.isin(codes, [i for i, name in enumerate(names) if name in chosen])
+
     configured = bool(tp.activities) or bool(tp.attribute)
     if tp.activities:
         chosen = _match(names, tp.activities)
         for pattern in tp.activities:
             if not _match(names, [pattern]):
                 notes.append(Warning_("touchpoint_not_found", f"touchpoint pattern {pattern!r} matches no activity in the log"))
-        mask = activity.isin(chosen).to_numpy()
+        mask = rows_of(chosen)
     elif tp.attribute:
         if tp.attribute not in events.columns:
             from cxmine.errors import ConfigError  # noqa: PLC0415
@@ -58,19 +64,13 @@ def touchpoint_masks(events: pd.DataFrame, config, notes: list[Warning_]) -> tup
         mask = events[tp.attribute].notna().to_numpy()
     else:
         mask = np.ones(len(events), dtype=bool)
+    case = events[schema.CASE].cat.codes.to_numpy()
+    repeated = pd.DataFrame({"case": case, "activity": codes}).duplicated().to_numpy()  # done before in the case
     if tp.chasing:
-        chasing_names = _match(names, tp.chasing)
-    else:
-        initiated = _match(names, tp.customer_initiated)
-        counts = events.loc[activity.isin(initiated).to_numpy()].groupby([schema.CASE, schema.ACTIVITY], observed=True).size()
-        chasing_names = {str(a) for (_, a), n in counts.items() if n > 1}
-    key = pd.DataFrame({"case": events[schema.CASE].cat.codes.to_numpy(), "activity": events[schema.ACTIVITY].cat.codes.to_numpy()})
-    is_chasing_activity = activity.isin(chasing_names).to_numpy()
-    if tp.chasing:
-        chasing = is_chasing_activity
-    else:  # a customer-initiated contact repeated: the repeats are the chasing
-        chasing = is_chasing_activity & key.duplicated().to_numpy()
-    touchpoint_names = tuple(sorted(set(activity.to_numpy()[mask])))
+        chasing = rows_of(_match(names, tp.chasing))
+    else:  # a customer-initiated contact repeated in a case: the repeats are the chasing
+        chasing = rows_of(_match(names, tp.customer_initiated)) & repeated
+    touchpoint_names = tuple(sorted(names[i] for i in np.unique(codes[mask])))
     return mask, chasing, touchpoint_names, configured
 
 

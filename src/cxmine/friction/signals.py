@@ -56,18 +56,27 @@ class Context:
     wait_factor: float
     team: str | None = None
     contact_seconds: float = 600.0  # customer effort of one chasing contact
+    time_ns: np.ndarray | None = None  # completion time per event, ns since epoch (float; NaN = missing)
+    begin_ns: np.ndarray | None = None  # start where known, else completion
+
+    def __post_init__(self) -> None:
+        # Converted once: every signal then does plain float arithmetic on row indices.
+        if self.time_ns is None:
+            times = self.events[schema.TIMESTAMP] if schema.TIMESTAMP in self.events.columns else pd.Series(dtype="datetime64[ns, UTC]")
+            self.time_ns = _as_ns(times)
+        if self.begin_ns is None:
+            self.begin_ns = _as_ns(self.begin)
 
 
 def _per_case(case: np.ndarray, weights: np.ndarray, n_cases: int) -> np.ndarray:
     return np.bincount(case, weights=np.nan_to_num(weights), minlength=n_cases)
 
 
-def _overlap_seconds(ctx: Context, case: np.ndarray, start: pd.Series | np.ndarray, end: pd.Series | np.ndarray) -> np.ndarray:
-    """Seconds of [start, end] inside the customer's window [first touchpoint, last touchpoint] of its case."""
-    s = _as_ns(start)
-    e = _as_ns(end)
-    lo = np.maximum(s, ctx.window_start[case])
-    hi = np.minimum(e, ctx.window_end[case])
+def _overlap_seconds(ctx: Context, case: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
+    """Seconds of [start, end] (ns since epoch) inside the customer's window [first touchpoint, last
+    touchpoint] of its case."""
+    lo = np.maximum(start_ns, ctx.window_start[case])
+    hi = np.minimum(end_ns, ctx.window_end[case])
     out = (hi - lo) / 1e9
     out[np.isnan(out)] = 0.0
     return np.clip(out, 0.0, None)
@@ -143,13 +152,12 @@ def internal_waits(ctx: Context) -> list[Candidate]:
     customer's window: the hidden step behind a long gap. Its time belongs to that gap (counted there);
     it scores on the complaints it drives, and reports the customer-hours it accounts for."""
     events = ctx.events
-    previous_time = events[schema.TIMESTAMP].shift(1)
     valid = ~ctx.first & ~(ctx.touchpoint & np.roll(ctx.touchpoint, 1))
     rows = np.flatnonzero(valid)
     if rows.size == 0:
         return []
-    wait = seconds(ctx.begin.iloc[rows] - previous_time.iloc[rows])
-    visible = _overlap_seconds(ctx, ctx.case[rows], previous_time.iloc[rows], ctx.begin.iloc[rows])
+    wait = (ctx.begin_ns[rows] - ctx.time_ns[rows - 1]) / 1e9
+    visible = _overlap_seconds(ctx, ctx.case[rows], ctx.time_ns[rows - 1], ctx.begin_ns[rows])
     frame = pd.DataFrame(
         {
             "from": events[schema.ACTIVITY].shift(1).iloc[rows].astype(str).to_numpy(),
@@ -211,7 +219,7 @@ def slow_steps(ctx: Context) -> list[Candidate]:
         if not hit.any():
             continue
         hit_rows = rows[hit]
-        visible = _overlap_seconds(ctx, ctx.case[hit_rows], events[schema.START].iloc[hit_rows], events[schema.TIMESTAMP].iloc[hit_rows])
+        visible = _overlap_seconds(ctx, ctx.case[hit_rows], ctx.begin_ns[hit_rows], ctx.time_ns[hit_rows])
         excess = np.minimum(values[hit] - threshold, visible)
         out.append(
             Candidate(
@@ -248,16 +256,15 @@ def rework(ctx: Context) -> list[Candidate]:
         previous_row = np.empty(n, dtype=np.int64)
         previous_row[order] = np.where(starts, order, np.roll(order, 1))  # previous occurrence of the same activity
         same_resource = (resource >= 0) & (resource == resource[previous_row])
-    times = events[schema.TIMESTAMP]
     out: list[Candidate] = []
     categories = events[schema.ACTIVITY].cat.categories
     for code in np.unique(codes[again]):
         rows = np.flatnonzero(again & (codes == code))
         cases = ctx.case[rows]
         affected = np.bincount(cases, minlength=ctx.n_cases) > 0
-        first_times = times.iloc[first_row[rows]]
-        loop = seconds(times.iloc[rows].reset_index(drop=True) - first_times.reset_index(drop=True))
-        visible = _overlap_seconds(ctx, cases, first_times, times.iloc[rows])
+        first_ns = ctx.time_ns[first_row[rows]]
+        loop = (ctx.time_ns[rows] - first_ns) / 1e9
+        visible = _overlap_seconds(ctx, cases, first_ns, ctx.time_ns[rows])
         # Per case, the loop time is first occurrence → last repetition: take the max, not the sum.
         excess = np.zeros(ctx.n_cases)
         np.maximum.at(excess, cases, np.minimum(loop, visible))
@@ -282,7 +289,6 @@ def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
         columns.append((ctx.team, "teams"))
     elif schema.RESOURCE in events.columns:
         columns.append((schema.RESOURCE, "resources"))
-    times = events[schema.TIMESTAMP]
     same_case_1 = ~ctx.first
     same_case_2 = same_case_1 & np.roll(same_case_1, 1)
     same_case_3 = same_case_2 & np.roll(same_case_1, 2)
@@ -311,8 +317,8 @@ def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
             for key, _n in top:
                 r = rows[pair == key]
                 x, y = str(names[key // width]), str(names[key % width])
-                loop = seconds(times.iloc[r].reset_index(drop=True) - times.iloc[r - back].reset_index(drop=True))
-                visible = _overlap_seconds(ctx, ctx.case[r], times.iloc[r - back], times.iloc[r])
+                loop = (ctx.time_ns[r] - ctx.time_ns[r - back]) / 1e9
+                visible = _overlap_seconds(ctx, ctx.case[r], ctx.time_ns[r - back], ctx.time_ns[r])
                 cases = ctx.case[r]
                 label = f"ping-pong between {what} '{x}' ⇄ '{y}'" + (" (indirect)" if style == "indirect" else "")
                 out.append(
