@@ -238,6 +238,12 @@ def rework(ctx: Context) -> list[Candidate]:
     n = len(codes)
     # Group rows by (case, activity) with one stable sort; within a group rows stay in time order.
     key = ctx.case.astype(np.int64) * np.int64(len(events[schema.ACTIVITY].cat.categories) + 1) + codes
+    if schema.LIFECYCLE in events.columns:
+        # Only completed work counts: a `schedule` (or other status) event is not the step done again.
+        folded = events[schema.LIFECYCLE].cat.categories.astype(str).str.casefold()
+        life = events[schema.LIFECYCLE].cat.codes.to_numpy()
+        other = (life >= 0) & ~np.isin(life, np.flatnonzero(folded == "complete"))
+        key = np.where(other, -1 - np.arange(n, dtype=np.int64), key)  # each such event is its own group
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     starts = np.ones(n, dtype=bool)
