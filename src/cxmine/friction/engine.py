@@ -372,6 +372,7 @@ def analyse(
             rate0 = cc / n0 if n0 else None
             if c.kind == "complaint_hotspot":
                 complaint_excess = float(c.complaint_cases or 0)
+                p_value = c.p_value
             else:
                 lift, low, high, p_value = _lift(a, n1, cc, n0)
                 complaint_excess = n1 * max(0.0, rate1 - (rate0 or 0.0)) if rate0 is not None else 0.0
@@ -388,7 +389,7 @@ def analyse(
         q_values[tested] = false_discovery_control(p_values[tested], method="bh")
 
     # Only a complaint excess that survives the multiple-testing correction counts towards the score.
-    rows = [r[:9] + ((r[9] if r[0].kind == "complaint_hotspot" or (not np.isnan(q) and q < ALPHA) else 0.0),) for r, q in zip(rows, q_values)]
+    rows = [r[:9] + ((r[9] if not np.isnan(q) and q < ALPHA else 0.0),) for r, q in zip(rows, q_values)]
     total_hours = sum(r[2] for r in rows)
     total_complaints = sum(r[9] for r in rows)
     weight = settings.time_weight if (have_complaints and total_complaints > 0) else 1.0

@@ -33,7 +33,8 @@ class Candidate:
     from_activity: str | None = None
     to_activity: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    complaint_cases: int | None = None  # complaint_hotspot: cases complaining at this location
+    complaint_cases: float | None = None  # complaint_hotspot: complaints above the gap's share of customer time
+    p_value: float | None = None  # complaint_hotspot: binomial test of that excess
 
     @property
     def location(self) -> tuple[str | None, str | None, str | None]:
@@ -393,6 +394,8 @@ def complaint_hotspots(ctx: Context, located: pd.DataFrame, gaps: Gaps) -> list[
     """`complaint_hotspot`: a customer-visible gap where complaints concentrate more than customer time
     does. Expected complaints in a gap = complaints made during gaps × the gap's share of all customer
     waiting time; the excess over that is the hotspot's weight."""
+    from scipy.stats import binomtest  # noqa: PLC0415
+
     out: list[Candidate] = []
     occ = gaps.occurrences
     in_gap = located.loc[~located["to_activity"].isin(["(journey ended)"]) & ~located["from_activity"].isin(["(before the first touchpoint)"])]
@@ -402,7 +405,8 @@ def complaint_hotspots(ctx: Context, located: pd.DataFrame, gaps: Gaps) -> list[
     time_share = time_share / time_share.sum() if time_share.sum() > 0 else time_share
     total = len(in_gap)
     for (a, b), group in in_gap.groupby(["from_activity", "to_activity"], sort=True):
-        expected = float(time_share.get((str(a), str(b)), 0.0)) * total
+        share = float(time_share.get((str(a), str(b)), 0.0))
+        expected = share * total
         excess = len(group) - expected
         if excess <= 0:
             continue
@@ -415,6 +419,8 @@ def complaint_hotspots(ctx: Context, located: pd.DataFrame, gaps: Gaps) -> list[
                 np.array([len(group)], dtype=float), np.array([len(group)], dtype=float), None, from_activity=str(a), to_activity=str(b),
                 details={"complaints": int(len(group)), "complaints_expected_from_time_share": round(expected, 3), "tags": {str(k): int(v) for k, v in tags.items()}},
                 complaint_cases=excess,
+                # More complaints here than the gap's share of waiting time predicts, or chance?
+                p_value=float(binomtest(len(group), total, min(max(share, 1e-12), 1.0), alternative="greater").pvalue),
             )
         )
     return out
