@@ -212,3 +212,19 @@ def test_rework_counts_repeat_and_redo_exactly(tmp_path):
     assert point.details == {"repetitions": 10, "cases": 5, "repeat_same_resource": 5, "redo_other_resource": 5}
     # loop time: first Check → last repetition = 2 h per affected case
     assert point.excess_customer_hours == pytest.approx(5 * 2.0)
+
+
+def test_touchpoint_channel_and_cx_dimension_reach_the_points(tmp_path):
+    rows = []
+    for case in range(40):
+        t = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=case)
+        late = case < 10
+        rows += [(f"c{case}", "Ask", t, "x"), (f"c{case}", "Answer", t + pd.Timedelta(hours=30 if late else 2), "y")]
+    toml = (
+        '[touchpoints]\nactivities = ["Ask", "Answer"]\n'
+        '[touchpoints.channel]\nAnswer = "email"\n[touchpoints.dimension]\nAnswer = "ease"\n'
+        '[[promises]]\nfrom = "Ask"\nto = "Answer"\nwithin = "24h"\n'
+    )
+    report = _analyse_rows(tmp_path, rows, toml)
+    point = next(p for p in report.friction_points if p.to_activity == "Answer")
+    assert point.details["touchpoint_channel"] == "email" and point.details["cx_dimension"] == "ease"

@@ -480,11 +480,26 @@ def analyse(
                 complaints_avoided_if_fixed=complaint_excess if c.kind != "complaint_hotspot" else 0.0,
                 customer_hours_saved_if_fixed=hours,
                 lead_time_p50_affected_seconds=_percentile(lead_aff, 50), lead_time_p50_unaffected_seconds=_percentile(lead_un, 50),
-                top_complaint_tags=tags, drivers=_drivers(c.affected, attributes), details=c.details,
+                top_complaint_tags=tags, drivers=_drivers(c.affected, attributes), details=_with_touchpoint(c, config),
                 related=tuple(related.get(i, ())), sentence=_sentence(c, n1 / n_cases, lift, low, high, p50_all),
             )
         )
     return _report(log, config, tp_names, configured, total, total - unmatched, unmatched, complained, have_complaints, len(rows), tuple(points), notes, overlay)
+
+
+def _with_touchpoint(c: Candidate, config) -> dict[str, Any]:
+    """The point's details plus the configured channel and CX dimension of the touchpoint it ends at
+    (`[touchpoints.channel]`, `[touchpoints.dimension]`), when there is one."""
+    details = dict(c.details)
+    where = c.to_activity or c.activity
+    touchpoints = config.touchpoints
+    if where and hasattr(touchpoints, "channel_of"):
+        channel, dimension = touchpoints.channel_of(where), touchpoints.dimension_of(where)
+        if channel:
+            details["touchpoint_channel"] = channel
+        if dimension:
+            details["cx_dimension"] = dimension
+    return details
 
 
 def _ns(values: pd.Series) -> np.ndarray:
