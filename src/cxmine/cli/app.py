@@ -42,26 +42,6 @@ def main_callback(
     """cxmine: customer-experience process mining."""
 
 
-def load_options(
-    case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until
-):
-    from cxmine.model import LoadOptions  # noqa: PLC0415
-
-    return LoadOptions(
-        case=case,
-        activity=activity,
-        timestamp=timestamp,
-        start_timestamp=start_timestamp,
-        resource=resource,
-        timestamp_format=timestamp_format,
-        timezone=timezone,
-        encoding=encoding,
-        lifecycle_in_activity=lifecycle_in_activity,
-        since=since,
-        until=until,
-    )
-
-
 def read_log(path: Path, options, attributes=None):
     """Load with a spinner on stderr, then print the load warnings there."""
     from cxmine.io import load_log  # noqa: PLC0415
@@ -80,22 +60,13 @@ def read_log(path: Path, options, attributes=None):
         "  cxmine inspect export.csv --case Ticket --timestamp 'Closed at' --timestamp-format '%d/%m/%Y %H:%M'"
     )
 )
+@opt.log_options()
 def inspect(
     log: opt.LogArgument,
     format: opt.Format = opt.OutputFormat.table,
     output: opt.Output = None,
     top_variants: Annotated[int, typer.Option("--top-variants", min=0, help="How many variants to list.")] = 10,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Describe a log: size, activities, variants, timings, attributes and data-quality findings."""
@@ -107,7 +78,6 @@ def inspect(
             from cxmine.errors import UsageError  # noqa: PLC0415
 
             raise UsageError("--format csv is not available for 'inspect'", hint="use table, json or markdown")
-        options = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
         summary = summarise(read_log(log, options), top_variants=top_variants)
         emit(render("inspect", format.value, summary), output, inputs=(log,))
 
@@ -120,20 +90,11 @@ def inspect(
         "  cxmine inspect big.parquet                 # reads what convert wrote, no flags needed"
     )
 )
+@opt.log_options()
 def convert(
     log: opt.LogArgument,
     out: Annotated[Path, typer.Argument(help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz.", show_default=False)],
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Write the log in canonical form as Parquet, CSV or XES (written atomically; never over the input)."""
@@ -145,7 +106,6 @@ def convert(
         kind = output_format(out)
         if kind is None:
             raise UsageError("unknown output format", file=str(out), hint="use .parquet, .csv, .csv.gz, .xes or .xes.gz")
-        options = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
         with atomic_path(out, inputs=(log,)) as temp:
             loaded = read_log(log, options)
             with status(f"Writing {out.name}…"):
@@ -201,23 +161,14 @@ def _complaints(config, log):
         "  cxmine friction log.csv --config my.toml --since 2026-03-01 --top 5 --format markdown"
     )
 )
+@opt.log_options()
 def friction(
     log: opt.LogArgument,
     config: ConfigOption = None,
     format: opt.Format = opt.OutputFormat.table,
     output: opt.Output = None,
     top: Top = 10,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Rank the friction points that hurt customers (waits, slow steps, rework, ping-pong, chasing, broken
@@ -229,8 +180,7 @@ def friction(
         from cxmine.render import friction as friction_render  # noqa: PLC0415
         from cxmine.render import render  # noqa: PLC0415
 
-        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
-        settings, loaded = _config_and_log(log, config, cli)
+        settings, loaded = _config_and_log(log, config, options)
         complaints, loaded, notes = _complaints(settings, loaded)
         deviations = None
         if settings.model.configured:  # conformance against the intended process: pm4py only then
@@ -258,22 +208,13 @@ def friction(
         "  cxmine timings log.xes.gz --format csv -o gaps.csv"
     )
 )
+@opt.log_options()
 def timings(
     log: opt.LogArgument,
     config: ConfigOption = None,
     format: opt.Format = opt.OutputFormat.table,
     output: opt.Output = None,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Customer-perceived timings: service and waiting time per step, per transition, the customer-visible
@@ -282,8 +223,7 @@ def timings(
         from cxmine.core.timing_report import timings_report  # noqa: PLC0415
         from cxmine.render import render  # noqa: PLC0415
 
-        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
-        settings, loaded = _config_and_log(log, config, cli)
+        settings, loaded = _config_and_log(log, config, options)
         report = timings_report(loaded, settings)
         emit(render("timings", format.value, report), output, inputs=(log,))
 

@@ -29,25 +29,18 @@ ConfigOutput = Annotated[
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing config file.")]
 
 
+@opt.log_options(window=False)
 def init(
     log: opt.LogArgument,
     output: ConfigOutput = None,
     force: Force = False,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Write a starter cxmine.toml for a log: its column mapping, its activities as a touchpoint list to
     edit, an example promise, and the complaints, calendar and friction sections, commented out."""
     with handled(debug):
-        from cxmine.cli.app import load_options, read_log  # noqa: PLC0415 - app imports this module
+        from cxmine.cli.app import read_log  # noqa: PLC0415 - app imports this module
         from cxmine.cli.runtime import emit, stderr_console, write_atomic  # noqa: PLC0415
         from cxmine.config import CONFIG_NAME, starter_config  # noqa: PLC0415
         from cxmine.errors import UsageError  # noqa: PLC0415
@@ -60,10 +53,6 @@ def init(
                 file=str(target),
                 hint="pass --force to overwrite it, or --output to write somewhere else",
             )
-        options = load_options(
-            case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding,
-            lifecycle_in_activity, None, None,
-        )
         loaded = read_log(log, options)
         folder = Path.cwd() if to_stdout else target.parent
         text = starter_config(loaded, options=options, config_dir=folder)

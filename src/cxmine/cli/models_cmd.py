@@ -86,6 +86,7 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+@opt.log_options()
 def discover(
     log: opt.LogArgument,
     algorithm: AlgorithmOption = Algorithm.inductive,
@@ -99,17 +100,7 @@ def discover(
     quality: Quality = True,
     config: ConfigOption = None,
     format: FormatOption = SummaryFormat.table,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Draw the process map (frequency, performance or friction overlay) and discover a process model
@@ -117,7 +108,7 @@ def discover(
     with handled(debug):
         from dataclasses import replace  # noqa: PLC0415
 
-        from cxmine.cli.app import _complaints, _config_and_log, load_options  # noqa: PLC0415 - app registers this module
+        from cxmine.cli.app import _complaints, _config_and_log  # noqa: PLC0415 - app registers this module
         from cxmine.cli.runtime import emit, status, stderr_console, warn, write_atomic  # noqa: PLC0415
         from cxmine.core.maps import MapFilters, parse_share  # noqa: PLC0415
         from cxmine.errors import MiningError, UsageError  # noqa: PLC0415
@@ -143,8 +134,7 @@ def discover(
         from cxmine.mining import discover_process  # noqa: PLC0415
         from cxmine.mining import pm4py_adapter  # noqa: PLC0415
 
-        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
-        settings, loaded = _config_and_log(log, config, cli)
+        settings, loaded = _config_and_log(log, config, options)
         complaints, loaded, notes = _complaints(settings, loaded)
         with status("Discovering the process:") as progress:
             result = discover_process(
@@ -181,6 +171,7 @@ def discover(
             emit(processmap.render_discovery_table(result) if format is SummaryFormat.table else processmap.render_discovery_markdown(result), None)
 
 
+@opt.log_options()
 def conformance(
     log: opt.LogArgument,
     model: ModelFile = None,
@@ -190,24 +181,14 @@ def conformance(
     format: ConformanceFormat = SummaryFormat.table,
     output: opt.Output = None,
     top: TopDeviations = 20,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
-    since: opt.Since = None,
-    until: opt.Until = None,
+    options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """Check the log against the intended process (a BPMN/PNML model or a happy path): fitness,
     precision, and per activity the cases that skip it, insert it or do it out of order — and, with
     complaints configured, how much more those cases complain."""
     with handled(debug):
-        from cxmine.cli.app import _complaints, _config_and_log, load_options  # noqa: PLC0415 - app registers this module
+        from cxmine.cli.app import _complaints, _config_and_log  # noqa: PLC0415 - app registers this module
         from cxmine.cli.runtime import emit, status, warn  # noqa: PLC0415
         from cxmine.errors import UsageError  # noqa: PLC0415
         from cxmine.mining import check_conformance, load_model  # noqa: PLC0415
@@ -216,8 +197,7 @@ def conformance(
         if model is not None and happy_path is not None:
             raise UsageError("give --model or --happy-path, not both")
         chosen = load_model(model, happy_path) if (model is not None or happy_path is not None) else None  # bad model files fail before the log is read
-        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, since, until)
-        settings, loaded = _config_and_log(log, config, cli)
+        settings, loaded = _config_and_log(log, config, options)
         model_path = model
         if chosen is None:
             configured = getattr(settings, "model", None)

@@ -32,3 +32,52 @@ LifecycleInActivity = Annotated[bool, typer.Option("--lifecycle-in-activity", he
 Since = Annotated[Optional[str], typer.Option("--since", help="Keep cases that start on or after this date (ISO).", rich_help_panel=LOG_PANEL)]
 Until = Annotated[Optional[str], typer.Option("--until", help="Keep cases that start before this date (ISO).", rich_help_panel=LOG_PANEL)]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+
+
+# The log-reading options every command shares: (parameter, Annotated type, default).
+_MAPPING = (
+    ("case", Case, None),
+    ("activity", Activity, None),
+    ("timestamp", Timestamp, None),
+    ("start_timestamp", StartTimestamp, None),
+    ("resource", Resource, None),
+    ("timestamp_format", TimestampFormat, None),
+    ("timezone", Timezone, "UTC"),
+    ("encoding", Encoding, "utf-8"),
+    ("lifecycle_in_activity", LifecycleInActivity, False),
+)
+_WINDOW = (("since", Since, None), ("until", Until, None))
+
+
+def log_options(*, window: bool = True):
+    """Give a command the shared log-reading options, declared once here, and hand it one
+    `options: LoadOptions` instead of a dozen parameters. `window=False` leaves out --since/--until
+    (for commands that define their own period)."""
+    import functools  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+
+    added = _MAPPING + (_WINDOW if window else ())
+
+    def decorate(func):
+        import typing  # noqa: PLC0415
+
+        # Resolve the command's own (string, postponed) annotations here: Typer reads the signature we
+        # build, and could not evaluate them in this module.
+        hints = typing.get_type_hints(func, include_extras=True)
+        signature = inspect.signature(func)
+        kept = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.name != "options"]
+        at = next((i for i, p in enumerate(kept) if p.name == "debug"), len(kept))  # --debug stays last
+        extra = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind) for name, kind, default in added]
+
+        @functools.wraps(func)
+        def command(*args, **kwargs):
+            from cxmine.model import LoadOptions  # noqa: PLC0415
+
+            values = {name: kwargs.pop(name) for name, _, _ in added}
+            return func(*args, options=LoadOptions(**values), **kwargs)
+
+        command.__signature__ = signature.replace(parameters=kept[:at] + extra + kept[at:])
+        command.__annotations__ = {k: v for k, v in hints.items() if k != "options"} | {name: kind for name, kind, _ in added}
+        return command
+
+    return decorate

@@ -154,6 +154,7 @@ def _process_map(log, report) -> tuple[str | None, str | None]:
     return clean_svg(svg.decode("utf-8"), "map", f"Process map of {report.period.label} with friction heat", scale=MAP_SCALE), None
 
 
+@opt.log_options(window=False)
 def report(
     log: opt.LogArgument,
     config: ConfigOption = None,
@@ -166,15 +167,7 @@ def report(
     stamp: Stamp = False,
     top: Top = 10,
     trend_weeks: TrendWeeks = 12,
-    case: opt.Case = None,
-    activity: opt.Activity = None,
-    timestamp: opt.Timestamp = None,
-    start_timestamp: opt.StartTimestamp = None,
-    resource: opt.Resource = None,
-    timestamp_format: opt.TimestampFormat = None,
-    timezone: opt.Timezone = "UTC",
-    encoding: opt.Encoding = "utf-8",
-    lifecycle_in_activity: opt.LifecycleInActivity = False,
+    options: object = None,
     since: opt.Since = None,
     until: opt.Until = None,
     debug: opt.Debug = False,
@@ -186,7 +179,7 @@ def report(
         from dataclasses import replace  # noqa: PLC0415
         from datetime import datetime, timezone as tz  # noqa: PLC0415
 
-        from cxmine.cli.app import _complaints, load_options, read_log  # noqa: PLC0415 - app imports this module
+        from cxmine.cli.app import _complaints, read_log  # noqa: PLC0415 - app imports this module
         from cxmine.cli.runtime import stderr_console, write_atomic  # noqa: PLC0415
         from cxmine.config import find_config, load_config, with_cli_overrides  # noqa: PLC0415
         from cxmine.errors import InputError, UsageError  # noqa: PLC0415
@@ -209,8 +202,7 @@ def report(
         settings = load_config(find_config(log, config))
         if settings.path is not None:
             console.print(f"Using config {settings.path}")
-        cli = load_options(case, activity, timestamp, start_timestamp, resource, timestamp_format, timezone, encoding, lifecycle_in_activity, None, None)
-        options = with_cli_overrides(settings, cli)
+        options = with_cli_overrides(settings, options)
         chosen = build.parse_period(period, options.timezone) if period else build.range_period(since, until, options.timezone)
         baseline_period = None
         if compare == "previous":
