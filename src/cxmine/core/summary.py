@@ -52,7 +52,7 @@ def attribute_table(events: pd.DataFrame) -> tuple[AttributeInfo, ...]:
         infos.append(
             AttributeInfo(
                 name=column,
-                dtype=_type_name(values),
+                dtype=value_type(values),
                 level=level,
                 fill_rate=float(non_null.mean()) if n else 0.0,
                 distinct=int(values.nunique(dropna=True)),
@@ -61,7 +61,8 @@ def attribute_table(events: pd.DataFrame) -> tuple[AttributeInfo, ...]:
     return tuple(infos)
 
 
-def _type_name(values: pd.Series) -> str:
+def value_type(values: pd.Series) -> str:
+    """The attribute type shown by `inspect`: datetime, boolean, integer, float, category or string."""
     dtype = values.dtype
     if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
         return "datetime"

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cxmine.core import schema
 from cxmine.core.journey import case_starts
+from cxmine.core.summary import value_type
 from cxmine.model import EventLog
 
 OUTPUT_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".xes": "xes"}
@@ -50,17 +51,11 @@ def _xml_escape(values: pd.Series) -> pd.Series:
     )
 
 
+_XES_TYPES = {"datetime": "date", "boolean": "boolean", "integer": "int", "float": "float"}
+
+
 def _xes_type(values: pd.Series) -> str:
-    dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        return "date"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "int"
-    if pd.api.types.is_float_dtype(dtype):
-        return "float"
-    return "string"
+    return _XES_TYPES.get(value_type(values), "string")
 
 
 def _xes_attribute(key: str, values: pd.Series) -> pd.Series:
