@@ -114,7 +114,7 @@ def convert(
 
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]
-Top = Annotated[int, typer.Option("--top", min=1, help="How many friction points to show in table/markdown output.")]
+Top = Annotated[Optional[int], typer.Option("--top", min=1, help="How many friction points to show in table/markdown output (default: [friction] top, 10).", show_default=False)]
 
 
 def _config_and_log(log: Path, config_path: Optional[Path], cli_options):
@@ -167,7 +167,7 @@ def friction(
     config: ConfigOption = None,
     format: opt.Format = opt.OutputFormat.table,
     output: opt.Output = None,
-    top: Top = 10,
+    top: Top = None,
     options: object = None,
     debug: opt.Debug = False,
 ) -> None:
@@ -193,9 +193,9 @@ def friction(
         report = replace(report, notes=notes + report.notes)
         warn(report.notes[len(notes):])
         if format.value == "table":
-            text = friction_render.render_table(report, top=top)
+            text = friction_render.render_table(report, top=top or settings.friction.top)
         elif format.value == "markdown":
-            text = friction_render.render_markdown(report, top=top)
+            text = friction_render.render_markdown(report, top=top or settings.friction.top)
         else:
             text = render("friction", format.value, report)
         emit(text, output, inputs=(log,))
