@@ -132,7 +132,8 @@ def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] 
             "rework_share_affected": round(float((columns["rework_steps"][rows_hit] > 0).mean()), 4),
             "chasing_share_affected": round(float((columns["chasing_contacts"][rows_hit] > 0).mean()), 4),
         }
-        if g in behind_stats.index:
+        # The slowest step is only news when it is not the gap itself (nothing happened in between).
+        if g in behind_stats.index and int(behind_stats.loc[g]["pair"]) != int(keys[g]):
             top = behind_stats.loc[g]
             pair = int(top["pair"])
             details["behind_the_scenes"] = f"{categories[pair // width]} → {categories[pair % width]}"
