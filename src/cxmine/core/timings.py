@@ -218,6 +218,9 @@ def gap_summary(gaps: Gaps, promises=()) -> pd.DataFrame:
             .drop_duplicates(["from_activity", "to_activity"])
         )
         top["behind_the_scenes"] = top["slowest_from"].astype(str) + " → " + top["slowest_to"].astype(str)
+        # Nothing to tell when the slowest step is the gap itself (no internal step in between).
+        itself = (top["slowest_from"].astype(str) == top["from_activity"].astype(str)) & (top["slowest_to"].astype(str) == top["to_activity"].astype(str))
+        top["behind_the_scenes"] = top["behind_the_scenes"].where(~itself, "")
         table = table.join(top.set_index(["from_activity", "to_activity"])["behind_the_scenes"])
     table = table.reset_index()
     for promise in promises:
