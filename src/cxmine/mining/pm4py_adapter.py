@@ -341,14 +341,6 @@ def write_pnml(net, im, fm, path: str | Path) -> None:
     Path(path).write_bytes(pnml_bytes(ProcessModel(net, im, fm)))
 
 
-def write_bpmn(model: ProcessModel, path: str | Path) -> None:
-    Path(path).write_bytes(bpmn_bytes(model))
-
-
-def write_ptml(model: ProcessModel, path: str | Path) -> None:
-    Path(path).write_bytes(ptml_bytes(model))
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Token-based replay, memoised on the marking
 

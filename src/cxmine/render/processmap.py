@@ -27,6 +27,7 @@ from cxmine.render.units import duration, number, percent
 
 if TYPE_CHECKING:  # result types only; cxmine.mining is imported by the commands, not by renderers
     from cxmine.mining import ConformanceResult, DiscoveryResult
+    import pandas as pd
 
 OVERLAYS = ("frequency", "performance", "friction")
 MAP_FORMATS = (".dot", ".svg", ".png", ".mmd", ".json")
@@ -240,16 +241,23 @@ def _dot_string(text: str) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _scaled_edges(mv: MapView) -> tuple[pd.DataFrame, float, float, float]:
+    """The edges to draw and the maxima that line widths and colours are scaled to (count, median
+    seconds between activities, events per node), shared by the DOT and Mermaid renderers."""
+    edges = _drawn_edges(mv)
+    flow = edges.loc[(edges["from_activity"] != START) & (edges["to_activity"] != END)]
+    top_count = float(edges["count"].max()) if len(edges) else 0.0
+    top_seconds = float(flow["p50_seconds"].max()) if len(flow) and flow["p50_seconds"].notna().any() else 0.0
+    top_events = float(mv.process_map.nodes["events"].max()) if len(mv.process_map.nodes) else 0.0
+    return edges, top_count, top_seconds, top_events
+
+
 def to_dot(mv: MapView) -> str:
     """Graphviz DOT text of the map, left to right, touchpoints in a 'customer sees' lane, with a legend."""
     pm = mv.process_map
     ids = {name: f"n{i}" for i, name in enumerate(pm.nodes["activity"])}
     ids[START], ids[END] = "start", "end"
-    edges = _drawn_edges(mv)
-    flow = edges.loc[(edges["from_activity"] != START) & (edges["to_activity"] != END)]
-    top_count = float(edges["count"].max()) if len(edges) else 0.0
-    top_seconds = float(flow["p50_seconds"].max()) if len(flow) and flow["p50_seconds"].notna().any() else 0.0
-    top_events = float(pm.nodes["events"].max()) if len(pm.nodes) else 0.0
+    edges, top_count, top_seconds, top_events = _scaled_edges(mv)
     out = ["digraph process_map {"]
     title = mv.title or "process map"
     out.append(f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label={_dot_string(title + " — " + mv.overlay)}, nodesep=0.35, ranksep=0.5];')
@@ -347,11 +355,7 @@ def to_mermaid(mv: MapView) -> str:
     pm = mv.process_map
     ids = {name: f"n{i}" for i, name in enumerate(pm.nodes["activity"])}
     ids[START], ids[END] = "start", "stop"
-    edges = _drawn_edges(mv)
-    flow = edges.loc[(edges["from_activity"] != START) & (edges["to_activity"] != END)]
-    top_count = float(edges["count"].max()) if len(edges) else 0.0
-    top_seconds = float(flow["p50_seconds"].max()) if len(flow) and flow["p50_seconds"].notna().any() else 0.0
-    top_events = float(pm.nodes["events"].max()) if len(pm.nodes) else 0.0
+    edges, top_count, top_seconds, top_events = _scaled_edges(mv)
     out = ["flowchart LR"]
     out.append('  start(("start"))')
     out.append('  stop((("end")))')  # `end` is a Mermaid keyword: the id is `stop`, the label quoted
