@@ -297,7 +297,7 @@ def collect_candidates(
     begin = events[schema.START].where(events[schema.START].notna(), times) if schema.START in events.columns else times
     ctx = Context(
         events=events, n_cases=n_cases, case=events[schema.CASE].cat.codes.to_numpy(), first=case_starts(events), begin=begin,
-        window_start=_ns(window["first_touchpoint"]), window_end=_ns(window["last_touchpoint"]), touchpoint=touchpoint, chasing=chasing_mask,
+        window_start=signals.epoch_ns(window["first_touchpoint"]), window_end=signals.epoch_ns(window["last_touchpoint"]), touchpoint=touchpoint, chasing=chasing_mask,
         wait_factor=settings.wait_factor, team=getattr(config, "team", None), contact_seconds=60.0 * settings.contact_minutes,
     )
 
@@ -500,13 +500,6 @@ def _with_touchpoint(c: Candidate, config) -> dict[str, Any]:
         if dimension:
             details["cx_dimension"] = dimension
     return details
-
-
-def _ns(values: pd.Series) -> np.ndarray:
-    values = pd.to_datetime(values, utc=True)
-    out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
-    out[values.isna().to_numpy()] = np.nan
-    return out
 
 
 def _report(log, config, tp_names, configured, total, matched, unmatched, complained, have_complaints, evaluated, points, notes, overlay=None) -> FrictionReport:

@@ -64,9 +64,9 @@ class Context:
         # Converted once: every signal then does plain float arithmetic on row indices.
         if self.time_ns is None:
             times = self.events[schema.TIMESTAMP] if schema.TIMESTAMP in self.events.columns else pd.Series(dtype="datetime64[ns, UTC]")
-            self.time_ns = _as_ns(times)
+            self.time_ns = epoch_ns(times)
         if self.begin_ns is None:
-            self.begin_ns = _as_ns(self.begin)
+            self.begin_ns = epoch_ns(self.begin)
 
 
 def _per_case(case: np.ndarray, weights: np.ndarray, n_cases: int) -> np.ndarray:
@@ -83,7 +83,8 @@ def _overlap_seconds(ctx: Context, case: np.ndarray, start_ns: np.ndarray, end_n
     return np.clip(out, 0.0, None)
 
 
-def _as_ns(values) -> np.ndarray:
+def epoch_ns(values) -> np.ndarray:
+    """Timestamps as float nanoseconds since the epoch (NaN where missing), whatever their unit."""
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
     values = pd.to_datetime(values, utc=True)
     out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
