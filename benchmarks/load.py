@@ -18,8 +18,11 @@ Measured per log:
   cxmine xes       cxmine.io.load_log(<log>.xes.gz)
   cxmine parquet   cxmine.io.load_log(<log>.parquet), the Parquet written first (in a temp dir) by
                    cxmine.io.writers.write_parquet(load_log(<log>.xes.gz), tmp)
+  inspect xes      what `cxmine inspect` computes: summarise(load_log(<log>.xes.gz)) (no rendering)
+  inspect parquet  the same from the Parquet file
   pm4py default    pm4py.read_xes(path, variant=<pm4py's default parser>)
-  pm4py rustxes    pm4py.read_xes(path, variant="rustxes")  (extra information)
+  pm4py rustxes    pm4py.read_xes(path, variant="rustxes")
+  r4pm             r4pm.df.import_xes(path) and .to_pandas(), when r4pm is installed (evaluation only)
 
 About "pm4py default": a bare `pm4py.read_xes(path)` in pm4py >= 2.7.2x switches to the Rust backend by
 itself whenever `rustxes` (or `r4pm`) is importable, and rustxes is a cxmine dependency, so in cxmine's
@@ -30,7 +33,8 @@ The table marks which row a bare `read_xes(path)` resolves to. Ratios against ru
 information.
 
 Targets: cxmine / pm4py-default wall <= 0.20, parquet / pm4py-default wall <= 0.02, cxmine peak RSS
-<= 1024 MB (both the XES and the Parquet load).
+<= 1024 MB (both the XES and the Parquet load); issue 12: inspect xes / pm4py-rustxes wall <= 0.75
+and inspect parquet wall <= 1.0 s.
 
 Not part of the test run. pm4py's default parser takes ~20 s on the road-traffic log here (2 cores).
 """
@@ -53,6 +57,8 @@ LOGS = {
 TARGET_CXMINE_RATIO = 0.20
 TARGET_PARQUET_RATIO = 0.02
 TARGET_RSS_MB = 1024.0
+TARGET_INSPECT_RUSTXES_RATIO = 0.75
+TARGET_INSPECT_PARQUET_S = 1.0
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -90,18 +96,22 @@ def _child(spec: dict) -> dict:
     kind = spec["kind"]
     path = spec["path"]
     t0 = time.perf_counter()
-    if kind in ("cxmine", "convert"):
+    if kind in ("cxmine", "convert", "inspect"):
         try:
             import cxmine  # noqa: F401, PLC0415
         except ImportError:
             sys.path.insert(0, str(REPO / "src"))
-        import polars  # noqa: F401, PLC0415 - imported lazily by load_log; kept out of the timed region
+        import lxml.etree  # noqa: F401, PLC0415 - imported lazily by load_log; kept out of the timed region
+        import pyarrow.compute  # noqa: F401, PLC0415
         import pyarrow.parquet  # noqa: F401, PLC0415
-        import rustxes  # noqa: F401, PLC0415
 
         import cxmine.io.tabular  # noqa: F401, PLC0415
         import cxmine.io.xes  # noqa: F401, PLC0415
+        from cxmine.core.summary import summarise  # noqa: PLC0415
         from cxmine.io import load_log  # noqa: PLC0415
+    elif kind == "r4pm":
+        import polars  # noqa: F401, PLC0415
+        from r4pm.df import import_xes  # noqa: PLC0415
     else:
         sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]  # pm4py's banner on direct import
         import pm4py  # noqa: PLC0415
@@ -124,6 +134,14 @@ def _child(spec: dict) -> dict:
         log = load_log(path)
         wall = time.perf_counter() - t1
         out.update(events=log.rows_read, rows=len(log.events), cases=int(log.events["case_id"].nunique()))
+    elif kind == "inspect":
+        summary = summarise(load_log(path))
+        wall = time.perf_counter() - t1
+        out.update(events=summary.events, rows=summary.events, cases=summary.cases)
+    elif kind == "r4pm":
+        frame = import_xes(path)[0].to_pandas()
+        wall = time.perf_counter() - t1
+        out.update(events=len(frame), rows=len(frame), cases=int(frame["case:concept:name"].nunique()))
     elif kind == "convert":
         from cxmine.io.writers import write_parquet  # noqa: PLC0415
 
@@ -253,7 +271,7 @@ def bare_read_xes_backend() -> str:
 def check(name: str, value: float | None, target: float, unit: str) -> dict:
     return {
         "check": name,
-        "value": None if value is None else round(value, 4 if unit == "ratio" else 1),
+        "value": None if value is None else round(value, 4 if unit in ("ratio", "s") else 1),
         "target": target,
         "unit": unit,
         "result": "n/a" if value is None else ("PASS" if value <= target else "MISS"),
@@ -278,7 +296,8 @@ def bench_log(key: str, path: Path, args, progress) -> dict:
         return result
 
     cx = add("cxmine xes", {"kind": "cxmine"})
-    parquet = None
+    inspect_xes = add("inspect xes", {"kind": "inspect"})
+    parquet = inspect_parquet = None
     with tempfile.TemporaryDirectory(prefix="cxmine-bench-") as tmp:
         target = Path(tmp) / (key + ".parquet")
         progress(f"{key}: converting to Parquet")
@@ -292,8 +311,10 @@ def bench_log(key: str, path: Path, args, progress) -> dict:
             if parquet is not None:
                 parquet["parquet_bytes"] = converted["bytes"]
                 parquet["convert_s"] = converted["wall_s"]
+            inspect_parquet = add("inspect parquet", {"kind": "inspect", "path": str(target)})
     default = None if args.no_pm4py_default else add("pm4py default", {"kind": "pm4py", "variant": "default"})
     rust = None if args.no_pm4py_rustxes else add("pm4py rustxes", {"kind": "pm4py", "variant": "rustxes"})
+    r4pm = add("r4pm", {"kind": "r4pm"}) if importlib.util.find_spec("r4pm") is not None and not args.no_r4pm else None
 
     bare = bare_read_xes_backend()
     for row in rows:
@@ -310,12 +331,17 @@ def bench_log(key: str, path: Path, args, progress) -> dict:
         check("parquet / pm4py-default wall", ratio(parquet, default), TARGET_PARQUET_RATIO, "ratio"),
         check("cxmine xes peak RSS", cx["rss_mb"] if cx else None, TARGET_RSS_MB, "MB"),
         check("cxmine parquet peak RSS", parquet["rss_mb"] if parquet else None, TARGET_RSS_MB, "MB"),
+        check("inspect xes / pm4py-rustxes wall", ratio(inspect_xes, rust), TARGET_INSPECT_RUSTXES_RATIO, "ratio"),
+        check("inspect parquet wall", inspect_parquet["wall_s"] if inspect_parquet else None, TARGET_INSPECT_PARQUET_S, "s"),
     ]
     info = {
         "cxmine / pm4py-rustxes wall": ratio(cx, rust),
         "parquet / pm4py-rustxes wall": ratio(parquet, rust),
         "cxmine / pm4py-rustxes peak RSS": cx["rss_mb"] / rust["rss_mb"] if cx and rust else None,
         "cxmine / pm4py-default peak RSS": cx["rss_mb"] / default["rss_mb"] if cx and default else None,
+        # CPU seconds are less skewed than wall time when other work runs on the machine.
+        "inspect xes / pm4py-rustxes cpu": inspect_xes["cpu_s"] / rust["cpu_s"] if inspect_xes and rust and rust["cpu_s"] else None,
+        "r4pm / pm4py-rustxes wall": ratio(r4pm, rust),
     }
     return {
         "log": key,
@@ -367,8 +393,8 @@ def print_table(report: dict) -> None:
     print("-" * len(head))
     for entry in report["logs"]:
         for c in entry["checks"]:
-            value = _fmt(c["value"], ".3f" if c["unit"] == "ratio" else ".0f", "n/a")
-            target = f"<= {c['target']:.2f}" if c["unit"] == "ratio" else f"<= {c['target']:.0f}"
+            value = _fmt(c["value"], ".3f" if c["unit"] in ("ratio", "s") else ".0f", "n/a")
+            target = f"<= {c['target']:.2f}" + (" s" if c["unit"] == "s" else "") if c["unit"] in ("ratio", "s") else f"<= {c['target']:.0f}"
             print(f"{entry['log']:<8} {c['check']:<32} {value:>9} {target:>9}  {c['result']}")
         for name, value in entry["info"].items():
             print(f"{entry['log']:<8} {name:<32} {_fmt(value, '.3f', 'n/a'):>9} {'(info)':>9}")
@@ -394,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per child run (default 1800)")
     parser.add_argument("--no-pm4py-default", action="store_true", help="skip pm4py's (slow) default parser")
     parser.add_argument("--no-pm4py-rustxes", action="store_true", help="skip pm4py's rustxes variant")
+    parser.add_argument("--no-r4pm", action="store_true", help="skip r4pm even when it is installed")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
@@ -434,7 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         "bare_read_xes_backend": bare_read_xes_backend(),
         "cpu_count": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "targets": {"cxmine_ratio": TARGET_CXMINE_RATIO, "parquet_ratio": TARGET_PARQUET_RATIO, "peak_rss_mb": TARGET_RSS_MB},
+        "targets": {
+            "cxmine_ratio": TARGET_CXMINE_RATIO, "parquet_ratio": TARGET_PARQUET_RATIO, "peak_rss_mb": TARGET_RSS_MB,
+            "inspect_rustxes_ratio": TARGET_INSPECT_RUSTXES_RATIO, "inspect_parquet_s": TARGET_INSPECT_PARQUET_S,
+        },
         "logs": [bench_log(k, data_dir / LOGS[k], args, progress) for k in keys],
     }
     if args.json:

@@ -11,7 +11,6 @@ import pytest
 from cxmine.config import load_config
 from cxmine.friction.engine import analyse
 from cxmine.io import load_log
-from cxmine.io.complaints import read_complaint_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -19,10 +18,9 @@ EXAMPLES = ROOT / "examples"
 
 @pytest.fixture(scope="module")
 def example_report():
-    config = load_config(EXAMPLES / "cxmine.toml")
-    log = load_log(config.log_path, config.load)
-    complaints = read_complaint_file(config.complaints, [])
-    return analyse(log, config, complaints)
+    from cxmine import load_inputs, rank_friction
+
+    return rank_friction(load_inputs(EXAMPLES / "orders.csv"))
 
 
 def _mentions(point, *names: str) -> bool:

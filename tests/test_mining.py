@@ -431,23 +431,23 @@ def test_every_command_has_help_and_an_example(cli):
 
 
 def test_deviation_candidates_from_per_case_deviations():
+    from cxmine.friction.contract import Journey
     from cxmine.friction.deviation import complaint_lift, deviation_candidates
-    from cxmine.friction.signals import Context
 
     hour = 3600e9
     window_start = np.zeros(4)
     window_end = np.array([1, 1, 5, 9]) * hour
-    ctx = Context(
-        events=pd.DataFrame(), n_cases=4, case=np.array([], dtype=int), first=np.array([], dtype=bool), begin=pd.Series(dtype="datetime64[ns, UTC]"),
+    ctx = Journey(
+        events=pd.DataFrame({"timestamp": pd.Series(dtype="datetime64[ns, UTC]")}), n_cases=4, case_ids=pd.Index(["a", "b", "c", "d"]), case=np.array([], dtype=int), first=np.array([], dtype=bool), begin=pd.Series(dtype="datetime64[ns, UTC]"),
         window_start=window_start, window_end=window_end, touchpoint=np.array([], dtype=bool), chasing=np.array([], dtype=bool), wait_factor=2.0,
     )  # fmt: skip
     per_case = pd.DataFrame({"case": [2, 3, 3], "activity": ["Pay", "Pay", "Ship"], "kind": ["skipped", "skipped", "out_of_order"], "count": [1, 1, 2]})
     found = {(c.activity, c.details["deviation"]): c for c in deviation_candidates(ctx, per_case, "happy path")}
     assert set(found) == {("Pay", "skipped"), ("Ship", "out_of_order")}
     pay = found[("Pay", "skipped")]
-    assert pay.kind == "deviation" and pay.affected.tolist() == [False, False, True, True]
+    assert pay.kind == "deviation" and pay.cases.tolist() == [2, 3] and pay.mask(4).tolist() == [False, False, True, True]
     assert pay.threshold_seconds == 3600.0  # median window of the cases without this deviation
-    assert pay.excess_seconds.tolist() == [0.0, 0.0, 4 * 3600.0, 8 * 3600.0]
+    assert pay.excess_seconds.tolist() == [4 * 3600.0, 8 * 3600.0]  # per affected case, aligned with `cases`
     assert found[("Ship", "out_of_order")].details["events"] == 2
     lift = complaint_lift(np.array([True, True, False, False]), np.array([True, True, True, False]))
     assert lift["complaint_rate_affected"] == 1.0 and lift["complaint_rate_unaffected"] == 0.5

@@ -40,12 +40,20 @@ class LoadOptions:
     timezone: str = "UTC"
     encoding: str = "utf-8"
     lifecycle_in_activity: bool = False
+    # Local times that occur twice when clocks go back (--timezone): "earliest", "latest" or "error".
+    ambiguous: str = "earliest"
     # Inclusive lower bound, exclusive upper bound on the event (completion) timestamp.
     since: str | None = None
     until: str | None = None
+    # Whole cases where every attribute=value holds (--where, repeatable).
+    where: tuple[str, ...] = ()
+    # Real log shapes, as [prepare] (a flag given here adds to the config).
+    drop_duplicates: bool = False
+    merge_repeats: bool = False
+    missing: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in ((k, getattr(self, k)) for k in self.__dataclass_fields__)}
 
 
 @dataclass(frozen=True)
@@ -211,6 +219,54 @@ class RelatedPoint:
 
 
 @dataclass(frozen=True)
+class OutcomeLift:
+    """How much more often the cases a point affects end in a bad outcome (complaint, cancellation, a
+    low survey score), counting only outcomes that came after the friction began. `tested` False when the
+    point sits at the outcome's own activity (it would be circular) or a group is empty."""
+
+    name: str
+    cases_exposed: int
+    cases_with_outcome: int  # exposed cases that had the outcome
+    rate_exposed: float | None
+    rate_others: float | None
+    lift: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    q_value: float | None = None
+    excess_cases: float = 0.0  # cases with the outcome above the others' rate (counted only when q < 0.05)
+    mean_score_difference: float | None = None  # score outcomes: exposed − others
+    mean_score_ci: tuple[float, float] | None = None
+    tested: bool = True
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(value: float | None, digits: int = 6) -> float | None:
+            return None if value is None else round(float(value), digits)
+
+        out: dict[str, Any] = {
+            "name": self.name,
+            "tested": self.tested,
+            "cases_exposed": int(self.cases_exposed),
+            "cases_with_outcome": int(self.cases_with_outcome),
+            "rate_exposed": r(self.rate_exposed),
+            "rate_others": r(self.rate_others),
+            "lift": r(self.lift, 4),
+            "ci_low": r(self.ci_low, 4),
+            "ci_high": r(self.ci_high, 4),
+            "p_value": None if self.p_value is None else float(f"{self.p_value:.6g}"),
+            "q_value": None if self.q_value is None else float(f"{self.q_value:.6g}"),
+            "excess_cases": r(self.excess_cases, 3),
+        }
+        if self.mean_score_difference is not None:
+            out["mean_score_difference"] = r(self.mean_score_difference, 4)
+            out["mean_score_difference_ci95"] = None if self.mean_score_ci is None else [r(self.mean_score_ci[0], 4), r(self.mean_score_ci[1], 4)]
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
 class FrictionPoint:
     """One ranked friction point with its evidence. Durations in seconds, shares in 0..1."""
 
@@ -251,6 +307,9 @@ class FrictionPoint:
     details: dict[str, Any]
     related: tuple[RelatedPoint, ...]
     sentence: str
+    outcomes: tuple[OutcomeLift, ...] = ()
+    score_outcome_parts: dict[str, float] = field(default_factory=dict)
+    unaffected_p50_seconds: float | None = None  # the other cases' median of the same measure
 
     def to_dict(self) -> dict[str, Any]:
         def r(value: float | None, digits: int = 6) -> float | None:
@@ -277,6 +336,7 @@ class FrictionPoint:
             "measure_p90_seconds": r(self.measure_p90_seconds, 3),
             "affected_p50_seconds": r(self.affected_p50_seconds, 3),
             "affected_p90_seconds": r(self.affected_p90_seconds, 3),
+            "unaffected_p50_seconds": r(self.unaffected_p50_seconds, 3),
             "excess_customer_hours": r(self.excess_customer_hours, 3),
             "complaint_rate_affected": r(self.complaint_rate_affected),
             "complaint_rate_unaffected": r(self.complaint_rate_unaffected),
@@ -286,6 +346,7 @@ class FrictionPoint:
             "q_value": None if self.q_value is None else float(f"{self.q_value:.6g}"),
             "what_if_fixed": {
                 "complaints_avoided": r(self.complaints_avoided_if_fixed, 3),
+                "outcomes_avoided": {o.name: r(o.excess_cases, 3) for o in self.outcomes if o.name != "complaint"},
                 "customer_hours_saved": r(self.customer_hours_saved_if_fixed, 3),
             },
             "lead_time_p50_seconds": {
@@ -296,6 +357,8 @@ class FrictionPoint:
             "drivers": [dict(d) for d in self.drivers],
             "details": dict(self.details),
             "related": [p.to_dict() for p in self.related],
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "score_outcome_parts": {name: r(part, 4) for name, part in self.score_outcome_parts.items()},
             "sentence": self.sentence,
         }
 
@@ -383,3 +446,35 @@ class TimingsReport:
             "customer_gaps": [dict(r) for r in self.customer_gaps],
             "promises": [dict(r) for r in self.promises],
         }
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """What `cxmine cases` returns: the cases behind a friction point, or the open cases in trouble now.
+    `rows` are plain dicts with the same keys, in `columns` order."""
+
+    source: str
+    selection: str  # what was asked: "point 2: broken promise: …", "open cases in a friction condition"
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    cases_total: int
+    point: dict[str, Any] | None = None
+    redacted: bool = False
+    load: EventLog | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        load = self.load.to_dict() if self.load is not None else {}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "cases",
+            "source": self.source,
+            "selection": self.selection,
+            "point": self.point,
+            "redacted": self.redacted,
+            "cases_total": int(self.cases_total),
+            "cases_listed": len(self.rows),
+            "warnings": load.get("warnings", []),
+            "columns": list(self.columns),
+            "cases": [dict(row) for row in self.rows],
+        }
+

@@ -40,8 +40,8 @@ def init(
     """Write a starter cxmine.toml for a log: its column mapping, its activities as a touchpoint list to
     edit, an example promise, and the complaints, calendar and friction sections, commented out."""
     with handled(debug):
-        from cxmine.cli.app import read_log  # noqa: PLC0415 - app imports this module
-        from cxmine.cli.runtime import emit, stderr_console, write_atomic  # noqa: PLC0415
+        from cxmine.cli.common import read_log  # noqa: PLC0415
+        from cxmine.cli.runtime import check_outputs, emit, stderr_console, write_atomic  # noqa: PLC0415
         from cxmine.config import CONFIG_NAME, starter_config  # noqa: PLC0415
         from cxmine.errors import UsageError  # noqa: PLC0415
 
@@ -53,6 +53,7 @@ def init(
                 file=str(target),
                 hint="pass --force to overwrite it, or --output to write somewhere else",
             )
+        check_outputs([None if to_stdout else target], [log])
         loaded = read_log(log, options)
         folder = Path.cwd() if to_stdout else target.parent
         text = starter_config(loaded, options=options, config_dir=folder)

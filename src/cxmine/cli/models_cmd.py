@@ -51,10 +51,8 @@ class Overlay(str, Enum):
     friction = "friction"
 
 
-class SummaryFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+DiscoverFormats = opt.format_choice("discover")
+ConformanceFormats = opt.format_choice("conformance")
 
 
 MODEL_SUFFIXES = (".pnml", ".bpmn", ".ptml")
@@ -73,17 +71,59 @@ Paths = Annotated[Optional[str], typer.Option("--paths", help="Draw the most fre
 TopVariants = Annotated[Optional[int], typer.Option("--top-variants", min=1, help="Keep only the cases of the N most frequent variants.", rich_help_panel=PANEL)]
 OverlayOption = Annotated[Overlay, typer.Option("--overlay", help="What the map shows: frequency, performance (times) or friction (ranked friction points).", rich_help_panel=PANEL)]
 Quality = Annotated[bool, typer.Option("--quality/--no-quality", help="Measure the model's fitness, precision and simplicity on the log.", rich_help_panel=PANEL)]
-FormatOption = Annotated[SummaryFormat, typer.Option("--format", "-f", help="Summary on stdout: table, json or markdown (json is always printed; table/markdown only without --output).")]
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]
+FormatOption = opt.format_option(DiscoverFormats, "Summary on stdout: table, json or markdown (json is always printed; table/markdown only without --output).")
 ModelFile = Annotated[Optional[Path], typer.Option("--model", "-m", help="The intended process: a .bpmn or .pnml file.", show_default=False)]
 HappyPath = Annotated[Optional[str], typer.Option("--happy-path", help="The intended process as activities in order, comma-separated: 'A,B,C'.", show_default=False)]
 Alignments = Annotated[bool, typer.Option("--alignments", help="Use alignments (exact deviations, slower) instead of token replay.")]
-ConformanceFormat = Annotated[SummaryFormat, typer.Option("--format", "-f", help="Output format written to stdout (or --output).")]
+ConformanceFormat = opt.format_option(ConformanceFormats)
 TopDeviations = Annotated[int, typer.Option("--top", min=1, help="How many activities to show in table/markdown output.")]
 
 
 def _suffix(path: Path) -> str:
     return path.suffix.lower()
+
+
+def _check_outputs(outputs: list[Path], algorithm: Algorithm) -> None:
+    """Every output names a known format the chosen algorithm can make, once; images need graphviz."""
+    from cxmine.errors import MiningError, UsageError  # noqa: PLC0415
+    from cxmine.render import processmap  # noqa: PLC0415
+
+    seen: set[Path] = set()
+    for path in outputs:
+        kind = _suffix(path)
+        if kind not in MODEL_SUFFIXES + MAP_SUFFIXES:
+            raise UsageError("unknown output format", file=str(path), hint=f"use one of: {', '.join(MODEL_SUFFIXES + MAP_SUFFIXES)}")
+        if kind in MODEL_SUFFIXES and algorithm is Algorithm.dfg:
+            raise UsageError(f"--algorithm dfg makes no model to write as {kind}", file=str(path), hint="use --algorithm inductive, heuristics or alpha, or write a map (.dot .svg .png .mmd .json)")
+        if kind == ".ptml" and algorithm is not Algorithm.inductive:
+            raise UsageError(".ptml needs a process tree, which only the inductive miner makes", file=str(path), hint="use --algorithm inductive, or write .pnml or .bpmn")
+        if path.resolve() in seen:
+            raise UsageError("the same output file is given twice", file=str(path))
+        seen.add(path.resolve())
+    if any(_suffix(p) in processmap.IMAGE_FORMATS for p in outputs) and not processmap.graphviz_available():
+        raise MiningError("drawing .svg or .png needs graphviz's `dot` program, which is not installed", hint=processmap.INSTALL_GRAPHVIZ)
+
+
+def _write_outputs(result, outputs: list[Path], reads: tuple[Path, ...]):
+    """Write the model and map files (all or nothing) and return the result that lists them."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cxmine.cli.runtime import status, warn, write_all  # noqa: PLC0415
+    from cxmine.mining import pm4py_adapter  # noqa: PLC0415
+    from cxmine.render import processmap  # noqa: PLC0415
+
+    layout_notes: list = []
+    writers = {
+        ".pnml": pm4py_adapter.pnml_bytes,
+        ".bpmn": lambda model: pm4py_adapter.bpmn_bytes(model, layout_notes),
+        ".ptml": pm4py_adapter.ptml_bytes,
+    }
+    mv = processmap.view_of(result)
+    with status("Drawing…"):
+        files = [(path, writers[_suffix(path)](result.model) if _suffix(path) in writers else processmap.draw(mv, _suffix(path))) for path in outputs]
+    write_all(files, reads=reads)
+    warn(layout_notes[:1])
+    return replace(result, outputs=tuple(str(p) for p in outputs), notes=tuple(layout_notes[:1]) + result.notes)
 
 
 @opt.log_options()
@@ -98,8 +138,8 @@ def discover(
     top_variants: TopVariants = None,
     overlay: OverlayOption = Overlay.frequency,
     quality: Quality = True,
-    config: ConfigOption = None,
-    format: FormatOption = SummaryFormat.table,
+    config: opt.ConfigOption = None,
+    format: FormatOption = DiscoverFormats.table,
     options: object = None,
     debug: opt.Debug = False,
 ) -> None:
@@ -108,67 +148,27 @@ def discover(
     with handled(debug):
         from dataclasses import replace  # noqa: PLC0415
 
-        from cxmine.cli.app import _complaints, _config_and_log  # noqa: PLC0415 - app registers this module
-        from cxmine.cli.runtime import emit, status, stderr_console, warn, write_atomic  # noqa: PLC0415
+        from cxmine.api import discover as discover_process  # noqa: PLC0415
+        from cxmine.cli.common import emit_result, open_config, open_inputs  # noqa: PLC0415
+        from cxmine.cli.runtime import status, stderr_console, warn  # noqa: PLC0415
         from cxmine.core.maps import MapFilters, parse_share  # noqa: PLC0415
-        from cxmine.errors import MiningError, UsageError  # noqa: PLC0415
         from cxmine.render import processmap  # noqa: PLC0415
 
         outputs = list(output or [])
         filters = MapFilters(parse_share(activities, "--activities"), parse_share(paths, "--paths"), top_variants)
-        seen: set[Path] = set()
-        for path in outputs:
-            kind = _suffix(path)
-            if kind not in MODEL_SUFFIXES + MAP_SUFFIXES:
-                raise UsageError("unknown output format", file=str(path), hint=f"use one of: {', '.join(MODEL_SUFFIXES + MAP_SUFFIXES)}")
-            if kind in MODEL_SUFFIXES and algorithm is Algorithm.dfg:
-                raise UsageError(f"--algorithm dfg makes no model to write as {kind}", file=str(path), hint="use --algorithm inductive, heuristics or alpha, or write a map (.dot .svg .png .mmd .json)")
-            if kind == ".ptml" and algorithm is not Algorithm.inductive:
-                raise UsageError(".ptml needs a process tree, which only the inductive miner makes", file=str(path), hint="use --algorithm inductive, or write .pnml or .bpmn")
-            if path.resolve() in seen:
-                raise UsageError("the same output file is given twice", file=str(path))
-            seen.add(path.resolve())
-        if any(_suffix(p) in processmap.IMAGE_FORMATS for p in outputs) and not processmap.graphviz_available():
-            raise MiningError("drawing .svg or .png needs graphviz's `dot` program, which is not installed", hint=processmap.INSTALL_GRAPHVIZ)
-
-        from cxmine.mining import discover_process  # noqa: PLC0415
-        from cxmine.mining import pm4py_adapter  # noqa: PLC0415
-
-        settings, loaded = _config_and_log(log, config, options)
-        complaints, loaded, notes = _complaints(settings, loaded)
+        _check_outputs(outputs, algorithm)
+        inputs = open_inputs(log, options, open_config(log, config), outputs)
         with status("Discovering the process:") as progress:
             result = discover_process(
-                loaded, settings, complaints, algorithm=algorithm.value, noise_threshold=noise, dependency_threshold=dependency,
+                inputs, algorithm=algorithm.value, noise_threshold=noise, dependency_threshold=dependency,
                 filters=filters, overlay=overlay.value, quality=quality, progress=progress,
             )  # fmt: skip
         warn(result.notes)
-        console = stderr_console()
         if result.model is not None:
-            console.print(processmap.quality_sentence(result), markup=False)
-        layout_notes: list = []
-        writers = {
-            ".pnml": pm4py_adapter.pnml_bytes,
-            ".bpmn": lambda model: pm4py_adapter.bpmn_bytes(model, layout_notes),
-            ".ptml": pm4py_adapter.ptml_bytes,
-        }
-        mv = processmap.view_of(result)
-        written = []
-        for path in outputs:
-            kind = _suffix(path)
-            with status(f"Writing {path.name}…"):
-                data = writers[kind](result.model) if kind in writers else processmap.draw(mv, kind)
-                write_atomic(path, data, inputs=(log,))
-            console.print(f"Wrote {path}", markup=False)
-            written.append(str(path))
-        warn(layout_notes[:1])
-        notes = tuple(notes) + tuple(layout_notes[:1])
-        result = replace(result, outputs=tuple(written), notes=tuple(notes) + result.notes)
-        if format is SummaryFormat.json:
-            from cxmine.render.json_out import render as render_json  # noqa: PLC0415
-
-            emit(render_json(result), None)
-        elif not outputs:
-            emit(processmap.render_discovery_table(result) if format is SummaryFormat.table else processmap.render_discovery_markdown(result), None)
+            stderr_console().print(processmap.quality_sentence(result), markup=False)
+        result = replace(_write_outputs(result, outputs, inputs.paths) if outputs else result, notes=tuple(inputs.notes) + result.notes)
+        if format.value == "json" or not outputs:
+            emit_result("discover", format, result, None, inputs.paths)
 
 
 @opt.log_options()
@@ -177,8 +177,8 @@ def conformance(
     model: ModelFile = None,
     happy_path: HappyPath = None,
     alignments: Alignments = False,
-    config: ConfigOption = None,
-    format: ConformanceFormat = SummaryFormat.table,
+    config: opt.ConfigOption = None,
+    format: ConformanceFormat = ConformanceFormats.table,
     output: opt.Output = None,
     top: TopDeviations = 20,
     options: object = None,
@@ -188,37 +188,20 @@ def conformance(
     precision, and per activity the cases that skip it, insert it or do it out of order — and, with
     complaints configured, how much more those cases complain."""
     with handled(debug):
-        from cxmine.cli.app import _complaints, _config_and_log  # noqa: PLC0415 - app registers this module
-        from cxmine.cli.runtime import emit, status, warn  # noqa: PLC0415
+        from dataclasses import replace  # noqa: PLC0415
+
+        from cxmine.api import check_conformance  # noqa: PLC0415
+        from cxmine.cli.common import emit_result, open_config, open_inputs  # noqa: PLC0415
+        from cxmine.cli.runtime import status, warn  # noqa: PLC0415
         from cxmine.errors import UsageError  # noqa: PLC0415
-        from cxmine.mining import check_conformance, load_model  # noqa: PLC0415
-        from cxmine.render import processmap  # noqa: PLC0415
+        from cxmine.mining import load_model  # noqa: PLC0415
 
         if model is not None and happy_path is not None:
             raise UsageError("give --model or --happy-path, not both")
         chosen = load_model(model, happy_path) if (model is not None or happy_path is not None) else None  # bad model files fail before the log is read
-        settings, loaded = _config_and_log(log, config, options)
-        model_path = model
-        if chosen is None:
-            configured = getattr(settings, "model", None)
-            if configured is None or not (getattr(configured, "path", None) or getattr(configured, "happy_path", None)):
-                raise UsageError("no model to check against", hint="pass --model designed.bpmn or --happy-path 'A,B,C' (or set [model] in cxmine.toml)")
-            model_path = getattr(configured, "path", None)
-            chosen = load_model(model_path, getattr(configured, "happy_path", None) or None)
-            alignments = alignments or bool(getattr(configured, "alignments", False))
-        complaints, loaded, notes = _complaints(settings, loaded)
+        inputs = open_inputs(log, options, open_config(log, config), [output], reads=[model])
         with status("Checking conformance:") as progress:
-            result = check_conformance(loaded, chosen, settings, complaints, alignments=alignments, progress=progress)
+            result = check_conformance(inputs, chosen, alignments=alignments, progress=progress)
         warn(result.notes)
-        if format is SummaryFormat.json:
-            from dataclasses import replace  # noqa: PLC0415
-
-            from cxmine.render.json_out import render as render_json  # noqa: PLC0415
-
-            text = render_json(replace(result, notes=tuple(notes) + result.notes))
-        elif format is SummaryFormat.markdown:
-            text = processmap.render_conformance_markdown(result, top=top)
-        else:
-            text = processmap.render_conformance_table(result, top=top, color=False if output is not None else None)
-        inputs = (log,) + ((model_path,) if model_path is not None else ())
-        emit(text, output, inputs=inputs)
+        result = replace(result, notes=tuple(inputs.notes) + result.notes)
+        emit_result("conformance", format, result, output, inputs.paths + ((model,) if model is not None else ()), top=top)

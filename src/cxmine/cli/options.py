@@ -3,22 +3,14 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 LOG_PANEL = "Reading the log"
 
 
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    csv = "csv"
-
-
 LogArgument = Annotated[Path, typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv or .parquet.", show_default=False)]
-Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format written to stdout (or --output).")]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result to this file (atomically) instead of stdout.")]
 Case = Annotated[Optional[str], typer.Option("--case", help="Column holding the case id (default: auto-detect).", rich_help_panel=LOG_PANEL)]
 Activity = Annotated[Optional[str], typer.Option("--activity", help="Column holding the activity name.", rich_help_panel=LOG_PANEL)]
@@ -29,8 +21,19 @@ TimestampFormat = Annotated[Optional[str], typer.Option("--timestamp-format", he
 Timezone = Annotated[str, typer.Option("--timezone", help="Timezone of timestamps that carry no offset (IANA name).", rich_help_panel=LOG_PANEL)]
 Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV files.", rich_help_panel=LOG_PANEL)]
 LifecycleInActivity = Annotated[bool, typer.Option("--lifecycle-in-activity", help="Append lifecycle values other than start/complete to the activity name.", rich_help_panel=LOG_PANEL)]
+class AmbiguousTime(str, Enum):
+    earliest = "earliest"
+    latest = "latest"
+    error = "error"
+
+
+Ambiguous = Annotated[AmbiguousTime, typer.Option("--ambiguous", help="Local times that occur twice when clocks go back (--timezone): take the earliest, the latest, or stop with an error.", rich_help_panel=LOG_PANEL)]
 Since = Annotated[Optional[str], typer.Option("--since", help="Keep cases that start on or after this date (ISO).", rich_help_panel=LOG_PANEL)]
 Until = Annotated[Optional[str], typer.Option("--until", help="Keep cases that start before this date (ISO).", rich_help_panel=LOG_PANEL)]
+Where = Annotated[Optional[list[str]], typer.Option("--where", help="Keep the whole cases where attribute=value (case or event attribute, compared as text); repeat to combine.", rich_help_panel=LOG_PANEL, show_default=False)]
+DropDuplicates = Annotated[bool, typer.Option("--drop-duplicates", help="Drop exact duplicate events (same case, activity, timestamp, resource), counted ([prepare] drop_duplicates).", rich_help_panel=LOG_PANEL)]
+MergeRepeats = Annotated[bool, typer.Option("--merge-repeats", help="Collapse consecutive events of one activity in a case (snapshot logs; [prepare] merge_repeats).", rich_help_panel=LOG_PANEL)]
+Missing = Annotated[Optional[list[str]], typer.Option("--missing", help="A value that means missing, e.g. '?' or NULL; repeatable ([prepare] missing).", rich_help_panel=LOG_PANEL, show_default=False)]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
 
 
@@ -45,8 +48,10 @@ _MAPPING = (
     ("timezone", Timezone, "UTC"),
     ("encoding", Encoding, "utf-8"),
     ("lifecycle_in_activity", LifecycleInActivity, False),
+    ("ambiguous", Ambiguous, AmbiguousTime.earliest),
 )
 _WINDOW = (("since", Since, None), ("until", Until, None))
+_SCOPE = (("where", Where, None), ("drop_duplicates", DropDuplicates, False), ("merge_repeats", MergeRepeats, False), ("missing", Missing, None))
 
 
 def log_options(*, window: bool = True):
@@ -56,7 +61,7 @@ def log_options(*, window: bool = True):
     import functools  # noqa: PLC0415
     import inspect  # noqa: PLC0415
 
-    added = _MAPPING + (_WINDOW if window else ())
+    added = _MAPPING + (_WINDOW if window else ()) + _SCOPE
 
     def decorate(func):
         import typing  # noqa: PLC0415
@@ -74,6 +79,8 @@ def log_options(*, window: bool = True):
             from cxmine.model import LoadOptions  # noqa: PLC0415
 
             values = {name: kwargs.pop(name) for name, _, _ in added}
+            for name in ("where", "missing"):
+                values[name] = tuple(values.get(name) or ())
             return func(*args, options=LoadOptions(**values), **kwargs)
 
         command.__signature__ = signature.replace(parameters=kept[:at] + extra + kept[at:])
@@ -81,3 +88,19 @@ def log_options(*, window: bool = True):
         return command
 
     return decorate
+
+
+def format_choice(kind: str):
+    """The `--format` choices of a command: exactly the formats the renderers offer for its result kind
+    (cxmine.render.COMMAND_FORMATS), as an Enum Typer can show and check."""
+    from cxmine.render import formats_for  # noqa: PLC0415 - a plain module: enums and a table, no renderers
+
+    return Enum(f"{kind.title()}Format", {fmt.value: fmt.value for fmt in formats_for(kind)}, type=str)
+
+
+def format_option(choices: Any, help: str = "Output format written to stdout (or --output).") -> Any:
+    """`--format/-f` with the given choices (from `format_choice`)."""
+    return Annotated[choices, typer.Option("--format", "-f", help=help)]
+
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]

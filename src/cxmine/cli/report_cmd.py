@@ -7,16 +7,13 @@ because it has many options of its own.
 from __future__ import annotations
 
 import os
-import sys
-from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from cxmine.cli import options as opt
-from cxmine.cli.runtime import ExitCode, handled
+from cxmine.cli.runtime import ExitCode, handled, stderr_console
 
 EPILOG = (
     "Examples:\n\n"
@@ -28,41 +25,8 @@ EPILOG = (
 )
 
 REPORT_PANEL = "Report"
-MAP_PATHS = 0.8  # the report's map shows the most frequent transitions holding 80% of all (plus what keeps it connected)
-MAP_TIMEOUT_SECONDS = 60
-MAP_SCALE = 0.65  # of graphviz's natural size: labels stay legible; a wide map scrolls inside its card
 
 
-class ReportFormat(str, Enum):
-    html = "html"
-    markdown = "markdown"
-    json = "json"
-
-
-SUFFIXES = {".html": ReportFormat.html, ".htm": ReportFormat.html, ".md": ReportFormat.markdown, ".markdown": ReportFormat.markdown, ".json": ReportFormat.json}
-
-
-def _render_html(report, extras) -> str:
-    from cxmine.render.report_html import render_html  # noqa: PLC0415
-
-    return render_html(report, **extras)
-
-
-def _render_markdown(report, extras) -> str:
-    from cxmine.render.report_md import render_markdown  # noqa: PLC0415
-
-    return render_markdown(report)
-
-
-def _render_json(report, extras) -> str:
-    from cxmine.render.json_out import render  # noqa: PLC0415
-
-    return render(report)
-
-
-RENDERERS = {ReportFormat.html: _render_html, ReportFormat.markdown: _render_markdown, ReportFormat.json: _render_json}
-
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]
 Outputs = Annotated[
     Optional[list[Path]],
     typer.Option("--output", "-o", help="Write the report here; repeat for several files. The extension picks the format: .html, .md, .json. Default: Markdown on stdout.", show_default=False),
@@ -86,78 +50,92 @@ Top = Annotated[int, typer.Option("--top", min=1, help="How many friction points
 TrendWeeks = Annotated[int, typer.Option("--trend-weeks", min=1, max=520, help="Weeks in the trend chart, ending with the period.", rich_help_panel=REPORT_PANEL)]
 
 
-@contextmanager
-def _progress() -> Iterator:
-    """A callback that shows the current step on stderr, only on a terminal (never in CI or a pipe)."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        yield lambda _message: None
-        return
-    from cxmine.cli.runtime import stderr_console  # noqa: PLC0415
-
-    with stderr_console().status("Building the report…") as status:
-        yield lambda message: status.update(message)
 
 
-def _outputs(paths: list[Path]) -> list[tuple[Path, ReportFormat]]:
+def _outputs(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Each --output with the format its name asks for (html, markdown or json)."""
     from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.render import format_for_path, formats_for  # noqa: PLC0415
 
-    chosen: list[tuple[Path, ReportFormat]] = []
+    chosen: list[tuple[Path, str]] = []
     seen: set[str] = set()
     for path in paths:
-        kind = SUFFIXES.get(path.suffix.lower())
-        if kind is None:
+        fmt = format_for_path(path)
+        if fmt is None or fmt not in formats_for("report"):
             raise UsageError("unknown report format", file=str(path), hint="end the file name in .html, .md or .json")
         key = os.path.abspath(path)
         if key in seen:
             raise UsageError("the same --output is given twice", file=str(path))
         seen.add(key)
-        chosen.append((path, kind))
+        chosen.append((path, fmt.value))
     return chosen
 
 
-def _read_baseline(path: Path) -> dict:
-    import json  # noqa: PLC0415
+def _check(fail_on: list[str] | None, compare: str | None, redact: bool, min_group: int) -> tuple:
+    """The --fail-on rules, after refusing option combinations that cannot work."""
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.report.compare import parse_gate  # noqa: PLC0415
 
-    from cxmine.errors import InputError  # noqa: PLC0415
-
-    if not path.is_file():
-        raise InputError("baseline file not found", file=str(path), hint="pass a report.json written earlier, 'previous' or a period such as 2026-W11")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError("the baseline is not valid JSON", file=str(path), line=line, hint="pass a report.json written by 'cxmine report'") from None
+    rules = tuple(parse_gate(text) for text in (fail_on or []))
+    if any(rule.kind == "new-critical" for rule in rules) and not compare:
+        raise UsageError("--fail-on new-critical needs a baseline", hint="add --compare previous, --compare 2026-W11 or --compare baseline.json")
+    if min_group != 5 and not redact:
+        raise UsageError("--min-group only applies with --redact", hint="add --redact")
+    return rules
 
 
-def _process_map(log, report) -> tuple[str | None, str | None]:
-    """The period's process map with friction heat as inline SVG, or (None, why not). The map is an extra:
-    the report stands without it, so any failure here becomes a note in the page."""
-    try:
-        from cxmine.core import maps  # noqa: PLC0415
-        from cxmine.render import processmap  # noqa: PLC0415
-    except ImportError:
-        return None, "the process-map module is not installed in this version of cxmine"
-    from cxmine.errors import MiningError  # noqa: PLC0415
-    from cxmine.render.charts import clean_svg  # noqa: PLC0415
+def _redaction(redact: bool, min_group: int, config):
+    """The redaction step for the report and its baseline (None without --redact)."""
+    if not redact:
+        return None
+    from functools import partial  # noqa: PLC0415
 
-    try:
-        friction = report.friction
-        process_map = maps.directly_follows(log.events, maps.MapFilters(paths=MAP_PATHS))
-        touchpoints = friction.touchpoints if friction.touchpoints_configured else ()
-        title = f"{report.period.label} — {process_map.cases:,} cases"
-        view = processmap.view(process_map, "friction", friction, touchpoints, title=title)
-        svg = processmap.render_image(processmap.to_dot(view), "svg", timeout=MAP_TIMEOUT_SECONDS)
-    except MiningError as exc:
-        return None, exc.what
-    except (ImportError, AttributeError, TypeError) as exc:  # a map module of another version
-        return None, f"the process-map module could not draw it ({exc.__class__.__name__})"
-    return clean_svg(svg.decode("utf-8"), "map", f"Process map of {report.period.label} with friction heat", scale=MAP_SCALE), None
+    from cxmine.report.redact import DEFAULT_SALT, redact_report  # noqa: PLC0415
+
+    from cxmine.render.sentences import describer  # noqa: PLC0415
+
+    salt = os.environ.get("CXMINE_REDACT_SALT") or DEFAULT_SALT
+    phrases = {outcome.name: outcome.said for outcome in config.outcomes}
+    return partial(
+        redact_report, min_group=min_group, salt=salt, customer_column=config.customer, keep=config.redact.keep,
+        team_column=config.team, describe=describer(phrases),
+    )
+
+
+def _render_all(result, targets: list[tuple[Path, str]], inputs, window) -> list[tuple[Path, str]]:
+    """Every requested file's text (HTML gets the period's process map); Markdown on stdout without -o."""
+    from cxmine.render import RenderOptions, render  # noqa: PLC0415
+    from cxmine.render.report_map import process_map  # noqa: PLC0415
+    from cxmine.report.build import slice_log  # noqa: PLC0415
+
+    extras: dict = {}
+    if any(fmt == "html" for _, fmt in targets):
+        svg, note = process_map(slice_log(inputs.log, window.period.since, window.period.until), result)
+        extras = {"process_map": svg, "map_note": note}
+    return [(path, render("report", fmt, result, RenderOptions(extras=extras))) for path, fmt in targets or [(None, "markdown")]]
+
+
+def _summary(result, window) -> int:
+    """The run in one line on stderr, the gates that fired; the exit code (1 only when a gate fired)."""
+    console = stderr_console()
+    comparison = result.comparison
+    line = f"Report {window.period.label}: {result.headline.cases:,} cases, {len(result.critical)} critical point(s)"
+    if comparison is not None:
+        line += f"; since {comparison.baseline}: " + ", ".join(f"{comparison.count(s)} {s}" for s in ("new", "worse", "better", "resolved"))
+    console.print(line, markup=False)
+    fired = [gate for gate in result.gates if gate.fired]
+    for gate in fired:
+        for reason in gate.reasons:
+            console.print(f"Gate failed: {gate.rule} — {reason}", markup=False)
+    if result.gates and not fired:
+        console.print("Gates passed: " + ", ".join(g.rule for g in result.gates), markup=False)
+    return ExitCode.FINDINGS if fired else ExitCode.OK
 
 
 @opt.log_options(window=False)
 def report(
     log: opt.LogArgument,
-    config: ConfigOption = None,
+    config: opt.ConfigOption = None,
     output: Outputs = None,
     period: PeriodOption = None,
     compare: Compare = None,
@@ -176,106 +154,29 @@ def report(
     charts, complaint tags and data quality, as HTML, Markdown and JSON; what changed since a baseline;
     exit 1 when a --fail-on rule fires (for CI)."""
     with handled(debug):
-        from dataclasses import replace  # noqa: PLC0415
-        from datetime import datetime, timezone as tz  # noqa: PLC0415
+        from cxmine.api import weekly_report  # noqa: PLC0415
+        from cxmine.cli.common import open_config, open_inputs, read_paths  # noqa: PLC0415
+        from cxmine.cli.runtime import status, write_all  # noqa: PLC0415
+        from cxmine.config import with_cli_overrides  # noqa: PLC0415
+        from cxmine.errors import InputError  # noqa: PLC0415
+        from cxmine.report.window import baseline_file_of, no_case_in, plan  # noqa: PLC0415
 
-        from cxmine.cli.app import _complaints, read_log  # noqa: PLC0415 - app imports this module
-        from cxmine.cli.runtime import stderr_console, write_atomic  # noqa: PLC0415
-        from cxmine.config import find_config, load_config, with_cli_overrides  # noqa: PLC0415
-        from cxmine.errors import InputError, UsageError  # noqa: PLC0415
-        from cxmine.report import build  # noqa: PLC0415
-        from cxmine.report.compare import compare as compare_reports, evaluate_gates, parse_gate  # noqa: PLC0415
-
-        # 1. Options that do not fit together fail before any file is read.
-        if period and (since or until):
-            raise UsageError("--period cannot be combined with --since/--until", hint="use one of them to choose the period")
         targets = _outputs(list(output or []))
-        rules = tuple(parse_gate(text) for text in (fail_on or []))
-        if any(rule.kind == "new-critical" for rule in rules) and not compare:
-            raise UsageError("--fail-on new-critical needs a baseline", hint="add --compare previous, --compare 2026-W11 or --compare baseline.json")
-        if min_group != 5 and not redact:
-            raise UsageError("--min-group only applies with --redact", hint="add --redact")
-        baseline_file = Path(compare) if compare and compare != "previous" and not build.is_period(compare) else None
-
-        # 2. Config, the period in the log's timezone, and the window of cases to load.
-        console = stderr_console()
-        settings = load_config(find_config(log, config))
-        if settings.path is not None:
-            console.print(f"Using config {settings.path}")
-        options = with_cli_overrides(settings, options)
-        chosen = build.parse_period(period, options.timezone) if period else build.range_period(since, until, options.timezone)
-        baseline_period = None
-        if compare == "previous":
-            baseline_period = chosen.previous()
-        elif compare and baseline_file is None:
-            baseline_period = build.parse_period(compare, options.timezone)
-        baseline_json = _read_baseline(baseline_file) if baseline_file is not None else None
-        if chosen.kind != "all":
-            starts = [chosen.since]
-            if chosen.until is not None:
-                starts.append(build.history_window(None, chosen, trend_weeks)[0])
-            if baseline_period is not None:
-                starts.append(baseline_period.since)
-            earliest = None if any(s is None for s in starts) else min(starts)
-            latest = None if chosen.until is None else max([chosen.until] + ([baseline_period.until] if baseline_period is not None and baseline_period.until is not None else []))
-            options = replace(options, since=earliest.isoformat() if earliest is not None else None, until=latest.isoformat() if latest is not None else None)
-
-        # 3. One library call per report.
+        rules = _check(fail_on, compare, redact, min_group)
+        settings = open_config(log, config)
+        window = plan(period, since, until, compare, with_cli_overrides(settings, options), trend_weeks)
         try:
-            loaded = read_log(log, options)
-        except InputError as exc:  # the window is ours, not the user's --since/--until: say so in their words
-            if not exc.what.startswith("no case starts inside"):
-                raise
-            raise InputError(f"no case starts in {chosen.label}" + (f" or {baseline_period.label}" if baseline_period else ""), file=exc.file, hint=exc.hint) from None
-        complaints, loaded, notes = _complaints(settings, loaded)
-        customer = getattr(settings, "customer", None)
-        salt = os.environ.get("CXMINE_REDACT_SALT") or None
-        with _progress() as progress:
-            result = build.build_report(loaded, settings, complaints, period=chosen, top=top, trend_weeks=trend_weeks, complaint_notes=notes, progress=progress)
-            if redact:
-                from cxmine.report.redact import DEFAULT_SALT, redact_report  # noqa: PLC0415
+            inputs = open_inputs(log, window.load, settings, [path for path, _ in targets], reads=[baseline_file_of(compare)])
+        except InputError as exc:
+            raise no_case_in(window, exc) from None
+        with status("Building the report:") as progress:
+            result = weekly_report(inputs, window, top=top, trend_weeks=trend_weeks, rules=rules, redact=_redaction(redact, min_group, settings), stamp=stamp, progress=progress)
+            rendered = _render_all(result, targets, inputs, window)
+        reads = read_paths(log, settings, baseline_file_of(compare))
+        if targets:
+            write_all(rendered, reads=reads)
+        else:
+            from cxmine.cli.runtime import emit  # noqa: PLC0415
 
-                result = redact_report(result, min_group=min_group, salt=salt or DEFAULT_SALT, customer_column=customer)
-            comparison = None
-            if baseline_period is not None:
-                progress(f"Building the baseline {baseline_period.label}…")
-                base = build.build_report(loaded, settings, complaints, period=baseline_period, top=top, trend_weeks=1)
-                if redact:
-                    base = redact_report(base, min_group=min_group, salt=salt or DEFAULT_SALT, customer_column=customer)
-                comparison = compare_reports(result.to_dict(), base.to_dict(), label=baseline_period.label)
-            elif baseline_json is not None:
-                comparison = compare_reports(result.to_dict(), baseline_json, label=str(baseline_file), source=str(baseline_file))
-            result = replace(result, comparison=comparison)
-            result = replace(result, gates=evaluate_gates(rules, result.to_dict(), comparison))
-            if stamp:
-                result = replace(result, generated_at=datetime.now(tz.utc).replace(microsecond=0).isoformat())
-
-            # 4. Render every requested format, write each atomically.
-            extras: dict = {}
-            if any(kind is ReportFormat.html for _, kind in targets):
-                progress("Drawing the process map and charts…")
-                current = build.slice_log(loaded, chosen.since, chosen.until)
-                svg, note = _process_map(current, result)
-                extras = {"process_map": svg, "map_note": note}
-            inputs = tuple(p for p in (log, settings.path, baseline_file) if p is not None)
-            rendered = [(path, RENDERERS[kind](result, extras)) for path, kind in targets]
-        if not targets:
-            sys.stdout.write(RENDERERS[ReportFormat.markdown](result, extras))
-            sys.stdout.flush()
-        for path, text in rendered:
-            write_atomic(path, text, inputs=inputs)
-            console.print(f"Wrote {path}", markup=False)
-
-        # 5. Exit: 1 only when a gate fired.
-        summary = f"Report {chosen.label}: {result.headline.cases:,} cases, {len(result.critical)} critical point(s)"
-        if comparison is not None:
-            summary += f"; since {comparison.baseline}: " + ", ".join(f"{comparison.count(s)} {s}" for s in ("new", "worse", "better", "resolved"))
-        console.print(summary, markup=False)
-        fired = [gate for gate in result.gates if gate.fired]
-        for gate in fired:
-            for reason in gate.reasons:
-                console.print(f"Gate failed: {gate.rule} — {reason}", markup=False)
-        if result.gates and not fired:
-            console.print("Gates passed: " + ", ".join(g.rule for g in result.gates), markup=False)
-        if fired:
-            raise typer.Exit(ExitCode.FINDINGS)
+            emit(rendered[0][1], None)
+        raise typer.Exit(_summary(result, window))

@@ -12,10 +12,30 @@ days whose window is not nominal (daylight-saving changes), summed through a per
 """
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import pandas as pd
 
-from cxmine.config import Calendar
+
+class Calendar(Protocol):
+    """What working time needs of a calendar (cxmine.config.Calendar has it); the core does not import
+    the config package."""
+
+    timezone: str
+    holidays: tuple[str, ...]
+
+    @property
+    def weekmask(self) -> tuple[int, ...]: ...
+
+    @property
+    def start_seconds(self) -> int: ...
+
+    @property
+    def end_seconds(self) -> int: ...
+
+    @property
+    def working_seconds_per_day(self) -> int: ...
 
 _MICROSECOND = np.timedelta64(1, "us")
 _SECOND_US = 1_000_000

@@ -13,12 +13,18 @@ Sliders, applied in this order:
 - `paths 0.5`: show the most frequent edges that together hold at least 50% of all transitions (start
   and end edges included), then add back the strongest missing edges until every activity is reachable
   from the start and can reach the end. Counts never change; only which edges are drawn.
+
+Bounds (`cxmine discover`): a map of thousands of activities or transitions is neither readable nor
+drawable (graphviz needs minutes for a few hundred labelled edges). When the caller passes
+`activity_limit` / `edge_limit` and the user set no slider of that kind, the slider is set to the share
+that keeps the `limit` most frequent activities / transitions, and `ProcessMap.bounds` says what was cut,
+so the caller can warn. A slider the user set is never overridden.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +36,9 @@ from cxmine.errors import UsageError
 
 START = "▶"  # pseudo-node names used only inside the path filter and in renderers
 END = "■"
+
+MAP_ACTIVITY_LIMIT = 100  # activities a drawn map keeps at most unless --activities says otherwise
+MAP_EDGE_LIMIT = 300  # transitions drawn at most unless --paths says otherwise (graphviz: ~5 s for 300, ~20 s for 500)
 
 _SHARE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$")
 
@@ -81,6 +90,7 @@ class ProcessMap:
     cases_total: int
     wait_basis: str
     filters: MapFilters = field(default_factory=MapFilters)
+    bounds: tuple["Bound", ...] = ()
 
     @property
     def flow(self) -> pd.DataFrame:
@@ -131,6 +141,32 @@ class ProcessMap:
         }
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A slider set automatically because the map had more than `limit` of something (`what`:
+    "activities" or "paths"): `total` before, `kept` after, `share` the slider value chosen (of events
+    for activities, of transitions for paths)."""
+
+    what: str
+    limit: int
+    total: int
+    kept: int
+    share: float
+
+
+def share_of_top(counts: np.ndarray, limit: int) -> float:
+    """The share of the total that the `limit` largest counts hold (counts sorted largest first), such
+    that the share sliders keep exactly those `limit` items."""
+    total = float(counts.sum())
+    return float(counts[:limit].sum()) / total if total > 0 else 1.0
+
+
+def _activity_counts(events: pd.DataFrame) -> np.ndarray:
+    counts = events[schema.ACTIVITY].value_counts()
+    counts = counts[counts > 0]
+    return np.array(sorted(counts.tolist(), reverse=True), dtype=np.int64)
+
+
 def keep_top_variants(events: pd.DataFrame, top: int) -> pd.DataFrame:
     """The events of the cases whose variant is among the `top` most frequent."""
     if top < 1:
@@ -161,13 +197,27 @@ def keep_activities(events: pd.DataFrame, activities: list[str]) -> pd.DataFrame
     return events.loc[events[schema.ACTIVITY].isin(activities).to_numpy()]
 
 
-def directly_follows(events: pd.DataFrame, filters: MapFilters | None = None) -> ProcessMap:
-    """The process map of the sorted canonical table, after the sliders in `filters`."""
+def directly_follows(
+    events: pd.DataFrame,
+    filters: MapFilters | None = None,
+    *,
+    activity_limit: int | None = None,
+    edge_limit: int | None = None,
+) -> ProcessMap:
+    """The process map of the sorted canonical table, after the sliders in `filters` (and the automatic
+    bounds, when limits are given and the user left that slider unset: see the module docstring)."""
     filters = filters or MapFilters()
     events_total = len(events)
     cases_total = int(case_starts(events).sum())
+    bounds: list[Bound] = []
     if filters.top_variants is not None:
         events = keep_top_variants(events, filters.top_variants)
+    if filters.activities is None and activity_limit is not None:
+        counts = _activity_counts(events)
+        if len(counts) > activity_limit:
+            share = share_of_top(counts, activity_limit)
+            bounds.append(Bound("activities", activity_limit, len(counts), activity_limit, share))
+            filters = replace(filters, activities=share)
     if filters.activities is not None:
         events = keep_activities(events, frequent_activities(events, filters.activities))
 
@@ -229,7 +279,12 @@ def directly_follows(events: pd.DataFrame, filters: MapFilters | None = None) ->
     edges["from_activity"] = edges["from_activity"].astype(object)
     edges["to_activity"] = edges["to_activity"].astype(object)
     edges = edges.sort_values(["count", "from_activity", "to_activity"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    paths_bounded = filters.paths is None and edge_limit is not None and len(edges) > edge_limit
+    if paths_bounded:
+        filters = replace(filters, paths=share_of_top(edges["count"].to_numpy(), edge_limit))
     edges["shown"] = _shown_paths(edges, set(nodes["activity"]), filters.paths) if filters.paths is not None else True
+    if paths_bounded:  # the edges added back to keep every activity connected are counted in `kept`
+        bounds.append(Bound("paths", int(edge_limit), len(edges), int(edges["shown"].sum()), float(filters.paths)))
     return ProcessMap(
         nodes=nodes,
         edges=edges,
@@ -239,6 +294,7 @@ def directly_follows(events: pd.DataFrame, filters: MapFilters | None = None) ->
         cases_total=cases_total,
         wait_basis=basis,
         filters=filters,
+        bounds=tuple(bounds),
     )
 
 

@@ -100,7 +100,10 @@ def parse_timestamps(
     if pd.api.types.is_datetime64_dtype(values.dtype):
         if options.timezone == "UTC" and bool(values.notna().any()):
             notes.append(_naive_warning(column, int(values.notna().sum())))
-        return _localise(values, options.timezone, column, source).astype(TIME_DTYPE)
+        return localise(
+            values, options.timezone, ambiguous=_policy(options), column=column, source=source, notes=notes,
+            examples=lambda mask: _examples(row_label, origin, values.astype("string"), mask),
+        ).astype(TIME_DTYPE)
 
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
@@ -115,14 +118,65 @@ def parse_timestamps(
         has_offset = bool(has_offset_mask.all()) if len(sample) else False
     mixed = fmt is None and not has_offset and bool(has_offset_mask.any())
     if mixed:
+        # Values with an offset are exact; the others are local times in --timezone (not UTC).
+        with_offset = np.zeros(len(text), dtype=bool)
+        with_offset[np.flatnonzero(present)[has_offset_mask.to_numpy(dtype=bool)]] = True
+        naive = present & ~with_offset
         notes.append(
             Warning_(
                 "mixed_timezones",
-                f"column {column!r} mixes timestamps with and without a UTC offset; those without are read as UTC",
-                int((~has_offset_mask).sum()),
+                f"column {column!r} mixes timestamps with and without a UTC offset; those without are read in {options.timezone}"
+                + (" (pass --timezone to change)" if options.timezone == "UTC" else ""),
+                int(naive.sum()),
+                _examples(row_label, origin, text, naive),
             )
         )
-    utc = has_offset or mixed
+        exact = _parse_text(text.where(with_offset), None, utc=True, column=column, source=source, row_label=row_label, origin=origin, notes=notes)
+        local = _parse_text(text.where(naive), None, utc=False, column=column, source=source, row_label=row_label, origin=origin, notes=notes)
+        if isinstance(local.dtype, pd.DatetimeTZDtype):  # the "naive" ones carried a zone name after all
+            local = local.dt.tz_convert("UTC")
+        else:
+            local = localise(
+                local, options.timezone, ambiguous=_policy(options), column=column, source=source, notes=notes,
+                examples=lambda mask: _examples(row_label, origin, text, mask),
+            )
+        parsed = exact.dt.tz_convert("UTC").astype(TIME_DTYPE).where(with_offset, local.dt.tz_convert("UTC").astype(TIME_DTYPE))
+    else:
+        parsed = _parse_text(text, fmt, utc=has_offset, column=column, source=source, row_label=row_label, origin=origin, notes=notes)
+        if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            parsed = localise(
+                parsed, options.timezone, ambiguous=_policy(options), column=column, source=source, notes=notes,
+                examples=lambda mask: _examples(row_label, origin, text, mask),
+            )
+            if options.timezone == "UTC" and bool(present.any()):
+                notes.append(_naive_warning(column, int(present.sum())))
+    parsed = parsed.dt.tz_convert("UTC").astype(TIME_DTYPE)
+
+    bad = present & parsed.isna().to_numpy()
+    n_bad = int(bad.sum())
+    if n_bad:
+        examples = _examples(row_label, origin, text, bad)
+        if n_bad > UNPARSABLE_LIMIT * max(int(present.sum()), 1):
+            raise InputError(
+                f"{n_bad:,} of {int(present.sum()):,} values in column {column!r} are not timestamps "
+                f"(e.g. {'; '.join(examples)})",
+                file=source,
+                hint=(
+                    "pass --timestamp-format with a strftime pattern such as '%d/%m/%Y %H:%M'"
+                    if not options.timestamp_format
+                    else f"check --timestamp-format {options.timestamp_format!r}"
+                )
+                + f", or map another column with {flag}",
+            )
+    return parsed
+
+
+def _parse_text(
+    text: pd.Series, fmt: str | None, *, utc: bool, column: str, source: str, row_label: RowLabel, origin: np.ndarray, notes: list[Warning_]
+) -> pd.Series:
+    """Text → datetimes (NaT where unparsable): the format of the first value (ISO 8601 when it looks
+    so), then value by value for the rows that do not fit it, with a warning that says so."""
+    present = text.notna().to_numpy()
     first = text.dropna().head(1)
     iso_like = fmt is None and len(first) == 1 and bool(_ISO_DATE.match(str(first.iloc[0])))
     parsed = _to_datetime(text, "ISO8601" if iso_like else fmt, utc=utc, column=column, source=source)
@@ -150,29 +204,25 @@ def parse_timestamps(
                 )
     if parsed.dtype == object:  # mixed offsets
         parsed = pd.to_datetime(parsed, utc=True, errors="coerce")
-    if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = _localise(parsed, options.timezone, column, source)
-        if options.timezone == "UTC" and bool(present.any()):
-            notes.append(_naive_warning(column, int(present.sum())))
-    parsed = parsed.dt.tz_convert("UTC").astype(TIME_DTYPE)
-
-    bad = present & parsed.isna().to_numpy()
-    n_bad = int(bad.sum())
-    if n_bad:
-        examples = _examples(row_label, origin, text, bad)
-        if n_bad > UNPARSABLE_LIMIT * max(int(present.sum()), 1):
-            raise InputError(
-                f"{n_bad:,} of {int(present.sum()):,} values in column {column!r} are not timestamps "
-                f"(e.g. {'; '.join(examples)})",
-                file=source,
-                hint=(
-                    "pass --timestamp-format with a strftime pattern such as '%d/%m/%Y %H:%M'"
-                    if not options.timestamp_format
-                    else f"check --timestamp-format {options.timestamp_format!r}"
-                )
-                + f", or map another column with {flag}",
-            )
     return parsed
+
+
+def _policy(options: LoadOptions) -> str:
+    """--ambiguous as plain text (the CLI hands over an Enum member)."""
+    return str(getattr(options.ambiguous, "value", options.ambiguous))
+
+
+# Timestamps every command can compute with: the range of pandas' nanosecond timestamps (durations,
+# pm4py), whole days inside it.
+_RANGE = (pd.Timestamp("1677-09-22", tz="UTC"), pd.Timestamp("2262-04-11", tz="UTC"))
+_RANGE_TEXT = ("1677-09-22", "2262-04-11")
+
+
+def _outside_range(times: pd.Series) -> np.ndarray:
+    """Where a parsed (datetime64[us, UTC]) time lies outside _RANGE; vectorised on the integers."""
+    stamps = times.to_numpy(dtype="datetime64[us]")
+    low, high = (np.datetime64(bound.tz_localize(None), "us") for bound in _RANGE)
+    return ~np.isnat(stamps) & ((stamps < low) | (stamps >= high))
 
 
 def _naive_warning(column: str, count: int) -> Warning_:
@@ -196,15 +246,66 @@ def _to_datetime(text: pd.Series, fmt: str | None, *, utc: bool, column: str, so
             ) from None
 
 
-def _localise(values: pd.Series, timezone: str, column: str, source: str) -> pd.Series:
+def localise(
+    values: pd.Series,
+    timezone: str,
+    *,
+    ambiguous: str = "earliest",
+    column: str,
+    source: str,
+    notes: list[Warning_] | None = None,
+    examples: Callable[[np.ndarray], tuple[str, ...]] | None = None,
+) -> pd.Series:
+    """Naive local times in `timezone` → tz-aware. Around daylight-saving changes: a time that occurs
+    twice (clocks go back) is read per `ambiguous` ("earliest": the first, summer-time one; "latest";
+    "error": an InputError), a time that never occurs (clocks go forward) moves forward to the first
+    valid time; each with a counted warning. Nothing becomes missing."""
     try:
-        return values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+        exact = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
     except Exception as exc:  # unknown zone names come back as several exception types
         raise InputError(
             f"unknown timezone {timezone!r} ({exc})",
-            file=source,
+            file=source or None,
             hint="pass --timezone with an IANA name such as Europe/Amsterdam",
         ) from None
+    unresolved = (exact.isna() & values.notna()).to_numpy()
+    if not unresolved.any():
+        return exact
+    earliest = ambiguous != "latest"
+    forward = values.dt.tz_localize(timezone, ambiguous=np.full(len(values), earliest), nonexistent="shift_forward")
+    missing_time = unresolved & values.dt.tz_localize(timezone, ambiguous=np.full(len(values), earliest), nonexistent="NaT").isna().to_numpy()
+    repeated = unresolved & ~missing_time
+    show = examples or (lambda mask: ())
+    if repeated.any():
+        if ambiguous == "error":
+            raise InputError(
+                f"{int(repeated.sum()):,} timestamp(s) in column {column!r} fall in the hour that occurs twice when clocks go back "
+                f"in {timezone} (e.g. {'; '.join(show(repeated)) or values[repeated].iloc[0]})",
+                file=source or None,
+                hint="pass --ambiguous earliest or --ambiguous latest, or export the times with their UTC offset",
+            )
+        if notes is not None:
+            notes.append(
+                Warning_(
+                    "ambiguous_timestamps",
+                    f"timestamps in column {column!r} fall in the hour that occurs twice when clocks go back in {timezone}; "
+                    f"read as the {'earlier (summer time)' if earliest else 'later (winter time)'} one "
+                    f"(pass --ambiguous {'latest' if earliest else 'earliest'} or --ambiguous error)",
+                    int(repeated.sum()),
+                    show(repeated),
+                )
+            )
+    if missing_time.any() and notes is not None:
+        notes.append(
+            Warning_(
+                "nonexistent_timestamps",
+                f"timestamps in column {column!r} do not exist in {timezone} (the hour skipped when clocks go forward); "
+                "moved forward to the first valid time",
+                int(missing_time.sum()),
+                show(missing_time),
+            )
+        )
+    return forward
 
 
 def _categorical(values: pd.Series, *, sort: bool = False) -> pd.Series:
@@ -267,7 +368,9 @@ def _all_bool(values: pd.Series) -> bool:
     return len(present) > 0 and bool(present.map(type).eq(bool).all())
 
 
-def _compact_attributes(frame: pd.DataFrame, skip: set[str], timezone: str = "UTC") -> None:
+def _compact_attributes(
+    frame: pd.DataFrame, skip: set[str], timezone: str = "UTC", ambiguous: str = "earliest", notes: list[Warning_] | None = None
+) -> None:
     """One rule for every reader (in place), so one log gives one table whatever its format: strings
     repeated enough to pay for a dictionary become categories (sorted), the others plain strings;
     integers, floats and booleans take pandas' nullable types (Int64, Float64, boolean), so a gap does
@@ -284,7 +387,7 @@ def _compact_attributes(frame: pd.DataFrame, skip: set[str], timezone: str = "UT
             frame[column] = values.astype(TIME_DTYPE)
             continue
         if pd.api.types.is_datetime64_dtype(values.dtype):
-            frame[column] = _localise(values, timezone, column, "").dt.tz_convert("UTC").astype(TIME_DTYPE)
+            frame[column] = localise(values, timezone, ambiguous=ambiguous, column=column, source="", notes=notes).dt.tz_convert("UTC").astype(TIME_DTYPE)
             continue
         if pd.api.types.is_bool_dtype(values.dtype) or _all_bool(values):
             frame[column] = values.astype("boolean")
@@ -458,6 +561,33 @@ def normalise(
                     )
                 )
             unusable |= missing
+        outside = _outside_range(parsed)
+        if outside.any():
+            if role == schema.TIMESTAMP:
+                newly = outside & ~unusable
+                if newly.any():
+                    notes.append(
+                        Warning_(
+                            "out_of_range_timestamp",
+                            f"rows with a timestamp before {_RANGE_TEXT[0]} or after {_RANGE_TEXT[1]} (column {mapping[role]!r}; "
+                            "often a placeholder such as 9999-12-31 for 'open') were dropped: durations are computed in "
+                            "nanoseconds, which cannot reach them",
+                            int(newly.sum()),
+                            _examples(row_label, origin, raw[mapping[role]].astype("string"), newly),
+                        )
+                    )
+                unusable |= outside
+            else:
+                notes.append(
+                    Warning_(
+                        "out_of_range_start",
+                        f"start timestamps before {_RANGE_TEXT[0]} or after {_RANGE_TEXT[1]} (column {mapping[role]!r}) were "
+                        "ignored; those events keep their completion time only",
+                        int(outside.sum()),
+                        _examples(row_label, origin, raw[mapping[role]].astype("string"), outside),
+                    )
+                )
+                parsed = parsed.mask(outside)
         frame[role] = parsed
 
     if unusable.any():
@@ -487,7 +617,9 @@ def normalise(
     if options.since or options.until:
         frame = _window(frame, options, source, notes)
 
-    _compact_attributes(frame, skip={schema.CASE, schema.ACTIVITY, schema.RESOURCE, schema.LIFECYCLE}, timezone=options.timezone)
+    _compact_attributes(
+        frame, skip={schema.CASE, schema.ACTIVITY, schema.RESOURCE, schema.LIFECYCLE}, timezone=options.timezone, ambiguous=_policy(options), notes=notes
+    )
     ordered = [c for c in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.RESOURCE, schema.LIFECYCLE) if c in frame.columns]
     rest = sorted((c for c in frame.columns if c not in ordered), key=lambda c: (c.startswith("case:"), c))
     frame = frame[ordered + rest]
@@ -512,7 +644,10 @@ def parse_bound(value: str, *, flag: str, timezone: str = "UTC") -> pd.Timestamp
     except (ValueError, TypeError):
         raise InputError(f"{flag} {value!r} is not a date", hint="use ISO format, e.g. 2026-03-01 or 2026-03-01T08:00") from None
     if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(timezone)
+        try:
+            stamp = stamp.tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+        except Exception as exc:  # unknown zone names come back as several exception types
+            raise InputError(f"unknown timezone {timezone!r} ({exc})", hint="pass --timezone with an IANA name such as Europe/Amsterdam") from None
     return stamp.tz_convert("UTC")
 
 

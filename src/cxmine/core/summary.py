@@ -12,6 +12,10 @@ from cxmine.model import AttributeInfo, CountShare, EventLog, LogSummary, Qualit
 
 PERCENTILES = (("min", 0.0), ("p10", 0.10), ("p25", 0.25), ("p50", 0.50), ("p75", 0.75), ("p90", 0.90), ("p95", 0.95), ("max", 1.0))
 EARLIEST_PLAUSIBLE = pd.Timestamp("1990-01-01", tz="UTC")
+# Load warnings that are data-quality findings: rows that were dropped or not counted ...
+UNUSABLE_WARNINGS = ("missing_", "bad_timestamp", "out_of_range_timestamp", "unmatched_start", "start_after")
+# ... and times that were read with a correction.
+TIME_WARNINGS = ("out_of_range_start", "ambiguous_timestamps", "nonexistent_timestamps", "mixed_timezones")
 
 
 def distribution(values: pd.Series) -> dict[str, float]:
@@ -37,28 +41,46 @@ def _iso(stamp: pd.Timestamp) -> str | None:
 
 
 def attribute_table(events: pd.DataFrame) -> tuple[AttributeInfo, ...]:
-    """Every column but the roles: type, event- or case-level, fill rate, distinct values."""
+    """Every column but the roles: type, event- or case-level, fill rate, distinct values.
+
+    `events` is sorted by case (the canonical order), so "one value per case" is checked by comparing
+    each present value with the previous present value of the same case: integer codes, no group-by."""
     infos = []
     n = len(events)
-    codes = events[schema.CASE].cat.codes
+    case_codes = events[schema.CASE].cat.codes.to_numpy()
     for column in events.columns:
         if column in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP):
             continue
         values = events[column]
-        non_null = values.notna()
-        # Case-level: at most one distinct value per case (XES trace attributes, or a constant per case).
-        per_case = values[non_null].groupby(codes[non_null], observed=True).nunique() if non_null.any() else pd.Series(dtype=int)
-        level = "case" if column.startswith("case:") or (len(per_case) and per_case.max() <= 1 and per_case.size < non_null.sum()) else "event"
+        codes, distinct = _value_codes(values)
+        present = np.flatnonzero(codes >= 0)
+        cases_here, codes_here = case_codes[present], codes[present]
+        same_case = cases_here[1:] == cases_here[:-1]
+        # Case-level: at most one distinct value per case (XES trace attributes, or a constant per case),
+        # and some case holds it on more than one event.
+        one_per_case = not bool((same_case & (codes_here[1:] != codes_here[:-1])).any())
+        level = "case" if column.startswith("case:") or (len(present) and one_per_case and bool(same_case.any())) else "event"
         infos.append(
             AttributeInfo(
                 name=column,
                 dtype=value_type(values),
                 level=level,
-                fill_rate=float(non_null.mean()) if n else 0.0,
-                distinct=int(values.nunique(dropna=True)),
+                fill_rate=len(present) / n if n else 0.0,
+                distinct=distinct,
             )
         )
     return tuple(infos)
+
+
+def _value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """An integer per value (equal values, equal integers; -1 where missing) and the distinct count."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        return codes, int(np.count_nonzero(np.bincount(codes[codes >= 0], minlength=1)))
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
+        values = pd.Series(values.to_numpy(dtype="datetime64[us]"))  # no Timestamp object per value
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, len(uniques)
 
 
 def value_type(values: pd.Series) -> str:
@@ -81,8 +103,10 @@ def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple
     events = log.events
     findings: list[QualityFinding] = []
     for warning in log.warnings:
-        if warning.code.startswith(("missing_", "bad_timestamp", "unmatched_start", "start_after")):
+        if warning.code.startswith(UNUSABLE_WARNINGS):
             findings.append(QualityFinding(f"unusable:{warning.code}", warning.message, warning.count, "rows", warning.examples))
+        elif warning.code in TIME_WARNINGS:
+            findings.append(QualityFinding(warning.code, warning.message, warning.count, "events", warning.examples))
 
     key = [schema.CASE, schema.ACTIVITY, schema.TIMESTAMP] + ([schema.RESOURCE] if schema.RESOURCE in events.columns else [])
     duplicated = events.duplicated(subset=key, keep="first").to_numpy()
@@ -109,7 +133,8 @@ def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple
                 tuple(str(c) for c in events.loc[first, schema.CASE].to_numpy()[single][:3]),
             )
         )
-    times = events[schema.TIMESTAMP].to_numpy()
+    # Plain datetime64 (UTC): .to_numpy() on a tz-aware column builds one Timestamp object per event.
+    times = events[schema.TIMESTAMP].to_numpy(dtype="datetime64[us]")
     tie = np.zeros(len(events), dtype=bool)
     tie[1:] = (times[1:] == times[:-1]) & ~first[1:]
     if tie.any():
@@ -123,10 +148,10 @@ def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple
             )
         )
     now = now or pd.Timestamp(datetime.now(timezone.utc))
-    future = (events[schema.TIMESTAMP] > now).to_numpy()
+    future = times > np.datetime64(now.tz_convert("UTC").tz_localize(None), "us")
     if future.any():
         findings.append(QualityFinding("future_timestamps", "timestamps after the time of analysis", int(future.sum()), "events", _case_examples(events, future)))
-    early = (events[schema.TIMESTAMP] < EARLIEST_PLAUSIBLE).to_numpy()
+    early = times < np.datetime64(EARLIEST_PLAUSIBLE.tz_localize(None), "us")
     if early.any():
         findings.append(QualityFinding("early_timestamps", "timestamps before 1990 (often a default date such as 1970-01-01)", int(early.sum()), "events", _case_examples(events, early)))
     return tuple(findings)

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cxmine.core.timings import customer_gaps, describe, event_intervals, gap_summary, promise_outcomes, step_timings, transition_timings, wait_basis
+from cxmine.core.touchpoints import touchpoint_masks
 from cxmine.model import EventLog, TimingsReport
+
+if TYPE_CHECKING:  # the settings type only: the core does not import the config package at run time
+    from cxmine.config import Config
 
 
 def _records(frame: pd.DataFrame) -> tuple[dict, ...]:
@@ -28,15 +33,14 @@ def _records(frame: pd.DataFrame) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def timings_report(log: EventLog, config) -> TimingsReport:
-    from cxmine.friction.engine import touchpoint_masks  # noqa: PLC0415
-
+def timings_report(log: EventLog, config: Config) -> TimingsReport:
+    """Customer-perceived timings of `log` under `config` (touchpoints, promises, calendar)."""
     events = log.events
     basis = wait_basis(events)
     intervals = event_intervals(events)
     notes: list = []
-    touchpoint, chasing, _names, configured = touchpoint_masks(events, config, notes)
-    gaps = customer_gaps(events, touchpoint, chasing)
+    masks = touchpoint_masks(events, config.touchpoints, notes)
+    gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
     summary = gap_summary(gaps, tuple(config.promises))
     if config.calendar is not None and not gaps.occurrences.empty:
         from cxmine.core.calendar import working_seconds  # noqa: PLC0415
@@ -44,28 +48,31 @@ def timings_report(log: EventLog, config) -> TimingsReport:
         occ = gaps.occurrences.assign(working=working_seconds(gaps.occurrences["start"], gaps.occurrences["end"], config.calendar).to_numpy())
         working = describe(occ.groupby(["from_activity", "to_activity"], observed=True, sort=True)["working"], "customer_wait_working").drop(columns="count")
         summary = summary.merge(working.reset_index(), on=["from_activity", "to_activity"], how="left")
-    outcomes = promise_outcomes(events, tuple(config.promises))
+    from cxmine.core.shapes import case_status  # noqa: PLC0415
+    from cxmine.core.timings import promise_counts  # noqa: PLC0415
+
+    outcomes = promise_outcomes(events, tuple(config.promises), status=case_status(events, config.journey.end_activities))
     promise_rows = []
     for index, promise in enumerate(config.promises):
         rows = outcomes.loc[outcomes["promise"] == index]
-        elapsed = rows["elapsed_seconds"]
+        elapsed = rows.loc[rows["state"].isin(["kept", "late", "open_past_due"]), "elapsed_seconds"]
+        counts = promise_counts(rows)
         promise_rows.append(
             {
                 "name": promise.name,
                 "from_activity": promise.from_activity,
                 "to_activity": promise.to_activity,
                 "within_seconds": promise.within_seconds,
-                "cases": int(len(rows)),
-                "kept": int(rows["kept"].sum()),
-                "breach_rate": round(float(1 - rows["kept"].mean()), 6) if len(rows) else None,
-                "elapsed_p50_seconds": float(elapsed.quantile(0.5)) if len(rows) else None,
-                "elapsed_p90_seconds": float(elapsed.quantile(0.9)) if len(rows) else None,
+                "cases": counts["due"],
+                **{k: counts[k] for k in ("applies", "kept", "late", "open_past_due", "void", "pending", "breach_rate")},
+                "elapsed_p50_seconds": float(elapsed.quantile(0.5)) if len(elapsed) else None,
+                "elapsed_p90_seconds": float(elapsed.quantile(0.9)) if len(elapsed) else None,
             }
         )
     return TimingsReport(
         source=log.source,
         wait_basis=basis,
-        touchpoints_configured=configured,
+        touchpoints_configured=masks.configured,
         calendar=config.calendar is not None,
         steps=_records(step_timings(intervals, basis)),
         transitions=_records(transition_timings(intervals, basis)),

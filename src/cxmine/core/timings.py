@@ -18,12 +18,22 @@ import pandas as pd
 
 from cxmine.core import schema
 from cxmine.core.journey import case_starts
+from cxmine.matching import matches
 
 QUANTILES = (0.5, 0.9, 0.95)
 
 
 def seconds(delta: pd.Series) -> np.ndarray:
     return delta.dt.total_seconds().to_numpy(dtype=float, copy=True)
+
+
+def epoch_ns(values) -> np.ndarray:
+    """Timestamps as float nanoseconds since the epoch (NaN where missing), whatever their unit."""
+    values = pd.Series(values) if not isinstance(values, pd.Series) else values
+    values = pd.to_datetime(values, utc=True)
+    out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
+    out[values.isna().to_numpy()] = np.nan
+    return out
 
 
 def event_intervals(events: pd.DataFrame) -> pd.DataFrame:
@@ -231,34 +241,95 @@ def gap_summary(gaps: Gaps, promises=()) -> pd.DataFrame:
     return table
 
 
-def promise_outcomes(events: pd.DataFrame, promises, log_end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Per promise and case where its `from` activity happened: elapsed seconds from the first `from` to the
-    first `to` after it; `kept` False when late, or when still open past the deadline at the log's end."""
-    log_end = log_end if log_end is not None else events[schema.TIMESTAMP].max()
-    rows = []
-    case = events[schema.CASE].cat.codes
+PROMISE_STATES = ("kept", "late", "open_past_due", "void", "pending")
+PROMISE_COLUMNS = ["case", "promise", "start", "end", "deadline", "state", "elapsed_seconds", "excess_seconds", "kept", "open", "broken"]
+
+
+def promise_outcomes(events: pd.DataFrame, promises, log_end: pd.Timestamp | None = None, status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per promise and applicable case (its `from` happened, and it reached an `applies_when` activity when
+    one is set): exactly one state of kept, late, open_past_due, void, pending.
+
+    - void: a `void_when` activity came before `to` (a declined or cancelled application owes no offer);
+    - kept / late: `to` came within / after `within` of the first `from`;
+    - pending: no `to` yet and the deadline is after the log's end (not yet due);
+    - open_past_due: no `to`, the deadline has passed (the case is still open, or it ended without `to`).
+    A breach (late or open past due) costs customer time from the deadline to `to`, or to the case's own last
+    event when it ended without `to` (never to the log's end for a case that has ended); only a case still
+    open at the log's end accrues time up to the log's end. `status` is `shapes.case_status` (per case index)."""
+    if not promises or events.empty:
+        return pd.DataFrame(columns=PROMISE_COLUMNS)
+    times = events[schema.TIMESTAMP]
+    log_end = log_end if log_end is not None else times.max()
+    case = events[schema.CASE].cat.codes.to_numpy()
+    n_cases = events[schema.CASE].cat.categories.size
+    names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy()
+    time_ns = times.dt.as_unit("ns").astype("int64").to_numpy().astype(float)
+    end_ns = _last_per_case(case, time_ns, n_cases)
+    ended = status["ended"].to_numpy(dtype=bool) if status is not None else np.ones(n_cases, dtype=bool)
+    log_end_ns = float(pd.Timestamp(log_end).as_unit("ns").value)
+
+    def rows_of(patterns) -> np.ndarray:
+        chosen = matches(names, list(patterns))
+        return np.isin(codes, [i for i, name in enumerate(names) if name in chosen])
+
+    frames = []
     for index, promise in enumerate(promises):  # a handful of promises, each fully vectorised
-        is_from = (events[schema.ACTIVITY] == promise.from_activity).to_numpy()
-        is_to = (events[schema.ACTIVITY] == promise.to_activity).to_numpy()
+        is_from = rows_of([promise.from_activity])
         if not is_from.any():
             continue
-        start = events.loc[is_from, schema.TIMESTAMP].groupby(case[is_from]).min()
-        to_events = pd.DataFrame({"case": case[is_to].to_numpy(), "t": events.loc[is_to, schema.TIMESTAMP].reset_index(drop=True)})
-        to_events = to_events.merge(start.rename("s").reset_index().rename(columns={"index": "case", schema.CASE: "case"}), on="case")
-        to_events["t"] = pd.to_datetime(to_events["t"], utc=True)
-        to_events = to_events.loc[to_events["t"] >= to_events["s"]]
-        end = to_events.groupby("case")["t"].min()
-        frame = pd.DataFrame({"start": start})
-        frame.index.name = "case"
-        frame["end"] = end
-        frame["promise"] = index
-        elapsed = seconds(frame["end"] - frame["start"])
-        open_elapsed = seconds(log_end - frame["start"])
-        frame["elapsed_seconds"] = np.where(np.isnan(elapsed), open_elapsed, elapsed)
-        frame["open"] = np.isnan(elapsed)
-        frame["kept"] = frame["elapsed_seconds"] <= promise.within_seconds
-        frame["excess_seconds"] = np.clip(frame["elapsed_seconds"] - promise.within_seconds, 0, None)
-        rows.append(frame.reset_index())
-    if not rows:
-        return pd.DataFrame(columns=["case", "start", "end", "promise", "elapsed_seconds", "open", "kept", "excess_seconds"])
-    return pd.concat(rows, ignore_index=True)
+        start = np.full(n_cases, np.inf)
+        np.minimum.at(start, case[is_from], time_ns[is_from])
+        applicable = np.isfinite(start)
+        if promise.applies_when:
+            reached = rows_of(promise.applies_when)
+            applicable &= np.bincount(case[reached], minlength=n_cases) > 0
+        to_time = _first_after(case, time_ns, rows_of([promise.to_activity]), start, n_cases)
+        void_time = _first_after(case, time_ns, rows_of(promise.void_when), start, n_cases) if promise.void_when else np.full(n_cases, np.inf)
+        deadline = start + promise.within_seconds * 1e9
+        has_to = np.isfinite(to_time)
+        void = np.isfinite(void_time) & (~has_to | (void_time < to_time))
+        kept = has_to & ~void & (to_time <= deadline)
+        late = has_to & ~void & (to_time > deadline)
+        pending = ~has_to & ~void & (deadline > log_end_ns)
+        past_due = ~has_to & ~void & ~pending
+        state = np.select([void, kept, late, pending, past_due], ["void", "kept", "late", "pending", "open_past_due"], default="void")
+        stop = np.where(has_to, to_time, np.where(ended, end_ns, log_end_ns))
+        with np.errstate(invalid="ignore"):  # cases without `from` (inf) are not applicable: dropped below
+            excess = np.where(late | past_due, np.clip(stop - deadline, 0, None) / 1e9, 0.0)
+            elapsed = (stop - start) / 1e9
+        chosen = np.flatnonzero(applicable)
+        frames.append(pd.DataFrame({
+            "case": chosen, "promise": index,
+            "start": pd.to_datetime(start[chosen], utc=True, unit="ns"),
+            "end": pd.to_datetime(np.where(has_to, to_time, np.nan)[chosen], utc=True, unit="ns"),
+            "deadline": pd.to_datetime(deadline[chosen], utc=True, unit="ns"),
+            "state": state[chosen], "elapsed_seconds": elapsed[chosen], "excess_seconds": excess[chosen],
+            "kept": kept[chosen], "open": (past_due & ~ended)[chosen], "broken": (late | past_due)[chosen],
+        }))  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=PROMISE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def promise_counts(rows: pd.DataFrame) -> dict[str, float | int | None]:
+    """applies, due, kept, late, open_past_due, void, pending and breach_rate = (late + open past due) / due."""
+    counts = {state: int((rows["state"] == state).sum()) for state in PROMISE_STATES}
+    due = counts["kept"] + counts["late"] + counts["open_past_due"]
+    breach = (counts["late"] + counts["open_past_due"]) / due if due else None
+    return {"applies": int(len(rows)), "due": due, **counts, "breach_rate": None if breach is None else round(float(breach), 6)}
+
+
+def _last_per_case(case: np.ndarray, time_ns: np.ndarray, n_cases: int) -> np.ndarray:
+    out = np.full(n_cases, -np.inf)
+    np.maximum.at(out, case, time_ns)
+    return out
+
+
+def _first_after(case: np.ndarray, time_ns: np.ndarray, rows: np.ndarray, start: np.ndarray, n_cases: int) -> np.ndarray:
+    """Per case: the first time (ns) of a `rows` event at or after the case's `start`; inf when none."""
+    out = np.full(n_cases, np.inf)
+    chosen = np.flatnonzero(rows)
+    chosen = chosen[time_ns[chosen] >= start[case[chosen]]]
+    np.minimum.at(out, case[chosen], time_ns[chosen])
+    return out

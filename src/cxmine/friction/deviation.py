@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmine.friction.signals import Candidate, Context
+from cxmine.friction.contract import Candidate, Journey
+from cxmine.friction.stats import complaint_lift  # noqa: F401 - re-exported for the conformance result
 
 KIND_WORDS = {
     "skipped": "skipped",
@@ -21,7 +22,14 @@ KIND_WORDS = {
 MIN_CASES = 1
 
 
-def deviation_candidates(ctx: Context, deviations_per_case: pd.DataFrame, model: str = "the model") -> list[Candidate]:
+def deviations(ctx: Journey) -> list[Candidate]:
+    """The `deviation` detector: reads the per-case deviations the Journey carries (None: no [model])."""
+    if ctx.deviations is None:
+        return []
+    return deviation_candidates(ctx, *ctx.deviations)
+
+
+def deviation_candidates(ctx: Journey, deviations_per_case: pd.DataFrame, model: str = "the model") -> list[Candidate]:
     """One `deviation` candidate per (activity, kind) found in at least MIN_CASES cases.
 
     `deviations_per_case`: columns case (case code), activity, kind (skipped / inserted / out_of_order),
@@ -44,9 +52,9 @@ def deviation_candidates(ctx: Context, deviations_per_case: pd.DataFrame, model:
         candidates.append(
             Candidate(
                 kind="deviation",
-                label=f"'{activity}' {KIND_WORDS.get(kind, kind)} (against {model})",
-                affected=affected,
-                excess_seconds=excess,
+                label="",
+                cases=cases,
+                excess_seconds=excess[cases],
                 measure="customer_window",
                 values=window,
                 affected_values=window[affected],
@@ -56,23 +64,3 @@ def deviation_candidates(ctx: Context, deviations_per_case: pd.DataFrame, model:
             )
         )
     return candidates
-
-
-def complaint_lift(affected: np.ndarray, complained: np.ndarray) -> dict[str, float | None]:
-    """Complaint rates of affected and unaffected cases, the lift with its 95% CI and Fisher's p-value
-    (the same statistics as the friction points)."""
-    from cxmine.friction.engine import _lift  # noqa: PLC0415 - one implementation of the statistics
-
-    n1 = int(affected.sum())
-    n0 = int((~affected).sum())
-    a = int(complained[affected].sum())
-    c = int(complained[~affected].sum())
-    lift, low, high, p_value = _lift(a, n1, c, n0)
-    return {
-        "complaint_rate_affected": a / n1 if n1 else None,
-        "complaint_rate_unaffected": c / n0 if n0 else None,
-        "complaint_lift": lift,
-        "complaint_lift_ci_low": low,
-        "complaint_lift_ci_high": high,
-        "p_value": p_value,
-    }

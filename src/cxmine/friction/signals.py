@@ -6,74 +6,32 @@ activity pairs or promises (tens to hundreds), never over events or cases.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.timings import Gaps, seconds
+from cxmine.core.timings import seconds
+from cxmine.friction.contract import Candidate, Journey
+from cxmine.friction.stats import binomial_greater
 
 MIN_OCCURRENCES = 5
+DESIGNED_SHARE = 0.5  # a loop in more than half of the cases is the designed flow, not ping-pong
 MIN_THRESHOLD_SECONDS = 60.0
-
-
-@dataclass
-class Candidate:
-    kind: str
-    label: str
-    affected: np.ndarray
-    excess_seconds: np.ndarray
-    measure: str
-    values: np.ndarray
-    affected_values: np.ndarray
-    threshold_seconds: float | None = None
-    activity: str | None = None
-    from_activity: str | None = None
-    to_activity: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    complaint_cases: float | None = None  # complaint_hotspot: complaints above the gap's share of customer time
-    p_value: float | None = None  # complaint_hotspot: binomial test of that excess
-
-    @property
-    def location(self) -> tuple[str | None, str | None, str | None]:
-        return (self.activity, self.from_activity, self.to_activity)
-
-
-@dataclass
-class Context:
-    """What every signal needs, computed once."""
-
-    events: pd.DataFrame
-    n_cases: int
-    case: np.ndarray  # case code per event
-    first: np.ndarray  # first event of its case
-    begin: pd.Series  # start time where known, else completion
-    window_start: np.ndarray  # per case: first touchpoint (datetime64 UTC, as int64 ns) or NaT
-    window_end: np.ndarray
-    touchpoint: np.ndarray
-    chasing: np.ndarray
-    wait_factor: float
-    team: str | None = None
-    contact_seconds: float = 600.0  # customer effort of one chasing contact
-    time_ns: np.ndarray | None = None  # completion time per event, ns since epoch (float; NaN = missing)
-    begin_ns: np.ndarray | None = None  # start where known, else completion
-
-    def __post_init__(self) -> None:
-        # Converted once: every signal then does plain float arithmetic on row indices.
-        if self.time_ns is None:
-            times = self.events[schema.TIMESTAMP] if schema.TIMESTAMP in self.events.columns else pd.Series(dtype="datetime64[ns, UTC]")
-            self.time_ns = epoch_ns(times)
-        if self.begin_ns is None:
-            self.begin_ns = epoch_ns(self.begin)
 
 
 def _per_case(case: np.ndarray, weights: np.ndarray, n_cases: int) -> np.ndarray:
     return np.bincount(case, weights=np.nan_to_num(weights), minlength=n_cases)
 
 
-def _overlap_seconds(ctx: Context, case: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
+def _first_per_case(case: np.ndarray, times_ns: np.ndarray, n_cases: int) -> np.ndarray:
+    """Per case: the earliest of `times_ns` (float ns) among its rows; NaN for cases without rows."""
+    out = np.full(n_cases, np.inf)
+    np.minimum.at(out, case, times_ns)
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+def _overlap_seconds(ctx: Journey, case: np.ndarray, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
     """Seconds of [start, end] (ns since epoch) inside the customer's window [first touchpoint, last
     touchpoint] of its case."""
     lo = np.maximum(start_ns, ctx.window_start[case])
@@ -83,32 +41,26 @@ def _overlap_seconds(ctx: Context, case: np.ndarray, start_ns: np.ndarray, end_n
     return np.clip(out, 0.0, None)
 
 
-def epoch_ns(values) -> np.ndarray:
-    """Timestamps as float nanoseconds since the epoch (NaN where missing), whatever their unit."""
-    values = pd.Series(values) if not isinstance(values, pd.Series) else values
-    values = pd.to_datetime(values, utc=True)
-    out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
-    out[values.isna().to_numpy()] = np.nan
-    return out
-
-
-def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] = frozenset()) -> list[Candidate]:
+def customer_waits(ctx: Journey) -> list[Candidate]:
     """`wait`: a customer-visible gap (touchpoint → next touchpoint) longer than wait_factor × its median.
     A gap that the customer ends themselves (the next touchpoint is customer-initiated, e.g. a refund
-    request days after delivery) is the company waiting for the customer, not the reverse: skipped."""
-    occ = gaps.occurrences
+    request days after delivery) is the company waiting for the customer, not the reverse: skipped; so is
+    a gap that starts at a pause ([journey] pauses: after a discharge or a delivery the customer is not
+    waiting on us). The threshold is max(wait_factor × median, [friction] min_wait)."""
     out: list[Candidate] = []
-    if occ.empty:
+    if ctx.gaps is None or ctx.gaps.occurrences.empty:
         return out
+    occ = ctx.gaps.occurrences
+    customer_initiated = ctx.customer_initiated
     categories = occ["from_activity"].cat.categories
     width = np.int64(len(categories) + 1)
     key = occ["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occ["to_activity"].cat.codes.to_numpy()
     keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     values = occ["gap_seconds"].to_numpy()
     medians = pd.Series(values).groupby(inverse).median().to_numpy()
-    thresholds = np.maximum(ctx.wait_factor * medians, MIN_THRESHOLD_SECONDS)
+    thresholds = np.maximum(ctx.wait_factor * medians, max(ctx.min_wait_seconds, MIN_THRESHOLD_SECONDS))
     hit = (values > thresholds[inverse]) & (counts[inverse] >= MIN_OCCURRENCES)
-    skip = np.array([str(categories[k % width]) in customer_initiated for k in keys], dtype=bool)
+    skip = np.array([str(categories[k % width]) in customer_initiated or str(categories[k // width]) in ctx.pauses for k in keys], dtype=bool)
     hit &= ~skip[inverse]
     # The most common slowest step behind the affected occurrences of each gap (by total seconds).
     slow_pair = occ["slowest_from"].cat.codes.to_numpy().astype(np.int64) * width + occ["slowest_to"].cat.codes.to_numpy()
@@ -119,6 +71,7 @@ def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] 
     order = np.argsort(inverse, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(counts)])
     case_all = occ["case"].to_numpy()
+    start_all = occ["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)
     columns = {c: occ[c].to_numpy() for c in ("internal_steps", "handovers", "rework_steps", "chasing_contacts")}
     for g in np.flatnonzero(np.bincount(inverse[hit], minlength=len(keys)) > 0):
         rows = order[bounds[g] : bounds[g + 1]]
@@ -141,21 +94,26 @@ def customer_waits(ctx: Context, gaps: Gaps, customer_initiated: frozenset[str] 
             details["behind_the_scenes_share_of_affected"] = round(float(top["size"]) / len(rows_hit), 4)
             details["behind_the_scenes_p50_seconds"] = float(top["median"])
         out.append(
-            Candidate(
-                "wait", f"customer wait '{a}' → '{b}'", np.bincount(case, minlength=ctx.n_cases) > 0,
+            Candidate.from_case_arrays(
+                "wait", "", np.bincount(case, minlength=ctx.n_cases) > 0,
                 _per_case(case, values[rows_hit] - thresholds[g], ctx.n_cases), "customer wait", values[rows], values[rows_hit],
-                float(thresholds[g]), from_activity=a, to_activity=b, details=details,
+                threshold_seconds=float(thresholds[g]), from_activity=a, to_activity=b, details=details,
+                others_values=values[rows[~hit[rows]]], start_per_case=_first_per_case(case, start_all[rows_hit], ctx.n_cases),
             )
         )
     return out
 
 
-def internal_waits(ctx: Context) -> list[Candidate]:
-    """`wait` on a directly-follows transition with an internal side whose long wait falls inside the
+def internal_waits(ctx: Journey) -> list[Candidate]:
+    """`hidden_wait` on a directly-follows transition with an internal side whose long wait falls inside the
     customer's window: the hidden step behind a long gap. Its time belongs to that gap (counted there);
     it scores on the complaints it drives, and reports the customer-hours it accounts for."""
+    if not ctx.touchpoints_configured:  # without touchpoints nothing is hidden from the customer
+        return []
     events = ctx.events
     valid = ~ctx.first & ~(ctx.touchpoint & np.roll(ctx.touchpoint, 1))
+    if ctx.paused is not None:  # a wait that starts after a pause (offer sent, patient discharged) is not ours
+        valid &= ~np.roll(ctx.paused, 1)
     rows = np.flatnonzero(valid)
     if rows.size == 0:
         return []
@@ -168,6 +126,7 @@ def internal_waits(ctx: Context) -> list[Candidate]:
             "case": ctx.case[rows],
             "wait": wait,
             "visible": visible,
+            "start": ctx.time_ns[rows - 1],
         }
     )
     out: list[Candidate] = []
@@ -176,19 +135,20 @@ def internal_waits(ctx: Context) -> list[Candidate]:
             continue
         values = group["wait"].to_numpy()
         median = float(np.nanmedian(values))
-        threshold = max(ctx.wait_factor * median, MIN_THRESHOLD_SECONDS)
+        threshold = max(ctx.wait_factor * median, ctx.min_wait_seconds, MIN_THRESHOLD_SECONDS)
         hit = (values > threshold) & (group["visible"].to_numpy() > 0)
         if not hit.any():
             continue
         case = group["case"].to_numpy()
         excess = np.minimum(values[hit] - threshold, group["visible"].to_numpy()[hit])
         out.append(
-            Candidate(
-                "wait", f"hidden wait '{a}' → '{b}' (behind the scenes)",
+            Candidate.from_case_arrays(
+                "hidden_wait", "",
                 # Its customer time is already counted by the customer-visible gap around it, so it adds
                 # none here: a hidden wait ranks only on the complaints it drives.
                 np.bincount(case[hit], minlength=ctx.n_cases) > 0, np.zeros(ctx.n_cases),
-                "waiting time", values, values[hit], threshold, from_activity=a, to_activity=b,
+                "waiting time", values, values[hit], threshold_seconds=threshold, from_activity=a, to_activity=b,
+                others_values=values[~hit], start_per_case=_first_per_case(case[hit], group["start"].to_numpy()[hit], ctx.n_cases),
                 details={
                     "customer_visible": False,
                     "hidden_from_customer_share": round(float(1 - (group["visible"] > 0).mean()), 4),
@@ -199,7 +159,7 @@ def internal_waits(ctx: Context) -> list[Candidate]:
     return out
 
 
-def slow_steps(ctx: Context) -> list[Candidate]:
+def slow_steps(ctx: Journey) -> list[Candidate]:
     """`slow_step`: service time (start → complete) over wait_factor × the activity's median."""
     events = ctx.events
     if schema.START not in events.columns or events[schema.START].isna().all():
@@ -225,16 +185,17 @@ def slow_steps(ctx: Context) -> list[Candidate]:
         visible = _overlap_seconds(ctx, ctx.case[hit_rows], ctx.begin_ns[hit_rows], ctx.time_ns[hit_rows])
         excess = np.minimum(values[hit] - threshold, visible)
         out.append(
-            Candidate(
-                "slow_step", f"slow step '{categories[activity[rows[0]]]}'", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
-                _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold,
-                activity=str(categories[activity[rows[0]]]),
+            Candidate.from_case_arrays(
+                "slow_step", "", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
+                _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold_seconds=threshold,
+                activity=str(categories[activity[rows[0]]]), others_values=values[~hit],
+                start_per_case=_first_per_case(ctx.case[hit_rows], ctx.begin_ns[hit_rows], ctx.n_cases),
             )
         )
     return out
 
 
-def rework(ctx: Context) -> list[Candidate]:
+def rework(ctx: Journey) -> list[Candidate]:
     """`rework`: an activity done again in the same case; *repeat* by the same resource, *redo* by another."""
     events = ctx.events
     codes = events[schema.ACTIVITY].cat.codes.to_numpy().astype(np.int64)
@@ -256,7 +217,9 @@ def rework(ctx: Context) -> list[Candidate]:
     occurrence[order] = np.arange(n) - group_start
     first_row = np.empty(n, dtype=np.int64)
     first_row[order] = order[group_start]  # the group's first occurrence, per row
-    again = (occurrence > 0) & ~ctx.chasing
+    again = (occurrence > 0) & ~ctx.chasing  # a repeated contact is chasing (or a follow-up), not rework
+    if ctx.outbound is not None:
+        again &= ~ctx.outbound
     if not again.any():
         return []
     has_resource = schema.RESOURCE in events.columns
@@ -267,10 +230,14 @@ def rework(ctx: Context) -> list[Candidate]:
         same_resource = (resource >= 0) & (resource == resource[previous_row])
     out: list[Candidate] = []
     categories = events[schema.ACTIVITY].cat.categories
+    doing = np.bincount(np.unique(ctx.case.astype(np.int64) * np.int64(len(categories) + 1) + codes) % np.int64(len(categories) + 1), minlength=len(categories))
     for code in np.unique(codes[again]):
         rows = np.flatnonzero(again & (codes == code))
         cases = ctx.case[rows]
         affected = np.bincount(cases, minlength=ctx.n_cases) > 0
+        # A step most of its cases repeat (a lab test taken every few hours) is routine, not rework.
+        if affected.sum() > DESIGNED_SHARE * doing[code]:
+            continue
         first_ns = ctx.time_ns[first_row[rows]]
         loop = (ctx.time_ns[rows] - first_ns) / 1e9
         visible = _overlap_seconds(ctx, cases, first_ns, ctx.time_ns[rows])
@@ -283,28 +250,31 @@ def rework(ctx: Context) -> list[Candidate]:
             details["redo_other_resource"] = int(rows.size - same_resource[rows].sum())
         name = str(categories[code])
         out.append(
-            Candidate("rework", f"rework: '{name}' done again", affected, excess, "rework loop time", loop, loop, None, activity=name, details=details)
+            Candidate.from_case_arrays(
+                "rework", "", affected, excess, "rework loop time", loop, loop, activity=name, details=details,
+                start_per_case=_first_per_case(cases, first_ns, ctx.n_cases),
+            )
         )
     return out
 
 
-def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
-    """`ping_pong`: X → Y → X between activities (direct) or X → Y → Z → X (indirect), and between
-    resources or teams (direct handover loops)."""
+def ping_pong(ctx: Journey, top_pairs: int = 10) -> list[Candidate]:
+    """`ping_pong`: X → Y → X between activities (direct) or X → Y → Z → X (indirect)."""
     events = ctx.events
     out: list[Candidate] = []
-    columns = [(schema.ACTIVITY, "activities")]
-    if ctx.team and ctx.team in events.columns:
-        columns.append((ctx.team, "teams"))
-    elif schema.RESOURCE in events.columns:
-        columns.append((schema.RESOURCE, "resources"))
-    same_case_1 = ~ctx.first
+    columns = [(schema.ACTIVITY, "activities")]  # teams and resources: see `handbacks` (rolled up)
+    # Contacts (the customer chasing, our follow-up calls) are not process steps: the sequence skips them.
+    keep = ~ctx.chasing & (~ctx.outbound if ctx.outbound is not None else True)
+    kept = np.flatnonzero(keep)
+    case_kept = ctx.case[kept]
+    same_case_1 = np.zeros(kept.size, dtype=bool)
+    same_case_1[1:] = case_kept[1:] == case_kept[:-1]
     same_case_2 = same_case_1 & np.roll(same_case_1, 1)
     same_case_3 = same_case_2 & np.roll(same_case_1, 2)
     for column, what in columns:
         labels = events[column] if isinstance(events[column].dtype, pd.CategoricalDtype) else events[column].astype("category")
         names = labels.cat.categories
-        values = labels.cat.codes.to_numpy().astype(np.int64)  # -1 = missing
+        values = labels.cat.codes.to_numpy().astype(np.int64)[kept]  # -1 = missing
         prev1, prev2, prev3 = np.roll(values, 1), np.roll(values, 2), np.roll(values, 3)
         direct = same_case_2 & (values >= 0) & (prev1 >= 0) & (values == prev2) & (values != prev1)
         patterns = [("direct", direct, 2)]
@@ -320,20 +290,22 @@ def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
             low = np.minimum(values[rows], prev1[rows])
             high = np.maximum(values[rows], prev1[rows])
             pair = low * width + high
-            pair_cases = pd.DataFrame({"pair": pair, "case": ctx.case[rows]}).drop_duplicates()
+            pair_cases = pd.DataFrame({"pair": pair, "case": case_kept[rows]}).drop_duplicates()
             top = pair_cases["pair"].value_counts(sort=False)
+            top = top[top.to_numpy() <= DESIGNED_SHARE * ctx.n_cases]  # the designed flow is no ping-pong
             top = sorted(top.items(), key=lambda kv: (-kv[1], kv[0]))[:top_pairs]
             for key, _n in top:
-                r = rows[pair == key]
+                r = kept[rows[pair == key]]  # event rows of the returns
+                away = kept[rows[pair == key] - back]  # and of the step they return from
                 x, y = str(names[key // width]), str(names[key % width])
-                loop = (ctx.time_ns[r] - ctx.time_ns[r - back]) / 1e9
-                visible = _overlap_seconds(ctx, ctx.case[r], ctx.time_ns[r - back], ctx.time_ns[r])
+                loop = (ctx.time_ns[r] - ctx.time_ns[away]) / 1e9
+                visible = _overlap_seconds(ctx, ctx.case[r], ctx.time_ns[away], ctx.time_ns[r])
                 cases = ctx.case[r]
-                label = f"ping-pong between {what} '{x}' ⇄ '{y}'" + (" (indirect)" if style == "indirect" else "")
                 out.append(
-                    Candidate(
-                        "ping_pong", label, np.bincount(cases, minlength=ctx.n_cases) > 0,
-                        _per_case(cases, np.minimum(loop, visible), ctx.n_cases), "loop time", loop, loop, None,
+                    Candidate.from_case_arrays(
+                        "ping_pong", "", np.bincount(cases, minlength=ctx.n_cases) > 0,
+                        _per_case(cases, np.minimum(loop, visible), ctx.n_cases), "loop time", loop, loop,
+                        start_per_case=_first_per_case(cases, ctx.time_ns[away], ctx.n_cases),
                         activity=x if column == schema.ACTIVITY else None,
                         from_activity=None, to_activity=None,
                         details={"between": what, "style": style, "x": x, "y": y, "loops": int(r.size)},
@@ -342,64 +314,151 @@ def ping_pong(ctx: Context, top_pairs: int = 10) -> list[Candidate]:
     return out
 
 
-def chasing(ctx: Context) -> list[Candidate]:
-    """`chasing`: the customer contacts us again while waiting (configured chasing touchpoints, or a
-    customer-initiated touchpoint repeated in a case)."""
-    events = ctx.events
-    if not ctx.chasing.any():
+def _contacts(ctx: Journey, mask: np.ndarray | None, kind: str) -> list[Candidate]:
+    """One candidate per contact activity in `mask`: cases with such contacts, each contact costing the
+    customer `contact_minutes`."""
+    if mask is None or not mask.any():
         return []
     out: list[Candidate] = []
-    activity = events[schema.ACTIVITY].astype(str).to_numpy()
-    for name in np.unique(activity[ctx.chasing]):
-        rows = np.flatnonzero(ctx.chasing & (activity == name))
+    codes = ctx.events[schema.ACTIVITY].cat.codes.to_numpy()
+    names = ctx.events[schema.ACTIVITY].cat.categories
+    for code in np.unique(codes[mask]):
+        rows = np.flatnonzero(mask & (codes == code))
         cases = ctx.case[rows]
         contacts = np.bincount(cases, minlength=ctx.n_cases)
         affected = contacts > 0
         out.append(
-            Candidate(
-                "chasing", f"customers chasing: '{name}'", affected, contacts * ctx.contact_seconds, "contacts per case",
-                contacts[affected].astype(float), contacts[affected].astype(float), None, activity=str(name),
+            Candidate.from_case_arrays(
+                kind, "", affected, contacts * ctx.contact_seconds, "contacts per case",
+                contacts[affected].astype(float), contacts[affected].astype(float), activity=str(names[code]),
                 details={"contacts": int(rows.size), "contacts_per_affected_case": round(float(contacts[affected].mean()), 3)},
+                start_per_case=_first_per_case(cases, ctx.time_ns[rows], ctx.n_cases),
             )
         )
     return out
 
 
-def broken_promises(ctx: Context, outcomes: pd.DataFrame, promises) -> list[Candidate]:
-    """`broken_promise`: the customer was promised B within a time after A, and it took longer (or is still open)."""
+def chasing(ctx: Journey) -> list[Candidate]:
+    """`chasing`: the customer contacts us again while waiting (inbound: configured chasing touchpoints,
+    or a customer-initiated touchpoint repeated in a case)."""
+    return _contacts(ctx, ctx.chasing, "chasing")
+
+
+def outbound_contacts(ctx: Journey) -> list[Candidate]:
+    """`outbound_contact`: we contact the customer (follow-up calls, reminders) — `[touchpoints] outbound`."""
+    return _contacts(ctx, ctx.outbound, "outbound_contact")
+
+
+def handbacks(ctx: Journey, top_pairs: int = 5) -> list[Candidate]:
+    """`handback`: team ping-pong rolled up — a case's work goes from a team to another and straight back
+    (X → Y → X) — one point per column (the team column, else resources), with the most frequent pairs as
+    details. Only internal work counts: the customer's own steps (customer-initiated touchpoints, chasing
+    contacts) are left out of the sequence, so "customer → sales → customer" is no hand-back."""
+    events = ctx.events
+    if ctx.team and ctx.team in events.columns:
+        column, unit = ctx.team, "team"
+    elif schema.RESOURCE in events.columns:
+        column, unit = schema.RESOURCE, "resource"
+    else:
+        return []
+    labels = events[column] if isinstance(events[column].dtype, pd.CategoricalDtype) else events[column].astype("category")
+    names = labels.cat.categories
+    activity_names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
+    customer_codes = [i for i, name in enumerate(activity_names) if name in ctx.customer_initiated]
+    internal = ~ctx.chasing & ~np.isin(events[schema.ACTIVITY].cat.codes.to_numpy(), customer_codes) & (labels.cat.codes.to_numpy() >= 0)
+    rows_all = np.flatnonzero(internal)
+    if rows_all.size < 3:
+        return []
+    values = labels.cat.codes.to_numpy().astype(np.int64)[rows_all]
+    case = ctx.case[rows_all]
+    same1 = np.zeros(rows_all.size, dtype=bool)
+    same1[1:] = case[1:] == case[:-1]
+    same2 = same1 & np.roll(same1, 1)
+    same2[:2] = False
+    prev1, prev2 = np.roll(values, 1), np.roll(values, 2)
+    back = same2 & (values == prev2) & (values != prev1)
+    hits = np.flatnonzero(back)
+    if hits.size == 0:
+        return []
+    low, high = np.minimum(values[hits], prev1[hits]), np.maximum(values[hits], prev1[hits])
+    # A loop most cases go through is how the process is designed (an invoice team between two logistics
+    # steps), not friction: pairs in more than DESIGNED_SHARE of the cases are left out and named.
+    width = np.int64(len(names) + 1)
+    pair = low * width + high
+    pair_cases = pd.DataFrame({"pair": pair, "case": ctx.case[rows_all[hits]]}).drop_duplicates()["pair"].value_counts()
+    designed = pair_cases.index[pair_cases.to_numpy() > DESIGNED_SHARE * ctx.n_cases].to_numpy()
+    keep = ~np.isin(pair, designed)
+    hits, low, high = hits[keep], low[keep], high[keep]
+    if hits.size == 0:
+        return []
+    rows = rows_all[hits]
+    away_rows = rows_all[hits - 2]
+    cases = ctx.case[rows]
+    loop = (ctx.time_ns[rows] - ctx.time_ns[away_rows]) / 1e9
+    visible = _overlap_seconds(ctx, cases, ctx.time_ns[away_rows], ctx.time_ns[rows])
+    affected = np.bincount(cases, minlength=ctx.n_cases) > 0
+    pairs = pd.DataFrame({"a": low, "b": high, "case": cases}).drop_duplicates()
+    counted = pairs.groupby(["a", "b"]).size().reset_index(name="cases").sort_values(["cases", "a", "b"], ascending=[False, True, True], kind="stable")
+    top = [{"from": str(names[a]), "to": str(names[b]), "cases": int(c)} for a, b, c in counted.head(top_pairs).itertuples(index=False)]
+    inside = _per_case(cases, np.minimum(loop, visible), ctx.n_cases)
+    # With touchpoints configured, the loop's time lies inside customer-visible gaps, which count it once
+    # (like a hidden wait): a hand-back then scores on the outcomes it raises. Without touchpoints nothing
+    # else measures that time, so the loop counts.
+    excess = np.zeros(ctx.n_cases) if ctx.touchpoints_configured else inside
+    return [
+        Candidate.from_case_arrays(
+            "handback", "", affected, excess, "loop time", loop, loop,
+            details={
+                "customer_hours_inside_gaps": round(float(inside.sum()) / 3600, 3),
+                "between": f"{unit}s", "unit": unit, "handbacks": int(hits.size), "pairs": int(len(counted)), "top_pairs": top,
+                "designed_pairs": [{"from": str(names[int(k) // width]), "to": str(names[int(k) % width])} for k in sorted(designed)],
+            },
+            start_per_case=_first_per_case(cases, ctx.time_ns[away_rows], ctx.n_cases),
+        )
+    ]
+
+
+def broken_promises(ctx: Journey) -> list[Candidate]:
+    """`broken_promise`: the customer was promised B within a time after A, and did not get it in time:
+    late, or still owed past the deadline. Void (declined, cancelled) and pending (not yet due) cases owe
+    nothing; a breach costs customer time only from the deadline (core.timings.promise_outcomes)."""
+    from cxmine.core.timings import promise_counts  # noqa: PLC0415
+
     out: list[Candidate] = []
-    for index, promise in enumerate(promises):
+    outcomes = ctx.promise_outcomes
+    if outcomes is None or not ctx.promises:
+        return out
+    for index, promise in enumerate(ctx.promises):
         rows = outcomes.loc[outcomes["promise"] == index]
-        if rows.empty:
+        due = rows.loc[rows["state"].isin(["kept", "late", "open_past_due"])]
+        if due.empty:
             continue
-        broken = ~rows["kept"].to_numpy(dtype=bool)
-        cases = rows["case"].to_numpy()
-        values = rows["elapsed_seconds"].to_numpy()
+        broken = due["broken"].to_numpy(dtype=bool)
+        cases = due["case"].to_numpy()
+        values = due["elapsed_seconds"].to_numpy()
         affected = np.bincount(cases[broken], minlength=ctx.n_cases) > 0
-        excess = _per_case(cases[broken], rows["excess_seconds"].to_numpy()[broken], ctx.n_cases)
+        excess = _per_case(cases[broken], due["excess_seconds"].to_numpy()[broken], ctx.n_cases)
+        start = _first_per_case(cases[broken], due["start"].dt.as_unit("ns").astype("int64").to_numpy()[broken].astype(float), ctx.n_cases)
         out.append(
-            Candidate(
-                "broken_promise", f"broken promise: {promise.name}", affected, excess, "time to keep the promise",
-                values, values[broken], promise.within_seconds, from_activity=promise.from_activity, to_activity=promise.to_activity,
-                details={
-                    "promised_seconds": promise.within_seconds,
-                    "cases_with_promise": int(len(rows)),
-                    "breach_rate": round(float(broken.mean()), 6),
-                    "still_open_past_deadline": int((rows["open"].to_numpy(dtype=bool) & broken).sum()),
-                },
+            Candidate.from_case_arrays(
+                "broken_promise", "", affected, excess, "time to keep the promise",
+                values, values[broken], threshold_seconds=promise.within_seconds, from_activity=promise.from_activity, to_activity=promise.to_activity,
+                details={"promise_name": promise.name, "promised_seconds": promise.within_seconds, "promise": promise_counts(rows)},
+                others_values=values[~broken], start_per_case=start,
             )
         )
     return out
 
 
-def complaint_hotspots(ctx: Context, located: pd.DataFrame, gaps: Gaps) -> list[Candidate]:
+def complaint_hotspots(ctx: Journey) -> list[Candidate]:
     """`complaint_hotspot`: a customer-visible gap where complaints concentrate more than customer time
     does. Expected complaints in a gap = complaints made during gaps × the gap's share of all customer
     waiting time; the excess over that is the hotspot's weight."""
-    from scipy.stats import binomtest  # noqa: PLC0415
-
     out: list[Candidate] = []
-    occ = gaps.occurrences
+    located = ctx.located_complaints
+    if located is None or located.empty or ctx.gaps is None:
+        return out
+    occ = ctx.gaps.occurrences
     in_gap = located.loc[~located["to_activity"].isin(["(journey ended)"]) & ~located["from_activity"].isin(["(before the first touchpoint)"])]
     if in_gap.empty or occ.empty:
         return out
@@ -414,43 +473,52 @@ def complaint_hotspots(ctx: Context, located: pd.DataFrame, gaps: Gaps) -> list[
             continue
         cases = group["case"].to_numpy()
         affected = np.bincount(cases, minlength=ctx.n_cases) > 0
+        complained_at = _first_per_case(cases, pd.to_datetime(group["timestamp"], utc=True).dt.as_unit("ns").astype("int64").to_numpy().astype(float), ctx.n_cases)
         tags = group["tag"].astype(str).value_counts().head(3)
         out.append(
-            Candidate(
-                "complaint_hotspot", f"complaints while between '{a}' and '{b}'", affected, np.zeros(ctx.n_cases), "complaints",
-                np.array([len(group)], dtype=float), np.array([len(group)], dtype=float), None, from_activity=str(a), to_activity=str(b),
+            Candidate.from_case_arrays(
+                "complaint_hotspot", "", affected, np.zeros(ctx.n_cases), "complaints",
+                np.array([len(group)], dtype=float), np.array([len(group)], dtype=float), start_per_case=complained_at, from_activity=str(a), to_activity=str(b),
                 details={"complaints": int(len(group)), "complaints_expected_from_time_share": round(expected, 3), "tags": {str(k): int(v) for k, v in tags.items()}},
                 complaint_cases=excess,
                 # More complaints here than the gap's share of waiting time predicts, or chance?
-                p_value=float(binomtest(len(group), total, min(max(share, 1e-12), 1.0), alternative="greater").pvalue),
+                p_value=binomial_greater(len(group), total, share),
             )
         )
     return out
 
 
-def repeat_contacts(ctx: Context, customer: str, within_days: float = 30.0) -> list[Candidate]:
+def repeat_contacts(ctx: Journey, within_days: float = 30.0) -> list[Candidate]:
     """`repeat_contact`: a customer comes back with a new case within `within_days` of their previous one."""
     events = ctx.events
-    if customer not in events.columns:
+    customer = ctx.customer
+    if not customer or customer not in events.columns:
         return []
     grouped = events.groupby(schema.CASE, observed=True, sort=True)
     table = pd.DataFrame({"customer": grouped[customer].first().astype(object), "start": grouped[schema.TIMESTAMP].min(), "end": grouped[schema.TIMESTAMP].max()})
     table["case"] = np.arange(len(table))
     table = table.dropna(subset=["customer"]).sort_values(["customer", "start"], kind="stable")
-    previous_end = table.groupby("customer")["end"].shift(1)
-    gap_days = (table["start"] - previous_end).dt.total_seconds() / 86400
-    repeat = (gap_days <= within_days).fillna(False).to_numpy()
+    # The latest end among the customer's earlier cases: a new case that starts before it is a repeat
+    # contact while an earlier one is still open (0 days since).
+    ends = table["end"].dt.as_unit("ns").astype("int64").groupby(table["customer"]).cummax()
+    previous_end = pd.to_datetime(ends.groupby(table["customer"]).shift(1), utc=True, unit="ns")
+    raw_days = (table["start"] - previous_end).dt.total_seconds() / 86400
+    repeat = (raw_days <= within_days).fillna(False).to_numpy()
     if not repeat.any():
         return []
     cases = table["case"].to_numpy()[repeat]
     affected = np.bincount(cases, minlength=ctx.n_cases) > 0
-    values = gap_days.to_numpy()[repeat] * 86400
+    values = np.clip(raw_days.to_numpy()[repeat], 0, None) * 86400
     customers = table["customer"].nunique()
+    start_ns = table["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)[repeat]
     return [
-        Candidate(
-            "repeat_contact", f"customers back with a new case within {within_days:g} days", affected, np.zeros(ctx.n_cases),
-            "time since previous case", values, values, within_days * 86400,
+        Candidate.from_case_arrays(
+            "repeat_contact", "", affected, np.zeros(ctx.n_cases),
+            "time since previous case", values, values, threshold_seconds=within_days * 86400,
+            start_per_case=_first_per_case(cases, start_ns, ctx.n_cases),
             details={
+                "within_days": within_days,
+                "while_previous_open": int((raw_days.to_numpy()[repeat] < 0).sum()),
                 "customers": int(customers),
                 "customers_with_repeat": int(table.loc[repeat, "customer"].nunique()),
                 "first_contact_resolution_rate": round(1 - table.loc[repeat, "customer"].nunique() / customers, 6) if customers else None,

@@ -69,12 +69,13 @@ def load_log(
     check_readable(path)
     source = str(path)
     kind = detect_format(path)
+    reader_notes: list = []  # the readers' own warnings, listed before normalise's
     if kind == "xes":
-        raw = xes.read_xes(path)
+        raw = xes.read_xes(path, reader_notes)
         result = normalise(raw, options, source=source, row_label=lambda i: f"event {i + 1}")
     elif kind == "csv":
         choose = None if attributes is None else (lambda names: _needed(names, options, attributes, source))
-        raw, first_line = tabular.read_csv(path, encoding=options.encoding, columns=choose)
+        raw, first_line = tabular.read_csv(path, encoding=options.encoding, columns=choose, notes=reader_notes)
         label = row_number if tabular.spans_lines(raw) else (lambda i: f"line {i + first_line}")
         mapping = resolve_mapping(list(raw.columns), options, source=source)
         roles = {name for name in mapping.values() if name}
@@ -83,17 +84,30 @@ def load_log(
     else:
         columns = tabular.parquet_columns(path)
         needed = None if attributes is None else _needed(columns, options, attributes, source)
-        raw = tabular.read_parquet(path, needed)
+        raw = tabular.read_parquet(path, needed, notes=reader_notes)
+        _check_roles_are_flat(columns, list(raw.columns), options, source)
         result = normalise(raw, options, source=source)
     return EventLog(
         events=result.events,
         source=source,
         format=kind,
         columns_used=result.columns_used,
-        warnings=tuple(result.warnings),
+        warnings=tuple(reader_notes) + tuple(result.warnings),
         rows_read=len(raw),
         rows_unusable=result.rows_unusable,
     )
+
+
+def _check_roles_are_flat(stored: Sequence[str], read: Sequence[str], options: LoadOptions, source: str) -> None:
+    """A role mapped (--case, …) to a Parquet column that was left out for having no flat form."""
+    for flag, name in (("--case", options.case), ("--activity", options.activity), ("--timestamp", options.timestamp),
+                       ("--start-timestamp", options.start_timestamp), ("--resource", options.resource)):
+        if name is not None and name in stored and name not in read and not any(c.startswith(f"{name}.") for c in read):
+            raise InputError(
+                f"column {name!r} given with {flag} holds nested values (a map or a list of lists), not one value per event",
+                file=source,
+                hint=f"map a column with one plain value per event with {flag}",
+            )
 
 
 def _lifecycle_name(columns: Sequence[str]) -> set[str]:

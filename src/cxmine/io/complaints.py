@@ -17,6 +17,13 @@ from cxmine.errors import ConfigError, InputError
 from cxmine.model import LoadOptions, Warning_
 
 COLUMNS = ["case_id", "customer", "timestamp", "tag", "severity"]
+# One schema for every source, also when it yields no complaint: the friction engine joins these
+# columns with the log's, and an empty frame of object columns does not join with categories.
+DTYPES = {"case_id": "string", "customer": "string", "timestamp": "datetime64[us, UTC]", "tag": "string", "severity": "float64"}
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[COLUMNS].astype(DTYPES).reset_index(drop=True)
 
 
 def _column(frame: pd.DataFrame, name: str | None, key: str, source: str, required: bool = True) -> str | None:
@@ -47,9 +54,9 @@ def read_complaint_file(source_config, notes: list[Warning_]) -> pd.DataFrame:
     source = str(path)
     kind = detect_format(path)
     if kind == "csv":
-        raw, first_line = tabular.read_csv(path, encoding=source_config.encoding)
+        raw, first_line = tabular.read_csv(path, encoding=source_config.encoding, notes=notes)
     elif kind == "parquet":
-        raw, first_line = tabular.read_parquet(path), 1
+        raw, first_line = tabular.read_parquet(path, notes=notes), 1
     else:
         raise InputError("complaints must be a CSV or Parquet file", file=source, hint="export them as CSV")
     if raw.empty:
@@ -86,7 +93,7 @@ def read_complaint_file(source_config, notes: list[Warning_]) -> pd.DataFrame:
     if bad.any():
         notes.append(Warning_("complaint_without_time", "complaints without a usable timestamp were ignored", int(bad.sum())))
         frame = frame.loc[~bad].reset_index(drop=True)
-    return frame
+    return _typed(frame)
 
 
 def complaints_from_events(events: pd.DataFrame, pattern: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -99,13 +106,13 @@ def complaints_from_events(events: pd.DataFrame, pattern: str) -> tuple[pd.DataF
         {
             "case_id": events.loc[mask, schema.CASE].astype("string").to_numpy(),
             "customer": pd.array([pd.NA] * int(mask.sum()), dtype="string"),
-            "timestamp": events.loc[mask, schema.TIMESTAMP].to_numpy(),
+            "timestamp": events.loc[mask, schema.TIMESTAMP].to_numpy(dtype="datetime64[us]"),
             "tag": events.loc[mask, schema.ACTIVITY].astype("string").to_numpy(),
             "severity": np.nan,
         }
     )
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    return frame, mask
+    frame["timestamp"] = frame["timestamp"].dt.tz_localize("UTC")
+    return _typed(frame), mask
 
 
 def complaints_from_attribute(events: pd.DataFrame, attribute: str) -> pd.DataFrame:
@@ -119,12 +126,14 @@ def complaints_from_attribute(events: pd.DataFrame, attribute: str) -> pd.DataFr
     tags = grouped[attribute].first()
     ends = grouped[schema.TIMESTAMP].max()
     present = tags.notna() & (tags.astype("string").str.strip() != "")
-    return pd.DataFrame(
-        {
-            "case_id": tags.index[present].astype("string"),
-            "customer": pd.array([pd.NA] * int(present.sum()), dtype="string"),
-            "timestamp": ends[present].to_numpy(),
-            "tag": tags[present].astype("string").to_numpy(),
-            "severity": np.nan,
-        }
+    return _typed(
+        pd.DataFrame(
+            {
+                "case_id": tags.index[present].astype("string"),
+                "customer": pd.array([pd.NA] * int(present.sum()), dtype="string"),
+                "timestamp": ends[present].to_numpy(dtype="datetime64[us]"),
+                "tag": tags[present].astype("string").to_numpy(),
+                "severity": np.nan,
+            }
+        ).assign(timestamp=lambda f: f["timestamp"].dt.tz_localize("UTC"))
     )

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from cxmine.errors import InputError
+from cxmine.model import Warning_
 from cxmine.io.compressed import is_gzip, open_binary
 
 SAMPLE_BYTES = 256 * 1024
@@ -31,9 +32,14 @@ def _raw_bytes_head(path: Path, size: int) -> bytes:
         raise _gzip_error(path, exc) from None
 
 
+def _one_line(exc: BaseException) -> str:
+    """A library's message as one line (pyarrow's may span several)."""
+    return " ".join(str(exc).split())
+
+
 def _gzip_error(path: Path, exc: BaseException) -> InputError:
     return InputError(
-        f"cannot decompress ({exc.__class__.__name__}: {exc})",
+        f"cannot decompress ({exc.__class__.__name__}: {_one_line(exc)})",
         file=str(path),
         hint="the .gz file is corrupt or truncated; download or export it again",
     )
@@ -65,13 +71,43 @@ def sniff_delimiter(text: str, path: Path) -> str:
         return best if counts[best] else ","
 
 
+def unique_names(names: list[str], path: Path, notes: list[Warning_] | None) -> list[str]:
+    """Header names made unique: a repeated name gets _2, _3, … (skipping names the header already
+    has, so `a,a,a_2` gives a, a_3, a_2), with one warning listing the renames."""
+    if len(set(names)) == len(names):
+        return names
+    taken = set(names)
+    seen: set[str] = set()
+    unique, renamed = [], []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            unique.append(name)
+            continue
+        k = 2
+        while f"{name}_{k}" in taken:
+            k += 1
+        new = f"{name}_{k}"
+        taken.add(new)
+        seen.add(new)
+        unique.append(new)
+        renamed.append(f"{name!r} → {new!r}")
+    if notes is not None:
+        notes.append(
+            Warning_("duplicate_column_names", f"{path.name}: repeated column names were renamed ({', '.join(renamed[:5])}{', …' if len(renamed) > 5 else ''})", len(renamed))
+        )
+    return unique
+
+
 def read_csv(
     path: Path,
     *,
     encoding: str,
     columns: Sequence[str] | Callable[[list[str]], Sequence[str]] | None = None,
+    notes: list[Warning_] | None = None,
 ) -> tuple[pd.DataFrame, int | None]:
     """All columns as text. `columns`: the names to read, or a function choosing them from the header.
+    `notes` receives the reader's warnings (renamed columns).
 
     Returns the frame and the file line of its first data row (for messages: row i is on line
     i + that, unless quoted values span several lines; see `spans_lines`)."""
@@ -91,25 +127,25 @@ def read_csv(
         raise InputError(f"unknown encoding {encoding!r}", file=str(path), hint="pass --encoding utf-8, latin-1 or cp1252") from None
     sample = sample.lstrip("\ufeff")
     delimiter = sniff_delimiter(sample, path)
-    header = next(csv.reader(io.StringIO(sample.splitlines()[0]), delimiter=delimiter))
-    names = [name.strip() or f"column_{i + 1}" for i, name in enumerate(header)]
-    if len(set(names)) != len(names):
-        seen: dict[str, int] = {}
-        unique = []
-        for name in names:
-            seen[name] = seen.get(name, 0) + 1
-            unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-        names = unique
+    first_line = sample.splitlines()[0] if sample else ""
+    if not first_line.strip():
+        raise InputError("the first line is blank, where the column names belong", file=str(path), line=1, hint="remove the blank line(s) above the header, or re-export the file")
+    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
+    names = unique_names([name.strip() or f"column_{i + 1}" for i, name in enumerate(header)], path, notes)
     if callable(columns):
         columns = columns(names)
     wanted = names if columns is None else [c for c in names if c in set(columns)]
 
     compression = "gzip" if is_gzip(path) else None  # by content: see cxmine.io.compressed
 
+    block_size = 1 << 20  # pyarrow's default; a field larger than a block needs a larger one
+    # No block need be larger than the text (a gzip file holds at most ~1000 times its size).
+    largest_block = min(_MAX_BLOCK, path.stat().st_size * (1032 if compression else 1))
+
     def parse(newlines_in_values: bool):
         return pacsv.read_csv(
             pa.input_stream(str(path), compression=compression),
-            read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1, block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
@@ -121,18 +157,36 @@ def read_csv(
         )
 
     try:
-        try:
-            table = parse(newlines_in_values=False)
-        except pa.ArrowInvalid:
-            # Free-text columns (complaint notes, ticket comments) often hold quoted line breaks, which
-            # the fast parallel chunker cannot split on; the slower mode can.
-            table = parse(newlines_in_values=True)
+        while True:
+            try:
+                try:
+                    table = parse(newlines_in_values=False)
+                except pa.ArrowInvalid as exc:
+                    if _straddles(exc):
+                        raise
+                    # Free-text columns (complaint notes, ticket comments) often hold quoted line breaks,
+                    # which the fast parallel chunker cannot split on; the slower mode can.
+                    table = parse(newlines_in_values=True)
+                break
+            except pa.ArrowInvalid as exc:
+                # A single value larger than a parse block (long notes, an embedded document): retry with
+                # larger blocks, up to the whole file.
+                if not _straddles(exc) or block_size >= largest_block:
+                    raise
+                block_size = min(block_size * 8, largest_block)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _locate_csv_problem(path, encoding, delimiter, len(names), exc) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise _gzip_error(path, exc) from None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow")}.get)
     return frame, 2
+
+
+_MAX_BLOCK = (1 << 31) - 1  # pyarrow's block size is an int32
+
+
+def _straddles(exc: Exception) -> bool:
+    return "straddling" in str(exc) or "block size" in str(exc)
 
 
 def spans_lines(frame: pd.DataFrame) -> bool:
@@ -157,15 +211,22 @@ def _locate_csv_problem(path: Path, encoding: str, delimiter: str, expected: int
     except UnicodeDecodeError as decode_exc:
         return _decode_error(path, data, decode_exc, encoding)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    for row in reader:
-        if row and len(row) != expected:
-            return InputError(
-                f"row has {len(row)} fields, the header has {expected}",
-                file=str(path),
-                line=reader.line_num,
-                hint="fix the quoting or delimiter on that line, or re-export the file",
-            )
-    return InputError(f"cannot read CSV ({exc})", file=str(path), hint="check the delimiter, quoting and --encoding")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # a field may be as large as the file
+    try:
+        for row in reader:
+            if row and len(row) != expected:
+                return InputError(
+                    f"row has {len(row)} fields, the header has {expected}",
+                    file=str(path),
+                    line=reader.line_num,
+                    hint="fix the quoting or delimiter on that line, or re-export the file",
+                )
+    except csv.Error as csv_exc:
+        return InputError(f"cannot read CSV ({_one_line(csv_exc)})", file=str(path), line=reader.line_num, hint="check the quoting on that line")
+    finally:
+        csv.field_size_limit(limit)
+    return InputError(f"cannot read CSV ({_one_line(exc)})", file=str(path), hint="check the delimiter, quoting and --encoding")
 
 
 def numbers_where_plain(frame: pd.DataFrame, skip: set[str]) -> pd.DataFrame:
@@ -191,19 +252,62 @@ def parquet_columns(path: Path) -> list[str]:
         return list(pq.read_schema(path).names)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for non-Parquet bytes
         raise InputError(
-            f"not a readable Parquet file ({exc})", file=str(path), hint="write it again, e.g. with 'cxmine convert'"
+            f"not a readable Parquet file ({_one_line(exc)})", file=str(path), hint="write it again, e.g. with 'cxmine convert'"
         ) from None
 
 
-def read_parquet(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_parquet(path: Path, columns: Sequence[str] | None = None, notes: list[Warning_] | None = None) -> pd.DataFrame:
+    """The table, with nested columns made flat (see `flatten_nested`); `notes` receives what was done."""
+    import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415
 
     try:
         table = pq.read_table(path, columns=list(columns) if columns is not None else None)
     except Exception as exc:
         raise InputError(
-            f"not a readable Parquet file ({exc})", file=str(path), hint="write it again, e.g. with 'cxmine convert'"
+            f"not a readable Parquet file ({_one_line(exc)})", file=str(path), hint="write it again, e.g. with 'cxmine convert'"
         ) from None
-    import pyarrow as pa  # noqa: PLC0415
-
+    table = flatten_nested(table, path, notes)
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow"), pa.large_string(): pd.StringDtype(storage="pyarrow")}.get)
+
+
+NESTED_LEFT_OUT = "nested_columns_left_out"
+
+
+def flatten_nested(table, path: Path, notes: list[Warning_] | None):
+    """A column per value, as the canonical table needs: a struct column becomes one column per field
+    (`address.city`), a list of plain values becomes text joined by "; ", and what has no flat form
+    (maps, lists of lists or structs, unions) is left out. All vectorised (Arrow), each with a warning."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    def nested(kind) -> bool:
+        return pa.types.is_nested(kind) or pa.types.is_union(kind) or (pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type))
+
+    if not any(nested(field.type) for field in table.schema):
+        return table
+    structs = [field.name for field in table.schema if pa.types.is_struct(field.type)]
+    while any(pa.types.is_struct(field.type) for field in table.schema):
+        table = table.flatten()  # struct "a" with fields x, y → "a.x", "a.y"; repeated for nested structs
+    joined, left_out = [], []
+    for index, field in enumerate(table.schema):
+        kind = field.type
+        if not nested(kind):
+            continue
+        if (pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)) and not nested(kind.value_type):
+            column = table.column(index)
+            as_text = pc.cast(column, pa.list_(pa.string())) if not pa.types.is_fixed_size_list(kind) else pc.cast(column, pa.list_(pa.string(), kind.list_size))
+            table = table.set_column(index, field.name, pc.binary_join(as_text, "; "))
+            joined.append(field.name)
+        else:
+            left_out.append(f"{field.name} ({kind})")
+    if left_out:
+        table = table.drop_columns([name.split(" (")[0] for name in left_out])
+    if notes is not None:
+        if structs:
+            notes.append(Warning_("nested_columns_flattened", f"{path.name}: struct columns were split into one column per field: {', '.join(structs)}", len(structs)))
+        if joined:
+            notes.append(Warning_("list_columns_as_text", f"{path.name}: list columns were read as text, items joined by '; ': {', '.join(joined)}", len(joined)))
+        if left_out:
+            notes.append(Warning_(NESTED_LEFT_OUT, f"{path.name}: columns with no flat form (maps, nested lists) were left out: {', '.join(left_out)}", len(left_out)))
+    return table

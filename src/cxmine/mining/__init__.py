@@ -5,6 +5,17 @@ Flow: the loaded log → the map sliders and our own directly-follows graph (cor
 `pm4py_adapter` only (discovery, model files, replay) → quality, deviations, complaint lifts → frozen
 results with `to_dict()`. No other cxmine module imports this package, so pm4py stays out of every
 other command; this module itself imports pm4py only through the adapter's lazy accessor.
+
+Bounds, so that no log makes these commands run for minutes:
+- discovery keeps at most MODEL_ACTIVITY_LIMIT activities (the most frequent; a warning says what was
+  kept), and the map at most core.maps' MAP_ACTIVITY_LIMIT activities and MAP_EDGE_LIMIT drawn
+  transitions, unless --activities / --paths say otherwise. The inductive miner's cost grows steeply
+  with the number of activities and graphviz's with the number of edges; a map or model of hundreds of
+  activities is unreadable anyway. Filtering (not refusing) gives a useful first answer in bounded time.
+- precision (ETConformance) is opt-in for discovery: it explores the model's hidden transitions from
+  every reachable marking, which is cheap on tidy models and unbounded on spaghetti ones.
+- conformance aligns (exact deviations) when the alignment work fits ALIGNMENT_BUDGET and the model is a
+  sound workflow net, else it uses token replay and says that its deviation counts are approximate.
 """
 from __future__ import annotations
 
@@ -17,7 +28,10 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.maps import MapFilters, ProcessMap, directly_follows, frequent_activities, keep_activities, keep_top_variants
+from cxmine.core.maps import (
+    MAP_ACTIVITY_LIMIT, MAP_EDGE_LIMIT, Bound, MapFilters, ProcessMap, directly_follows, frequent_activities, keep_activities,
+    keep_top_variants, share_of_top,
+)  # fmt: skip
 from cxmine.errors import UsageError
 from cxmine.mining import pm4py_adapter as adapter
 from cxmine.mining.pm4py_adapter import DEVIATION_KINDS, ProcessModel
@@ -25,7 +39,15 @@ from cxmine.model import SCHEMA_VERSION, EventLog, FrictionReport, Warning_
 
 ALGORITHMS = ("dfg",) + adapter.ALGORITHMS
 OVERLAYS = ("frequency", "performance", "friction")
+METHODS = ("auto", "alignments", "token_replay")
 Progress = Callable[[str], None]
+
+MODEL_ACTIVITY_LIMIT = 50
+# Alignment work (adapter.alignment_work: variant events × net transitions) aligned automatically: at the
+# measured 16–40 µs per unit, about 5–12 s. Helpdesk with a happy path is 7,300 units (0.2 s), with an
+# inductive model 80,000 (2.4 s); BPI Challenge 2012 with a 12-step happy path is 1.6 million (25 s).
+ALIGNMENT_BUDGET = 300_000
+ALIGNMENT_TIME_LIMIT_SECONDS = 60.0  # automatic choice only: slower than this → token replay, said so
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -160,6 +182,13 @@ class ConformanceResult:
     nonconforming_lift: dict[str, Any] | None = None
     notes: tuple[Warning_, ...] = ()
     load: EventLog | None = field(default=None, compare=False, repr=False)
+    method_reason: str = ""
+
+    @property
+    def deviations_approximate(self) -> bool:
+        """Token replay knows that a case deviates, not exactly where: its skipped/inserted counts per
+        activity are approximate (alignments are exact)."""
+        return self.method != "alignments"
 
     def to_dict(self) -> dict[str, Any]:
         load = self.load.to_dict() if self.load is not None else {}
@@ -171,6 +200,8 @@ class ConformanceResult:
             "source": self.source,
             "model": self.model,
             "method": self.method,
+            "method_reason": self.method_reason,
+            "deviations_approximate": self.deviations_approximate,
             "events": int(self.events),
             "cases": int(self.cases),
             "variants": int(self.variants),
@@ -201,9 +232,11 @@ class ConformanceResult:
 
 
 def _touchpoints(events: pd.DataFrame, config, notes: list[Warning_]):
-    from cxmine.friction.engine import touchpoint_masks  # noqa: PLC0415
+    """(touchpoint mask, chasing mask, touchpoint names, configured?) as the friction engine sees them."""
+    from cxmine.core.touchpoints import touchpoint_masks  # noqa: PLC0415
 
-    return touchpoint_masks(events, config, notes)
+    masks = touchpoint_masks(events, config.touchpoints, notes)
+    return masks.touchpoint, masks.chasing, masks.names, masks.configured
 
 
 def complained_cases(log: EventLog, config, complaints: pd.DataFrame | None, notes: list[Warning_]) -> tuple[np.ndarray | None, pd.DataFrame | None]:
@@ -231,10 +264,13 @@ def discover_process(
     filters: MapFilters | None = None,
     overlay: str = "frequency",
     quality: bool = True,
+    precision: bool = False,
     progress: Progress | None = None,
 ) -> DiscoveryResult:
     """The process map of `log` after the sliders, plus (unless algorithm is 'dfg') a model discovered
-    from the same filtered cases and its quality measured on all cases of the log."""
+    from the same filtered cases and its quality measured on all cases of the log (fitness and
+    simplicity; precision too when `precision` is set). Beyond the activity and edge limits (module
+    docstring) the map and the model keep the most frequent part, with a warning saying what."""
     say = progress or (lambda _message: None)
     if algorithm not in ALGORITHMS:
         raise UsageError(f"unknown algorithm {algorithm!r}", hint=f"use one of: {', '.join(ALGORITHMS)}")
@@ -246,9 +282,10 @@ def discover_process(
         raise UsageError("the log has no events left", file=log.source, hint="loosen --since/--until")
     notes: list[Warning_] = []
     say("process map")
-    process_map = directly_follows(events, filters)
+    process_map = directly_follows(events, filters, activity_limit=MAP_ACTIVITY_LIMIT, edge_limit=MAP_EDGE_LIMIT)
     if process_map.events == 0:
         raise UsageError("the filters leave no events", hint="raise --activities or --top-variants")
+    notes += [_bound_note(bound) for bound in process_map.bounds]
 
     touchpoint_names: tuple[str, ...] = ()
     if getattr(config, "touchpoints", None) is not None and config.touchpoints.configured:
@@ -275,10 +312,14 @@ def discover_process(
     if algorithm != "dfg":
         say(f"discovering ({algorithm})")
         discovery_events = events
-        if filters.top_variants is not None:
-            discovery_events = keep_top_variants(discovery_events, filters.top_variants)
-        if filters.activities is not None:
-            discovery_events = keep_activities(discovery_events, frequent_activities(discovery_events, filters.activities))
+        used = process_map.filters  # the user's sliders, and the automatic activity bound
+        if used.top_variants is not None:
+            discovery_events = keep_top_variants(discovery_events, used.top_variants)
+        if used.activities is not None:
+            discovery_events = keep_activities(discovery_events, frequent_activities(discovery_events, used.activities))
+        discovery_events, bound = _bounded_for_model(discovery_events)
+        if bound is not None:
+            notes.append(bound)
         same = len(discovery_events) == len(events)
         model = adapter.discover(
             discovery_events, algorithm, noise_threshold, dependency_threshold,
@@ -286,7 +327,7 @@ def discover_process(
         )  # fmt: skip
         if quality:
             say("model quality")
-            model_quality = measure_quality(model, full_variants)
+            model_quality = measure_quality(model, full_variants, precision=precision)
     return DiscoveryResult(
         source=log.source,
         algorithm=algorithm,
@@ -305,11 +346,43 @@ def discover_process(
     )
 
 
-def measure_quality(model: ProcessModel, variants: adapter.Variants, *, alignments: bool = False) -> ModelQuality:
+def _bound_note(bound: Bound) -> Warning_:
+    if bound.what == "activities":
+        return Warning_(
+            "map_activities_limited",
+            f"the log has {bound.total:,} activities; the map keeps the {bound.kept:,} most frequent ({bound.share:.1%} of the events) "
+            "— choose with --activities, e.g. --activities 80%",
+        )
+    return Warning_(
+        "map_paths_limited",
+        f"the map has {bound.total:,} transitions; {bound.kept:,} are drawn (the most frequent, {bound.share:.1%} of all, and what keeps "
+        "every activity connected) — choose with --paths, e.g. --paths 50%",
+    )
+
+
+def _bounded_for_model(events: pd.DataFrame) -> tuple[pd.DataFrame, Warning_ | None]:
+    """At most MODEL_ACTIVITY_LIMIT activities for discovery: the most frequent, with a note."""
+    counts = events[schema.ACTIVITY].value_counts()
+    counts = counts[counts > 0]
+    if len(counts) <= MODEL_ACTIVITY_LIMIT:
+        return events, None
+    ordered = np.array(sorted(counts.tolist(), reverse=True), dtype=np.int64)
+    share = share_of_top(ordered, MODEL_ACTIVITY_LIMIT)
+    kept = keep_activities(events, frequent_activities(events, share))
+    note = Warning_(
+        "model_activities_limited",
+        f"the model is discovered from the {MODEL_ACTIVITY_LIMIT} most frequent of {len(counts):,} activities ({share:.1%} of the events); "
+        "its quality is still measured on every event — choose with --activities, e.g. --activities 80%",
+    )
+    return kept, note
+
+
+def measure_quality(model: ProcessModel, variants: adapter.Variants, *, alignments: bool = False, precision: bool = True) -> ModelQuality:
+    """Fitness (token replay, or alignments), simplicity, and precision when asked (it can be slow)."""
     replay = adapter.alignment_fitness(None, model, variants=variants) if alignments else adapter.token_replay_fitness(None, model, variants=variants)
     return ModelQuality(
         fitness=replay.fitness,
-        precision=adapter.precision(None, model, variants=variants),
+        precision=adapter.precision(None, model, variants=variants) if precision else None,
         simplicity=adapter.simplicity(model),
         method=replay.method,
         average_case_fitness=replay.average_trace_fitness,
@@ -330,11 +403,50 @@ def load_model(model_path: Path | None = None, happy_path: str | list[str] | tup
     return adapter.happy_path(steps)
 
 
-def replay(events: pd.DataFrame, model: ProcessModel, *, alignments: bool = False, variants: adapter.Variants | None = None) -> adapter.Replay:
+def choose_method(variants: adapter.Variants, model: ProcessModel, method: str = "auto") -> tuple[str, str]:
+    """(method, why) for replaying `variants` on `model`. 'auto' aligns when the alignment work fits
+    ALIGNMENT_BUDGET and pm4py can align against the net; otherwise token replay."""
+    if method not in METHODS:
+        raise UsageError(f"unknown conformance method {method!r}", hint=f"use one of: {', '.join(METHODS)}")
+    if method == "alignments":
+        return "alignments", "alignments, as asked: exact deviations"
+    if method == "token_replay":
+        return "token_replay", "token replay, as asked: deviation counts are approximate"
+    work = adapter.alignment_work(variants, model)
+    if work > ALIGNMENT_BUDGET:
+        return "token_replay", (
+            f"token replay: aligning {len(variants.sequences):,} variants with a model of {len(model.net.transitions):,} transitions is beyond "
+            f"the automatic budget ({work:,} > {ALIGNMENT_BUDGET:,} units), so deviation counts are approximate — --alignments gives exact ones (slower)"
+        )
+    if not adapter.alignable(model):
+        return "token_replay", "token replay: the model is not a sound workflow net, which alignments need, so deviation counts are approximate"
+    return "alignments", f"alignments (automatic: {len(variants.sequences):,} variants, {work:,} units within the budget of {ALIGNMENT_BUDGET:,}): exact deviations"
+
+
+def replay_with_method(variants: adapter.Variants, model: ProcessModel, method: str = "auto") -> tuple[adapter.Replay, str]:
+    """The replay by the chosen method, and why that method. An automatic alignment that runs over
+    ALIGNMENT_TIME_LIMIT_SECONDS falls back to token replay (and says so)."""
+    chosen, why = choose_method(variants, model, method)
+    if chosen == "token_replay":
+        return adapter.token_replay_fitness(None, model, variants=variants), why
+    if method == "alignments":
+        return adapter.alignment_fitness(None, model, variants=variants), why
+    try:
+        return adapter.alignment_fitness(None, model, variants=variants, time_limit=ALIGNMENT_TIME_LIMIT_SECONDS), why
+    except adapter.AlignmentsOverTime:
+        why = f"token replay: alignments took longer than {ALIGNMENT_TIME_LIMIT_SECONDS:g} s, so deviation counts are approximate — --alignments waits for exact ones"
+        return adapter.token_replay_fitness(None, model, variants=variants), why
+
+
+def replay(
+    events: pd.DataFrame, model: ProcessModel, *, alignments: bool = False, variants: adapter.Variants | None = None, method: str | None = None,
+) -> adapter.Replay:
+    """Replay by `method` ('auto', 'alignments', 'token_replay'); without it, `alignments` chooses
+    between the two as before."""
     variants = variants or adapter.variants_of(events)
-    if alignments:
-        return adapter.alignment_fitness(None, model, variants=variants)
-    return adapter.token_replay_fitness(None, model, variants=variants)
+    if method is None:
+        method = "alignments" if alignments else "token_replay"
+    return replay_with_method(variants, model, method)[0]
 
 
 def check_conformance(
@@ -344,10 +456,15 @@ def check_conformance(
     complaints: pd.DataFrame | None = None,
     *,
     alignments: bool = False,
+    method: str = "auto",
     progress: Progress | None = None,
 ) -> ConformanceResult:
     """Fitness and precision of `model` on `log`, deviations per activity, and — with complaints —
-    whether deviating cases complain more (lift with 95% CI, as for friction points)."""
+    whether deviating cases complain more (lift with 95% CI, as for friction points).
+
+    `alignments=True` (as --alignments) forces alignments; otherwise `method` decides: 'auto' aligns
+    when affordable (see choose_method), 'token_replay' forces token replay. The result says which
+    method ran and why, and whether its deviation counts are approximate."""
     from cxmine.friction.deviation import complaint_lift  # noqa: PLC0415
 
     say = progress or (lambda _message: None)
@@ -357,7 +474,7 @@ def check_conformance(
     notes: list[Warning_] = []
     variants = adapter.variants_of(events)
     say("replaying")
-    result = replay(events, model, alignments=alignments, variants=variants)
+    result, method_reason = replay_with_method(variants, model, "alignments" if alignments else method)
     say("precision")
     model_precision = adapter.precision(None, model, variants=variants)
 
@@ -432,6 +549,7 @@ def check_conformance(
         nonconforming_lift=nonconforming,
         notes=tuple(notes),
         load=log,
+        method_reason=method_reason,
     )
 
 
@@ -440,6 +558,6 @@ def deviations_for_friction(events: pd.DataFrame, model_settings) -> tuple[pd.Da
     friction kind: (rows case/activity/kind/count, what to call the model in a label)."""
     path = getattr(model_settings, "path", None)
     model = load_model(path, getattr(model_settings, "happy_path", None) or None)
-    result = replay(events, model, alignments=bool(getattr(model_settings, "alignments", False)))
+    result = replay(events, model, method="alignments" if getattr(model_settings, "alignments", False) else "auto")
     name = f"the model {Path(path).name}" if path is not None else "the happy path"
     return adapter.deviations_per_case(result), name

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 import warnings
 import weakref
@@ -290,12 +291,57 @@ def read_model(path: str | Path) -> ProcessModel:
     return ProcessModel(net, im, fm, None, str(path))
 
 
-def pnml_bytes(model: ProcessModel) -> bytes:
+# XML 1.0 cannot carry C0 control characters other than tab, line feed and carriage return, lone
+# surrogates or U+FFFE/U+FFFF; lxml refuses them outright. An activity name holding one is written with
+# U+FFFD in its place (and a note says so): the file stays valid, and every other name stays exact.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(name: str) -> str:
+    return _NOT_XML.sub("\ufffd", name)
+
+
+def _unsafe_labels(model: ProcessModel) -> list[str]:
+    return sorted({t.label for t in model.net.transitions if t.label is not None and _NOT_XML.search(t.label)})
+
+
+def _note_replaced(names: list[str], notes: list | None, kind: str) -> None:
+    if names and notes is not None:
+        from cxmine.model import Warning_  # noqa: PLC0415
+
+        shown = tuple(repr(name)[1:-1][:60] for name in names[:3])
+        notes.append(Warning_("model_names_not_xml", f"activity names with control characters XML cannot hold; the {kind} file has U+FFFD in their place", len(names), shown))
+
+
+def _with_xml_safe_labels(model: ProcessModel) -> ProcessModel:
+    """The model itself when every label is XML-safe, else a relabelled deep copy (the caller's model,
+    which replay and conformance use, keeps the names of the log)."""
+    if not _unsafe_labels(model):
+        return model
+    import copy  # noqa: PLC0415
+
+    net, im, fm, tree = copy.deepcopy((model.net, model.initial_marking, model.final_marking, model.tree))
+    for transition in net.transitions:
+        if transition.label is not None:
+            transition.label = xml_safe(transition.label)
+    if tree is not None:
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if node.label is not None:
+                node.label = xml_safe(node.label)
+            stack.extend(node.children)
+    return ProcessModel(net, im, fm, tree, model.description)
+
+
+def pnml_bytes(model: ProcessModel, notes: list | None = None) -> bytes:
     _pm4py()
+    _note_replaced(_unsafe_labels(model), notes, "PNML")
+    safe = _with_xml_safe_labels(model)
     with guarded("writing the Petri net as PNML"):
         from pm4py.objects.petri_net.exporter.variants import pnml  # noqa: PLC0415
 
-        return pnml.export_petri_as_string(model.net, model.initial_marking, model.final_marking)
+        return pnml.export_petri_as_string(safe.net, safe.initial_marking, safe.final_marking)
 
 
 def to_bpmn(model: ProcessModel):
@@ -307,34 +353,62 @@ def to_bpmn(model: ProcessModel):
         return pm4py.convert_to_bpmn(model.net, model.initial_marking, model.final_marking)
 
 
-def bpmn_bytes(model: ProcessModel, notes: list | None = None) -> bytes:
-    """BPMN 2.0 XML with a diagram layout; without graphviz's `dot` the layout is skipped (every shape
-    at 0,0) and a note says so."""
-    bpmn = to_bpmn(model)
-    try:  # the diagram layout needs graphviz's `dot`; without it the file still holds the process
+def _lay_out(bpmn) -> str | None:
+    """Give the BPMN diagram its layout with pm4py's graphviz layouter; None when done, else why not.
+
+    The layouter writes each task's name into a DOT label through the `graphviz` package, where a name
+    such as `<urgent>` becomes an HTML-like label and a trailing backslash escapes the closing quote, so
+    dot fails. The layout only needs each box's size: the names are swapped for placeholders of the
+    same length while dot runs, and put back afterwards."""
+    import shutil  # noqa: PLC0415
+
+    if shutil.which("dot") is None:
+        return "graphviz's `dot` is not installed — install graphviz for a laid-out diagram"
+    nodes = list(bpmn.get_nodes())
+    names = [node.get_name() for node in nodes]
+    try:
+        for node, name in zip(nodes, names):
+            if name:
+                node.set_name("x" * len(str(name)))
         with quiet():
             from pm4py.objects.bpmn.layout import layouter  # noqa: PLC0415
 
-            bpmn = layouter.apply(bpmn)
-    except Exception:  # noqa: BLE001 - a missing layout is not worth failing for
-        if notes is not None:
-            from cxmine.model import Warning_  # noqa: PLC0415
+            layouter.apply(bpmn)
+    except Exception as exc:  # noqa: BLE001 - a missing layout is not worth failing for
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else exc.__class__.__name__
+        return f"graphviz could not lay the diagram out ({detail})"
+    finally:
+        for node, name in zip(nodes, names):
+            node.set_name(name)
+    return None
 
-            notes.append(Warning_("bpmn_without_layout", "the BPMN file has no diagram layout (graphviz's `dot` is missing or failed); modelling tools will stack the shapes — install graphviz for a laid-out diagram"))
+
+def bpmn_bytes(model: ProcessModel, notes: list | None = None) -> bytes:
+    """BPMN 2.0 XML with a diagram layout; without graphviz's `dot` (or when it fails) the layout is
+    skipped (every shape at 0,0) and a note says why."""
+    _note_replaced(_unsafe_labels(model), notes, "BPMN")
+    bpmn = to_bpmn(_with_xml_safe_labels(model))
+    why = _lay_out(bpmn)
+    if why is not None and notes is not None:
+        from cxmine.model import Warning_  # noqa: PLC0415
+
+        notes.append(Warning_("bpmn_without_layout", f"the BPMN file has no diagram layout, so modelling tools will stack the shapes: {why}"))
     with guarded("writing the model as BPMN"):
         from pm4py.objects.bpmn.exporter.variants import etree  # noqa: PLC0415
 
         return etree.get_xml_string(bpmn)
 
 
-def ptml_bytes(model: ProcessModel) -> bytes:
+def ptml_bytes(model: ProcessModel, notes: list | None = None) -> bytes:
     if model.tree is None:
         raise UsageError(".ptml needs a process tree, which only the inductive miner makes", hint="use --algorithm inductive, or write .pnml or .bpmn")
     _pm4py()
+    _note_replaced(_unsafe_labels(model), notes, "PTML")
+    safe = _with_xml_safe_labels(model)
     with guarded("writing the process tree as PTML"):
         from pm4py.objects.process_tree.exporter.variants import ptml  # noqa: PLC0415
 
-        return ptml.export_tree_as_string(model.tree)
+        return ptml.export_tree_as_string(safe.tree)
 
 
 def write_pnml(net, im, fm, path: str | Path) -> None:
@@ -393,6 +467,9 @@ class _Replayer:
         """(next state, missing, consumed, produced, fired without being enabled) for one event."""
         key = (state, activity)
         found = self._steps.get(key)
+        if found is None and activity not in self.transitions:
+            # pm4py's apply_trace only records an activity the model does not know: no token moves.
+            found = self._steps[key] = (state, 0, 0, 0, False)
         if found is None:
             with _no_end_diagnostics(self._tr):
                 result = self._apply([activity], state, self._Marking(), False)
@@ -540,9 +617,36 @@ def token_replay_fitness(events: pd.DataFrame | None, model: ProcessModel, *, va
     )  # fmt: skip
 
 
-def alignment_fitness(events: pd.DataFrame | None, model: ProcessModel, *, variants: Variants | None = None) -> Replay:
+class AlignmentsOverTime(MiningError):
+    """Alignments did not finish within the time limit they were given (automatic method choice only)."""
+
+
+def alignment_work(variants: Variants, model: ProcessModel) -> int:
+    """What aligning every variant costs, in the unit of the alignment budget: events of the distinct
+    variants (plus one per variant for the end) × transitions of the net. pm4py's A* search grows with
+    both; measured at 16–40 µs per unit (helpdesk with a happy path and with an inductive model, BPI
+    Challenge 2012 with a happy path), see `cxmine.mining.ALIGNMENT_BUDGET`."""
+    events = sum(len(sequence) for sequence in variants.sequences) + len(variants.sequences)
+    return int(events) * max(len(model.net.transitions), 1)
+
+
+def alignable(model: ProcessModel) -> bool:
+    """Whether pm4py can align against the net: its alignments need an easy-sound workflow net (the
+    final marking reachable). Discovered inductive models and happy paths always are."""
+    _pm4py()
+    try:
+        with quiet():
+            from pm4py.objects.petri_net.utils import check_soundness  # noqa: PLC0415 - the check alignments.apply runs
+
+            return bool(check_soundness.check_easy_soundness_net_in_fin_marking(model.net, model.initial_marking, model.final_marking))
+    except Exception:  # noqa: BLE001 - when in doubt, do not align
+        return False
+
+
+def alignment_fitness(events: pd.DataFrame | None, model: ProcessModel, *, variants: Variants | None = None, time_limit: float | None = None) -> Replay:
     """Alignment-based fitness and exact deviations (model move = skipped, log move = inserted), one
-    alignment per variant, weighted by its cases."""
+    alignment per variant, weighted by its cases. With `time_limit` (seconds for all variants), running
+    over raises AlignmentsOverTime so the caller can fall back to token replay."""
     variants = variants or variants_of(events)
     _pm4py()
     with guarded("aligning the log with the model"):
@@ -550,12 +654,17 @@ def alignment_fitness(events: pd.DataFrame | None, model: ProcessModel, *, varia
         from pm4py.objects.log.obj import Event, EventLog, Trace  # noqa: PLC0415
 
         log = EventLog([Trace([Event({ACTIVITY_KEY: a}) for a in sequence]) for sequence in variants.sequences])
-        aligned = alignments.apply(log, model.net, model.initial_marking, model.final_marking, parameters={"show_progress_bar": False})
+        parameters: dict[Any, Any] = {"show_progress_bar": False}
+        if time_limit is not None:
+            parameters[alignments.Parameters.PARAM_MAX_ALIGN_TIME] = float(time_limit)
+        aligned = alignments.apply(log, model.net, model.initial_marking, model.final_marking, parameters=parameters)
     n = len(variants.sequences)
     cost = np.zeros(n)
     worst = np.zeros(n)
     per_variant = np.zeros(n)
     deviations = []
+    if time_limit is not None and any(result is None for result in aligned):
+        raise AlignmentsOverTime(f"alignments took longer than {time_limit:g} s", hint="pass --alignments to wait for them")
     for index, result in enumerate(aligned):
         if result is None:
             raise MiningError("pm4py could not align a variant with the model in time", hint="use token replay (drop --alignments) or a simpler model")

@@ -5,6 +5,7 @@ import csv
 import io
 
 from cxmine.model import FrictionReport
+from cxmine.render.escape import Markdown, csv_cell, md, terminal
 from cxmine.render.markdown import table as md_table
 from cxmine.render.table import _console
 from cxmine.render.units import number, percent
@@ -42,7 +43,7 @@ def render_table(report: FrictionReport, top: int = 10) -> str:
     buffer = io.StringIO()
     console = _console(buffer)
     for line in _header(report):
-        console.print(line)
+        console.print(terminal(line))
     grid = Table(title="Friction points (ranked)", title_justify="left", show_lines=True)
     for name, justify in (("#", "right"), ("kind", "left"), ("score", "right"), ("cases", "right"), ("cust-hours", "right"), ("complaint lift", "right"), ("evidence", "left")):
         grid.add_column(name, justify=justify, overflow="fold")
@@ -57,8 +58,8 @@ def render_table(report: FrictionReport, top: int = 10) -> str:
         if point.low_evidence:
             evidence += f" Low evidence: {'; '.join(point.low_evidence_reasons)}."
         grid.add_row(
-            f"{mark}{point.rank}", point.kind, f"{point.score:.1f}", f"{point.cases_affected:,}\n({percent(point.cases_affected_share, 0)})",
-            number(round(point.excess_customer_hours)), _lift(point), evidence,
+            f"{mark}{point.rank}", terminal(point.kind), f"{point.score:.1f}", f"{point.cases_affected:,}\n({percent(point.cases_affected_share, 0)})",
+            number(round(point.excess_customer_hours)), _lift(point), terminal(evidence),
         )
     console.print(grid)
     console.print("● critical: the smallest set of top points covering the configured share of total friction.")
@@ -67,13 +68,13 @@ def render_table(report: FrictionReport, top: int = 10) -> str:
 
 def render_markdown(report: FrictionReport, top: int = 10) -> str:
     out = ["# Friction points\n\n"]
-    out += [f"- {line}\n" for line in _header(report)]
+    out += [f"- {md(line)}\n" for line in _header(report)]
     out.append("\n")
     rows = []
     for p in report.friction_points[:top]:
         rows.append(
             [
-                f"**{p.rank}**" if p.critical else p.rank, p.kind, _where(p), f"{p.score:.1f}", f"{p.cases_affected:,}",
+                Markdown(f"**{p.rank}**") if p.critical else p.rank, p.kind, _where(p), f"{p.score:.1f}", f"{p.cases_affected:,}",
                 number(round(p.excess_customer_hours)), _lift(p), "yes" if p.low_evidence else "", p.sentence,
             ]
         )
@@ -94,5 +95,5 @@ def render_csv(report: FrictionReport) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for point in report.friction_points:
-        writer.writerow(point.to_dict())
+        writer.writerow({key: csv_cell(value) for key, value in point.to_dict().items()})
     return buffer.getvalue()

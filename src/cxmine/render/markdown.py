@@ -1,25 +1,30 @@
-"""Markdown for reports and READMEs: plain pipes tables, deterministic."""
+"""Markdown for reports and READMEs: plain pipes tables, deterministic.
+
+Every cell and header is escaped (`render.escape.md_cell`): a name from the data renders as that name,
+never as HTML, a link or a new row. A renderer that composes Markdown itself wraps it in `Markdown`.
+"""
 from __future__ import annotations
 
 from cxmine.model import LogSummary
+from cxmine.render.escape import md_cell, md_code
 from cxmine.render.units import duration, number, percent
 
 
 def cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return md_cell(text)
 
 
-def table(headers: list[str], rows: list[list[object]], align: str | None = None) -> str:
+def table(headers: list[object], rows: list[list[object]], align: str | None = None) -> str:
     align = align or "l" * len(headers)
     rule = ["---:" if a == "r" else "---" for a in align]
-    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(rule) + " |"]
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "| " + " | ".join(rule) + " |"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
 def render_inspect(summary: LogSummary) -> str:
     epc, dur = summary.events_per_case, summary.case_duration_seconds
-    out = [f"# Event log: `{summary.source}`\n"]
+    out = [f"# Event log: {md_code(summary.source)}\n"]
     out.append(
         table(
             ["measure", "value"],

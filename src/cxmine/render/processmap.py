@@ -7,6 +7,11 @@ results); nothing here computes process facts. Friction heat: each ranked fricti
 its activity (slow step, rework, chasing), its edge (a wait or promise between two activities that
 directly follow each other; a ping-pong on both directions) or, when its two activities do not directly
 follow each other (a customer-visible gap spanning back-office steps), on a dashed extra edge.
+
+Names are data: every activity name is neutralised for the format it goes into (control characters
+become U+FFFD and line breaks spaces, `render.escape.plain`; then DOT string escapes, Mermaid entity
+codes, rich markup escapes, Markdown escapes), so a log whose names hold NUL bytes, quotes, `<…>` or
+backslashes draws like any other.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import json
 import math
 import shutil
 import subprocess
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -23,6 +29,7 @@ import numpy as np
 from cxmine.core.maps import END, START, ProcessMap
 from cxmine.errors import MiningError, UsageError
 from cxmine.model import SCHEMA_VERSION, FrictionReport
+from cxmine.render.escape import md_code, plain, terminal
 from cxmine.render.units import duration, number, percent
 
 if TYPE_CHECKING:  # result types only; cxmine.mining is imported by the commands, not by renderers
@@ -135,8 +142,9 @@ def view_of(result: "DiscoveryResult") -> MapView:
 # Labels shared by DOT and Mermaid
 
 
-def _node_lines(mv: MapView, row) -> list[str]:
-    lines = [str(row.activity)]
+def _node_lines(mv: MapView, row, wrap: int | None = None) -> list[str]:
+    name = plain(row.activity)
+    lines = (textwrap.wrap(name, wrap, break_long_words=False, break_on_hyphens=False) or [name]) if wrap else [name]
     if mv.overlay == "performance":
         service = row.service_p50_seconds
         lines.append(f"{number(int(row.events))} · service p50 {duration(service)}" if isinstance(service, float) and math.isfinite(service) else number(int(row.events)))
@@ -238,7 +246,10 @@ def _legend_lines(mv: MapView) -> list[str]:
 
 
 def _dot_string(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A quoted DOT string: our own line breaks become DOT's, anything else that is not text is
+    neutralised (graphviz rejects a NUL byte and draws other control characters as garbage)."""
+    parts = (plain(part).replace("\\", "\\\\").replace('"', '\\"') for part in str(text).split("\n"))
+    return '"' + "\\n".join(parts) + '"'
 
 
 def _scaled_edges(mv: MapView) -> tuple[pd.DataFrame, float, float, float]:

@@ -1,12 +1,14 @@
 """The report as Markdown: for a CI job summary, a pull request or a chat message. Deterministic text.
 
 Also holds the small wording helpers the HTML report shares (period sentence, change sentences,
-sparklines), so both formats say the same thing in the same words.
+sparklines), so both formats say the same thing in the same words. The helpers return plain text (the
+HTML template escapes it); `render_markdown` escapes everything it writes with `render.escape`.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from cxmine.render.escape import md, md_code
 from cxmine.render.markdown import table as md_table
 from cxmine.render.units import duration, number, percent
 
@@ -134,8 +136,9 @@ def headline_rows(report) -> list[dict[str, Any]]:
                     out["change"] += " (significant)" if item["p_value"] < 0.05 else " (not significant)"
         return out
 
-    rows = [row("cases", number(h.cases), number)]
-    rows.append(row("lead_time_p50_seconds", duration(h.lead_time_p50_seconds), duration))
+    open_detail = f"{number(h.open_cases)} still open at the log's end" if getattr(h, "open_cases", 0) else None
+    rows = [row("cases", number(h.cases), number, open_detail)]
+    rows.append(row("lead_time_p50_seconds", duration(h.lead_time_p50_seconds), duration, "ended cases" if getattr(h, "open_cases", 0) else None))
     rows.append(row("lead_time_p90_seconds", duration(h.lead_time_p90_seconds), duration))
     if h.complaint_rate is not None:
         rows.append(row("complaint_rate", percent(h.complaint_rate), percent, f"{number(h.complaints)} complaint{'s' if h.complaints != 1 else ''}"))
@@ -224,6 +227,11 @@ def about_lines(report) -> list[str]:
             f"Trend: share of the cases starting each ISO week that a point affects, {report.trend.weeks[0]} – {report.trend.weeks[-1]}, "
             "with thresholds from those weeks together."
         )
+        incomplete = [week for week, flag in zip(report.trend.weeks, getattr(report.trend, "incomplete", ())) if flag]
+        if incomplete:
+            lines.append(
+                f"Incomplete weeks: {', '.join(incomplete)} — more than 10% of their cases are still open, so their shares will still grow."
+            )
     if report.comparison is not None:
         lines.append(
             "Changes: a point is worse or better only when Fisher's exact test on its share of cases affected, "
@@ -234,6 +242,11 @@ def about_lines(report) -> list[str]:
             f"Redacted: ids replaced by pseudonyms ({report.redaction['pseudonyms']}), examples from the data dropped, "
             f"groups under {report.redaction['min_group']} cases hidden."
         )
+        kept = report.redaction.get("kept_attributes")
+        if kept:
+            lines[-1] += f" Values shown as they are: {', '.join(kept)}; other values from the data are pseudonyms too."
+        else:
+            lines[-1] += " Values from the data (drivers, complaint tags, teams) are pseudonyms too."
     lines.extend(report.notes)
     if report.generated_at:
         lines.append(f"Generated {report.generated_at}.")
@@ -250,21 +263,21 @@ def report_share(report) -> str:
 
 def render_markdown(report) -> str:
     out: list[str] = []
-    title = f"# CX friction report · {report.period.label}\n\n"
+    title = f"# CX friction report · {md(report.period.label)}\n\n"
     out.append(title)
-    context = f"`{report.source}` · {period_sentence(report)}"
+    context = f"{md_code(report.source)} · {md(period_sentence(report))}"
     if report.comparison is not None:
-        context += f" · compared with {report.comparison.baseline}"
+        context += f" · compared with {md(report.comparison.baseline)}"
     out.append(context + "\n\n")
     fired = [g for g in report.gates if g.fired]
     if report.gates:
         if fired:
             out.append("> [!CAUTION]\n")
             for gate in fired:
-                out.append(f"> **Gate `{gate.rule}` failed:** {'; '.join(gate.reasons)}\n")
+                out.append(f"> **Gate {md_code(gate.rule)} failed:** {md('; '.join(gate.reasons))}\n")
             out.append("\n")
         else:
-            out.append(f"> Gates passed: {', '.join(f'`{g.rule}`' for g in report.gates)}\n\n")
+            out.append(f"> Gates passed: {', '.join(md_code(g.rule) for g in report.gates)}\n\n")
 
     out.append("## Headline\n\n")
     rows = headline_rows(report)
@@ -274,7 +287,7 @@ def render_markdown(report) -> str:
         out.append(md_table(["", "this period"], [[r["measure"], _with_detail(r)] for r in rows], "lr"))
     for promise in report.headline.promises:
         if promise["cases"]:
-            out.append(f"\n- {promise['name']}: {percent(promise['kept_share'])} kept ({number(promise['kept'])} of {number(promise['cases'])} cases)")
+            out.append(f"\n- {md(promise['name'])}: {percent(promise['kept_share'])} kept ({number(promise['kept'])} of {number(promise['cases'])} cases)")
     out.append("\n\n" if report.headline.promises else "\n")
 
     critical = report.critical
@@ -284,15 +297,15 @@ def render_markdown(report) -> str:
     else:
         out.append(f"{len(critical)} point{'s' if len(critical) != 1 else ''} carr{'y' if len(critical) != 1 else 'ies'} {report_share(report)} of the friction.\n\n")
     for point in critical:
-        out.append(f"### {point.rank}. {point.label} · score {point.score:.1f}\n\n")
-        out.append(f"{point.sentence}\n\n")
+        out.append(f"### {point.rank}. {md(point.label)} · score {point.score:.1f}\n\n")
+        out.append(f"{md(point.sentence, line_start=True)}\n\n")
         for name, text in evidence_items(report, point):
-            out.append(f"- **{name}:** {text}\n")
+            out.append(f"- **{md(name)}:** {md(text)}\n")
         out.append("\n")
 
     if report.comparison is not None:
         c = report.comparison
-        out.append(f"## What changed since {c.baseline}\n\n")
+        out.append(f"## What changed since {md(c.baseline)}\n\n")
         out.append(
             f"{c.count('new')} new · {c.count('worse')} worse · {c.count('better')} better · {c.count('resolved')} resolved · "
             f"{c.count('unchanged')} without significant change ({number(c.cases_now)} cases now, {number(c.cases_before)} then).\n\n"
@@ -308,7 +321,7 @@ def render_markdown(report) -> str:
             )
             out.append("\n")
         for note in c.notes:
-            out.append(f"- {note}\n")
+            out.append(f"- {md(note)}\n")
         if c.notes:
             out.append("\n")
 
@@ -334,8 +347,8 @@ def render_markdown(report) -> str:
 
     out.append("## Data quality\n\n")
     lines = quality_lines(report)
-    out.append("".join(f"- {line}\n" for line in lines) if lines else "No data-quality findings.\n")
+    out.append("".join(f"- {md(line)}\n" for line in lines) if lines else "No data-quality findings.\n")
     out.append("\n## About this report\n\n")
-    out.append("".join(f"- {line}\n" for line in about_lines(report)))
+    out.append("".join(f"- {md(line)}\n" for line in about_lines(report)))
     out.append("- The HTML report adds the process map and the charts.\n")
     return "".join(out)

@@ -1,4 +1,8 @@
-"""Rich tables for a person at a terminal (the `table` format)."""
+"""Rich tables for a person at a terminal (the `table` format).
+
+Names from the data go through `render.escape.terminal`: rich would read `[red]` in a name as a style
+(and drop it), and a terminal would obey an escape sequence.
+"""
 from __future__ import annotations
 
 import io
@@ -7,6 +11,7 @@ import shutil
 import sys
 
 from cxmine.model import LogSummary
+from cxmine.render.escape import terminal
 from cxmine.render.units import duration, number, percent
 
 
@@ -36,7 +41,7 @@ def render_inspect(summary: LogSummary, top_activities: int = 15, *, color: bool
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Log", f"{summary.source} ({summary.format})")
+    head.add_row("Log", f"{terminal(summary.source)} ({terminal(summary.format)})")
     head.add_row("Events", number(summary.events))
     head.add_row("Cases", number(summary.cases))
     head.add_row("Activities", number(summary.activities))
@@ -53,7 +58,7 @@ def render_inspect(summary: LogSummary, top_activities: int = 15, *, color: bool
     activities.add_column("events", justify="right")
     activities.add_column("share", justify="right")
     for item in summary.activity_counts[:top_activities]:
-        activities.add_row(item.name, number(item.count), percent(item.share))
+        activities.add_row(terminal(item.name), number(item.count), percent(item.share))
     if len(summary.activity_counts) > top_activities:
         activities.caption = f"{len(summary.activity_counts) - top_activities} more (use --format json)"
     console.print(activities)
@@ -65,7 +70,7 @@ def render_inspect(summary: LogSummary, top_activities: int = 15, *, color: bool
     variants.add_column("steps", justify="right")
     variants.add_column("activities")
     for variant in summary.top_variants:
-        shown = " → ".join(variant.activities[:8]) + (" → …" if len(variant.activities) > 8 else "")
+        shown = " → ".join(terminal(a) for a in variant.activities[:8]) + (" → …" if len(variant.activities) > 8 else "")
         variants.add_row(str(variant.rank), number(variant.cases), percent(variant.share), str(len(variant.activities)), shown)
     console.print(variants)
 
@@ -77,14 +82,14 @@ def render_inspect(summary: LogSummary, top_activities: int = 15, *, color: bool
     for i in range(min(5, max(len(summary.start_activities), len(summary.end_activities)))):
         s = summary.start_activities[i] if i < len(summary.start_activities) else None
         e = summary.end_activities[i] if i < len(summary.end_activities) else None
-        ends.add_row(s.name if s else "", number(s.count) if s else "", e.name if e else "", number(e.count) if e else "")
+        ends.add_row(terminal(s.name) if s else "", number(s.count) if s else "", terminal(e.name) if e else "", number(e.count) if e else "")
     console.print(ends)
 
     attributes = Table(title="Attributes", title_justify="left")
     for column, justify in (("name", "left"), ("type", "left"), ("level", "left"), ("filled", "right"), ("distinct", "right")):
         attributes.add_column(column, justify=justify)
     for attribute in summary.attributes:
-        attributes.add_row(attribute.name, attribute.dtype, attribute.level, percent(attribute.fill_rate), number(attribute.distinct))
+        attributes.add_row(terminal(attribute.name), attribute.dtype, attribute.level, percent(attribute.fill_rate), number(attribute.distinct))
     console.print(attributes)
 
     quality = Table(title="Data quality", title_justify="left")
@@ -92,7 +97,7 @@ def render_inspect(summary: LogSummary, top_activities: int = 15, *, color: bool
     quality.add_column("count", justify="right")
     quality.add_column("examples")
     for finding in summary.quality:
-        quality.add_row(finding.message, f"{number(finding.count)} {finding.unit}", "; ".join(finding.examples))
+        quality.add_row(terminal(finding.message), f"{number(finding.count)} {finding.unit}", terminal("; ".join(finding.examples)))
     if not summary.quality:
         quality.add_row("no issues found", "", "")
     console.print(quality)

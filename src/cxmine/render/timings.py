@@ -5,6 +5,7 @@ import csv
 import io
 
 from cxmine.model import TimingsReport
+from cxmine.render.escape import csv_cell, md, md_code, terminal
 from cxmine.render.markdown import table as md_table
 from cxmine.render.table import _console
 from cxmine.render.units import duration, number, percent
@@ -41,26 +42,26 @@ def render_table(report: TimingsReport) -> str:
 
     buffer = io.StringIO()
     console = _console(buffer)
-    console.print(f"{report.source}: waits measured as {report.wait_basis} time" + ("" if report.touchpoints_configured else "; no touchpoints configured (every activity is customer-facing)"))
+    console.print(f"{terminal(report.source)}: waits measured as {report.wait_basis} time" + ("" if report.touchpoints_configured else "; no touchpoints configured (every activity is customer-facing)"))
     for title, head, rows in (("Customer waits (between touchpoints)", GAP_HEAD, _gap_rows(report)), ("Steps", STEP_HEAD, _step_rows(report))):
         grid = Table(title=title, title_justify="left")
         for i, name in enumerate(head):
             grid.add_column(name, justify="left" if i == 0 or i == len(head) - 1 and title.startswith("Customer") else "right")
         for row in rows:
-            grid.add_row(*row)
+            grid.add_row(*(terminal(c) for c in row))
         console.print(grid)
     if report.promises:
         grid = Table(title="Promises", title_justify="left")
         for name in ("promise", "cases", "kept", "breach rate", "p50", "p90"):
             grid.add_column(name)
         for p in report.promises:
-            grid.add_row(p["name"], number(p["cases"]), number(p["kept"]), percent(p["breach_rate"]), duration(p["elapsed_p50_seconds"]), duration(p["elapsed_p90_seconds"]))
+            grid.add_row(terminal(p["name"]), number(p["cases"]), number(p["kept"]), percent(p["breach_rate"]), duration(p["elapsed_p50_seconds"]), duration(p["elapsed_p90_seconds"]))
         console.print(grid)
     return buffer.getvalue()
 
 
 def render_markdown(report: TimingsReport) -> str:
-    out = [f"# Timings: `{report.source}`\n\nWaits are measured as **{report.wait_basis}** time.\n\n## Customer waits\n\n"]
+    out = [f"# Timings: {md_code(report.source)}\n\nWaits are measured as **{md(report.wait_basis)}** time.\n\n## Customer waits\n\n"]
     out.append(md_table(GAP_HEAD, _gap_rows(report), "lrrrrrrl"))
     out.append("\n## Steps\n\n")
     out.append(md_table(STEP_HEAD, _step_rows(report), "lrrrrr"))
@@ -77,5 +78,5 @@ def render_csv(report: TimingsReport) -> str:
     fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("from_activity", "to_activity", "count"), k))
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()

@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import pandas as pd
 
+from cxmine.config import Config
 from cxmine.core import schema
 from cxmine.core.journey import case_starts
 from cxmine.errors import InputError, UsageError
+from cxmine.report.keys import MatchKey, candidate_key, point_key
 from cxmine.model import SCHEMA_VERSION, EventLog, FrictionReport, QualityFinding, Warning_
 
 if TYPE_CHECKING:  # pragma: no cover - types only
     from cxmine.report.compare import Comparison, GateResult
 
 Progress = Callable[[str], None]
-MatchKey = tuple[str | None, ...]
 
-# Kinds whose measure is a duration: their distribution is charted.
-TIME_KINDS = ("wait", "slow_step", "broken_promise")
+INCOMPLETE_SHARE = 0.1  # a week whose cases are more than 10% still open is marked incomplete in the trend
 TREND_POINTS = 6  # at most this many points get a weekly trend
 WAIT_POINTS = 6  # at most this many waits get a distribution
 EXAMPLE_CASES = 3
@@ -228,37 +228,6 @@ def complaints_for(complaints: pd.DataFrame | None, events: pd.DataFrame) -> pd.
 # Candidates again, for their per-case masks and measured values
 
 
-def match_key(kind: str, activity: str | None, from_activity: str | None, to_activity: str | None, label: str, details: dict[str, Any]) -> MatchKey:
-    """What identifies a friction point across periods: (kind, activity, from, to, variant)."""
-    variant = None
-    if kind == "ping_pong":
-        variant = f"{details.get('between')}:{details.get('style')}:{details.get('x')}⇄{details.get('y')}"
-    elif kind == "wait":
-        variant = "hidden" if label.startswith("hidden") else "customer"
-    return (kind, activity, from_activity, to_activity, variant)
-
-
-def point_key(point: Any) -> MatchKey:
-    return match_key(point.kind, point.activity, point.from_activity, point.to_activity, point.label, point.details)
-
-
-def dict_key(point: dict[str, Any]) -> MatchKey:
-    """The key of a point in JSON form (a report's `match_key`, else computed from a friction JSON's fields)."""
-    if point.get("match_key") is not None:
-        return tuple(point["match_key"])
-    return match_key(point["kind"], point.get("activity"), point.get("from_activity"), point.get("to_activity"), point.get("label", ""), point.get("details") or {})
-
-
-def candidates(log: EventLog, config, complaints: pd.DataFrame | None) -> tuple[list, pd.DataFrame | None]:
-    """The engine's friction candidates of `log` (same signals, same settings), with their per-case
-    masks, and the located complaints (None when there are none)."""
-    from cxmine.friction.engine import collect_candidates  # noqa: PLC0415
-
-    stage = collect_candidates(log, config, complaints if complaints is not None and len(complaints) else None, [])
-    located = stage.located if stage.have_complaints and not stage.located.empty else None
-    return [c for c in stage.candidates if c.affected.any()], located
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The report
 
@@ -284,6 +253,8 @@ class Headline:
     complaint_rate: float | None  # share of cases with at least one complaint
     promise_keeping: float | None  # kept / all promise outcomes, over every promise
     promises: tuple[dict[str, Any], ...] = ()
+    open_cases: int = 0  # still open at the log's end (right-censored)
+    lead_time_basis: str = "ended cases"  # lead times are over cases that have ended
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -291,6 +262,9 @@ class Headline:
             "events": int(self.events),
             "first_case_start": self.first_case_start,
             "last_case_start": self.last_case_start,
+            "open_cases": int(self.open_cases),
+            "open_share": _r(self.open_cases / self.cases) if self.cases else None,
+            "lead_time_basis": self.lead_time_basis,
             "lead_time_p50_seconds": _r(self.lead_time_p50_seconds, 3),
             "lead_time_p90_seconds": _r(self.lead_time_p90_seconds, 3),
             "complaints": self.complaints,
@@ -355,6 +329,8 @@ class Trend:
     cases: tuple[int, ...] = ()
     in_period: tuple[bool, ...] = ()
     series: tuple[TrendSeries, ...] = ()
+    open_share: tuple[float, ...] = ()  # per week: cases still open at the log's end
+    incomplete: tuple[bool, ...] = ()  # per week: more than INCOMPLETE_SHARE of its cases are still open
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -362,6 +338,8 @@ class Trend:
             "week_starts": list(self.week_starts),
             "cases": [int(c) for c in self.cases],
             "in_period": list(self.in_period),
+            "open_share": [_r(x) for x in self.open_share],
+            "incomplete": list(self.incomplete),
             "series": [s.to_dict() for s in self.series],
         }
 
@@ -440,36 +418,40 @@ class Report:
         return out
 
 
-def _headline(log: EventLog, config, friction: FrictionReport, summary) -> Headline:
-    from cxmine.core.timings import promise_outcomes  # noqa: PLC0415
+def _headline(log: EventLog, config: Config, friction: FrictionReport, summary, promise_rows: pd.DataFrame | None) -> Headline:
+    from cxmine.core.timings import promise_counts  # noqa: PLC0415
 
     events = log.events
     _codes, starts = case_start_times(events)
-    promises = tuple(config.promises)
     rows: list[dict[str, Any]] = []
-    kept_total = outcomes_total = 0
-    if promises:
-        outcomes = promise_outcomes(events, promises)
-        for index, promise in enumerate(promises):
-            mine = outcomes.loc[outcomes["promise"] == index]
-            cases = int(len(mine))
-            kept = int(mine["kept"].to_numpy(dtype=bool).sum()) if cases else 0
-            kept_total += kept
-            outcomes_total += cases
-            rows.append(
-                {
-                    "name": promise.name,
-                    "from_activity": promise.from_activity,
-                    "to_activity": promise.to_activity,
-                    "within_seconds": float(promise.within_seconds),
-                    "cases": cases,
-                    "kept": kept,
-                    "kept_share": _r(kept / cases) if cases else None,
-                }
-            )
-    durations = summary.case_duration_seconds
+    kept_total = due_total = 0
+    for index, promise in enumerate(config.promises):
+        mine = promise_rows.loc[promise_rows["promise"] == index] if promise_rows is not None else pd.DataFrame(columns=["state"])
+        counts = promise_counts(mine)
+        kept_total += counts["kept"]
+        due_total += counts["due"]
+        rows.append(
+            {
+                "name": promise.name,
+                "from_activity": promise.from_activity,
+                "to_activity": promise.to_activity,
+                "within_seconds": float(promise.within_seconds),
+                "cases": counts["due"],
+                "kept": counts["kept"],
+                "kept_share": _r(counts["kept"] / counts["due"]) if counts["due"] else None,
+                **{k: counts[k] for k in ("applies", "late", "open_past_due", "void", "pending", "breach_rate")},
+            }
+        )
+    # Lead times over the cases that have ended: an open case's lead time so far is not its lead time.
+    from cxmine.core.journey import case_table  # noqa: PLC0415
+    from cxmine.core.shapes import case_status  # noqa: PLC0415
+
+    ended = case_status(events, config.journey.end_activities)["ended"].to_numpy(dtype=bool)
+    lead = case_table(events)["duration_seconds"].to_numpy()[ended]
+    durations = {"p50": float(np.percentile(lead, 50)), "p90": float(np.percentile(lead, 90))} if lead.size else {}
     has_complaints = friction.complaints_total > 0 or friction.complaint_rate is not None
     return Headline(
+        open_cases=int((~ended).sum()),
         cases=int(summary.cases),
         events=int(summary.events),
         first_case_start=starts.min().isoformat() if len(starts) else None,
@@ -478,7 +460,7 @@ def _headline(log: EventLog, config, friction: FrictionReport, summary) -> Headl
         lead_time_p90_seconds=durations.get("p90"),
         complaints=int(friction.complaints_matched) if has_complaints else None,
         complaint_rate=friction.complaint_rate if has_complaints else None,
-        promise_keeping=kept_total / outcomes_total if outcomes_total else None,
+        promise_keeping=kept_total / due_total if due_total else None,
         promises=tuple(rows),
     )
 
@@ -490,9 +472,11 @@ def _distribution(values: np.ndarray) -> dict[str, float]:
 
 
 def _wait_distributions(points, by_key: dict[MatchKey, Any], top: int) -> tuple[WaitDistribution, ...]:
+    from cxmine.friction import kinds  # noqa: PLC0415
+
     out = []
     for point in points[:top]:
-        if point.kind not in TIME_KINDS:
+        if not kinds.get(point.kind).customer_time:
             continue
         candidate = by_key.get(point_key(point))
         if candidate is None:
@@ -545,22 +529,27 @@ def _trend(history: EventLog, history_candidates: list, points, period: Period, 
     week_of_case[codes] = np.floor(days / 7).astype(np.int64)
     valid = (week_of_case >= 0) & (week_of_case < weeks)
     cases_per_week = np.bincount(week_of_case[valid], minlength=weeks)
+    from cxmine.core.shapes import case_status  # noqa: PLC0415
+
+    still_open = ~case_status(history.events)["ended"].to_numpy(dtype=bool)
+    open_per_week = np.bincount(week_of_case[valid], weights=still_open[valid], minlength=weeks)
     first_week = int(np.flatnonzero(cases_per_week)[0]) if cases_per_week.any() else weeks - 1
     mondays = [first_monday + timedelta(weeks=i) for i in range(first_week, weeks)]
 
     chosen = _trend_points(points)
     by_key: dict[MatchKey, Any] = {}
     for c in history_candidates:
-        by_key.setdefault(match_key(c.kind, c.activity, c.from_activity, c.to_activity, c.label, c.details), c)
+        by_key.setdefault(candidate_key(c), c)
     found = [by_key.get(point_key(point)) for point in chosen]
     masks = np.zeros((len(week_of_case), len(chosen)), dtype=np.int64)
     for column, candidate in enumerate(found):
         if candidate is not None:
-            masks[:, column] = candidate.affected
+            masks[candidate.cases, column] = 1
     affected = np.zeros((weeks, len(chosen)), dtype=np.int64)
     np.add.at(affected, week_of_case[valid], masks[valid])
     affected = affected[first_week:]
     cases_per_week = cases_per_week[first_week:]
+    open_share = np.where(cases_per_week > 0, open_per_week[first_week:] / np.maximum(cases_per_week, 1), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = np.where(cases_per_week[:, None] > 0, affected / np.maximum(cases_per_week[:, None], 1), np.nan)
     series = []
@@ -578,6 +567,8 @@ def _trend(history: EventLog, history_candidates: list, points, period: Period, 
         cases=tuple(int(c) for c in cases_per_week),
         in_period=tuple(_overlaps(period, m) for m in mondays),
         series=tuple(series),
+        open_share=tuple(float(x) for x in open_share),
+        incomplete=tuple(bool(x > INCOMPLETE_SHARE) for x in open_share),
     )
 
 
@@ -605,7 +596,7 @@ def history_window(log: EventLog, period: Period, weeks: int) -> tuple[pd.Timest
 
 def build_report(
     log: EventLog,
-    config,
+    config: Config,
     complaints: pd.DataFrame | None = None,
     *,
     period: Period = WHOLE_LOG,
@@ -614,11 +605,15 @@ def build_report(
     complaint_notes: tuple[Warning_, ...] = (),
     now: pd.Timestamp | None = None,
     progress: Progress | None = None,
+    describe: Callable[[Any], str] | None = None,
+    scores: dict[str, pd.DataFrame] | None = None,
 ) -> Report:
     """The report for the cases of `log` that start in `period` (the log may hold more: earlier weeks feed
-    the trend). `complaints` is the table from `cxmine.io.complaints` (None: no complaint source)."""
+    the trend). `complaints` is the table from `cxmine.io.complaints` (None: no complaint source).
+    The friction signals run once on the period (and once more on the trend weeks only when those hold
+    other cases); `describe` writes the points' sentences (cxmine.render.sentences.sentence)."""
     from cxmine.core.summary import summarise  # noqa: PLC0415
-    from cxmine.friction.engine import analyse  # noqa: PLC0415
+    from cxmine.friction.engine import detect, rank  # noqa: PLC0415
 
     say = progress or (lambda _message: None)
     if trend_weeks < 1:
@@ -629,38 +624,38 @@ def build_report(
     current_complaints = complaints_for(complaints, current.events) if sliced else complaints
 
     say(f"Ranking friction in {period.label}…")
-    friction = analyse(current, config, current_complaints)
-    friction = replace(friction, notes=tuple(complaint_notes) + friction.notes)
+    stage = detect(current, config, current_complaints, notes=list(complaint_notes), scores=scores)
+    friction = rank(stage, config, describe=describe)
     points = friction.friction_points
 
     say("Collecting evidence…")
-    found, located = candidates(current, config, current_complaints)
     by_key: dict[MatchKey, Any] = {}
-    for c in found:
-        by_key.setdefault(match_key(c.kind, c.activity, c.from_activity, c.to_activity, c.label, c.details), c)
-    case_names = current.events[schema.CASE].cat.categories
+    for c in stage.candidates:
+        by_key.setdefault(candidate_key(c), c)
+    case_names = stage.journey.case_ids
     keys = tuple(point_key(p) for p in points)
     examples = []
     for key in keys:
         candidate = by_key.get(key)
-        chosen = np.flatnonzero(candidate.affected)[:EXAMPLE_CASES] if candidate is not None else []
+        chosen = candidate.cases[:EXAMPLE_CASES] if candidate is not None else []
         examples.append(tuple(str(case_names[i]) for i in chosen))
+    located = stage.located if stage.have_complaints and not stage.located.empty else None
 
     say("Summarising the log…")
     summary = summarise(current, top_variants=1, now=now)
-    headline = _headline(current, config, friction, summary)
+    headline = _headline(current, config, friction, summary, stage.journey.promise_outcomes)
 
     say("Weekly trend…")
     trend_since, last_monday = history_window(current, period, trend_weeks)
-    until = period.until
     try:
-        history = slice_log(log, trend_since, until, what="the trend weeks")
+        history = slice_log(log, trend_since, period.until, what="the trend weeks")
     except InputError:
         history = current
     if history is current:
-        history_found = found
+        history_found = stage.candidates
     else:
-        history_found, _ = candidates(history, config, complaints_for(complaints, history.events))
+        history_complaints = complaints_for(complaints, history.events)
+        history_found = detect(history, config, history_complaints if history_complaints is not None and len(history_complaints) else None, scores=scores).candidates
     trend = _trend(history, history_found, points, period, trend_weeks, last_monday)
 
     return Report(

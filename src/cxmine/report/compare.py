@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from cxmine.errors import InputError, UsageError
-from cxmine.report.build import MatchKey, dict_key
+from cxmine.friction import stats
+from cxmine.report.keys import MatchKey, dict_key
 
 ALPHA = 0.05
 STATUSES = ("new", "worse", "better", "unchanged", "resolved")
@@ -116,25 +117,13 @@ class Comparison:
         }
 
 
-def _fisher(a: int, n1: int, b: int, n0: int) -> float | None:
-    from scipy.stats import fisher_exact  # noqa: PLC0415
+OPEN_SHARE_WARNING = 0.05  # warn when the periods' shares of open cases differ by 5 points or more
 
+
+def _fisher(a: int, n1: int, b: int, n0: int) -> float | None:
     if n1 <= 0 or n0 <= 0:
         return None
-    a, b = min(max(a, 0), n1), min(max(b, 0), n0)
-    return float(fisher_exact([[a, n1 - a], [b, n0 - b]]).pvalue)
-
-
-def _bh(p_values: list[float | None]) -> list[float | None]:
-    from scipy.stats import false_discovery_control  # noqa: PLC0415
-
-    tested = [i for i, p in enumerate(p_values) if p is not None]
-    out: list[float | None] = [None] * len(p_values)
-    if tested:
-        q = false_discovery_control(np.array([p_values[i] for i in tested], dtype=float), method="bh")
-        for i, value in zip(tested, q):
-            out[i] = float(value)
-    return out
+    return stats.fisher_p(min(max(a, 0), n1), n1, min(max(b, 0), n0), n0)
 
 
 def report_view(data: dict[str, Any], *, source: str = "baseline") -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
@@ -217,7 +206,7 @@ def compare(current: dict[str, Any], baseline: dict[str, Any], *, label: str, so
         rows.append(row)
 
     p_values = [_fisher(r["cases_now"], n_now, r["cases_before"], n_before) for r in rows]
-    q_values = _bh(p_values)
+    q_values = stats.benjamini_hochberg(p_values)
     changes = []
     for row, p, q in zip(rows, p_values, q_values):
         share_now = row["cases_now"] / n_now if n_now else None
@@ -240,6 +229,12 @@ def compare(current: dict[str, Any], baseline: dict[str, Any], *, label: str, so
     # Current points in rank order, then the resolved ones in their baseline order.
     changes.sort(key=lambda c: (c.rank_now is None, c.rank_now or 0, c.rank_before or 0))
     period = baseline.get("period", {}).get("label") if isinstance(baseline.get("period"), dict) else None
+    open_now, open_before = headline_now.get("open_share"), headline_before.get("open_share")
+    if open_now is not None and open_before is not None and abs(open_now - open_before) >= OPEN_SHARE_WARNING:
+        notes.append(
+            f"{100 * open_now:.0f}% of this period's cases are still open, against {100 * open_before:.0f}% in the baseline: "
+            "lead times and affected shares of open cases are not final, so part of the change is only that they have not ended yet."
+        )
     return Comparison(label, period, n_now, n_before, tuple(changes), _headline_changes(headline_now, headline_before), tuple(notes))
 
 

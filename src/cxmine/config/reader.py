@@ -1,392 +1,25 @@
-"""The `cxmine.toml` file: column mapping, touchpoints, promises (SLAs), complaint source, calendar and
-friction settings.
-
-Pure: reads and checks the file, never prints. Every problem becomes a ConfigError that names the key,
-the line and what to write instead. `docs/config.md` documents every key; keep the two in step.
-"""
+"""Finding and reading cxmine.toml: every problem is a ConfigError naming the file, the line, the key and
+what to write instead ("did you mean …?"). Pure: never prints. docs/config.md documents every key."""
 from __future__ import annotations
 
 import codecs
 import datetime as dt
 import difflib
 import math
-import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from fnmatch import fnmatchcase
+from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from cxmine.config.durations import clock_seconds, parse_duration
+from cxmine.config.settings import (
+    CONFIG_NAME, DIMENSIONS, DAY_NAMES, Calendar, ComplaintSource, Config, FrictionSettings, FrozenMap, JourneySettings, ModelSettings,
+    Outcome, Preparation, Promise, RedactSettings, Touchpoints,
+)
 from cxmine.errors import ConfigError
 from cxmine.model import LoadOptions
-
-if TYPE_CHECKING:  # pandas is only needed when building a starter config
-    from cxmine.model import EventLog
-
-CONFIG_NAME = "cxmine.toml"
-DIMENSIONS = ("functionality", "ease", "connection", "emotion")
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class FrozenMap(Mapping[str, str]):
-    """A read-only, hashable str → str mapping that keeps the file's order (for frozen dataclasses)."""
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Mapping[str, str] | Sequence[tuple[str, str]] = ()) -> None:
-        self._items: dict[str, str] = dict(items)
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items.items()))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._items == dict(other.items())
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._items!r})"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The settings
-
-
-@dataclass(frozen=True)
-class Promise:
-    """A promise made to the customer: `to_activity` follows `from_activity` within `within_seconds`."""
-
-    from_activity: str
-    to_activity: str
-    within_seconds: float
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.name:
-            label = format_duration(self.within_seconds)
-            object.__setattr__(self, "name", f"{self.from_activity} → {self.to_activity} within {label}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "from": self.from_activity,
-            "to": self.to_activity,
-            "within_seconds": float(self.within_seconds),
-        }
-
-
-@dataclass(frozen=True)
-class Touchpoints:
-    """Which events the customer sees. Activity lists hold names or fnmatch patterns ("Customer*")."""
-
-    activities: tuple[str, ...] = ()
-    attribute: str | None = None
-    customer_initiated: tuple[str, ...] = ()
-    chasing: tuple[str, ...] = ()
-    channel: Mapping[str, str] = field(default_factory=FrozenMap)
-    dimension: Mapping[str, str] = field(default_factory=FrozenMap)
-
-    def __post_init__(self) -> None:
-        for name in ("activities", "customer_initiated", "chasing"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        for name in ("channel", "dimension"):
-            value = getattr(self, name)
-            if not isinstance(value, FrozenMap):
-                object.__setattr__(self, name, FrozenMap(value))
-
-    @property
-    def configured(self) -> bool:
-        """False when neither `activities` nor `attribute` is set: then every activity counts as a touchpoint."""
-        return bool(self.activities) or self.attribute is not None
-
-    def channel_of(self, activity: str) -> str | None:
-        """The configured channel of a touchpoint: exact name first, then the first matching pattern."""
-        return _lookup(self.channel, activity)
-
-    def dimension_of(self, activity: str) -> str | None:
-        """The configured CX dimension of a touchpoint: exact name first, then the first matching pattern."""
-        return _lookup(self.dimension, activity)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "configured": self.configured,
-            "activities": list(self.activities),
-            "attribute": self.attribute,
-            "customer_initiated": list(self.customer_initiated),
-            "chasing": list(self.chasing),
-            "channel": dict(self.channel),
-            "dimension": dict(self.dimension),
-        }
-
-
-@dataclass(frozen=True)
-class ComplaintSource:
-    """Where complaints come from: a file (`path`), events in the log (`activity_pattern`), or a case attribute."""
-
-    path: Path | None = None
-    case: str | None = None
-    customer: str | None = None
-    timestamp: str | None = None
-    tag: str | None = None
-    severity: str | None = None
-    text: str | None = None
-    encoding: str = "utf-8"
-    activity_pattern: str | None = None
-    attribute: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path) if self.path is not None else None,
-            "case": self.case,
-            "customer": self.customer,
-            "timestamp": self.timestamp,
-            "tag": self.tag,
-            "severity": self.severity,
-            "text": self.text,
-            "encoding": self.encoding,
-            "activity_pattern": self.activity_pattern,
-            "attribute": self.attribute,
-        }
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """Working days (0 = Monday … 6 = Sunday), working hours in local time, timezone and holidays."""
-
-    working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    start: str = "09:00"
-    end: str = "17:00"
-    timezone: str = "UTC"
-    holidays: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "working_days", tuple(sorted(set(self.working_days))))
-        object.__setattr__(self, "holidays", tuple(self.holidays))
-
-    @property
-    def start_seconds(self) -> int:
-        """Start of the working day, in seconds after local midnight."""
-        return clock_seconds(self.start)
-
-    @property
-    def end_seconds(self) -> int:
-        """End of the working day, in seconds after local midnight ("24:00" is 86400)."""
-        return clock_seconds(self.end)
-
-    @property
-    def weekmask(self) -> tuple[int, ...]:
-        """Seven 0/1 flags, Monday first, as numpy's busday functions take them."""
-        return tuple(int(day in self.working_days) for day in range(7))
-
-    @property
-    def working_seconds_per_day(self) -> int:
-        return self.end_seconds - self.start_seconds
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "working_days": [DAY_NAMES[day] for day in self.working_days],
-            "start": self.start,
-            "end": self.end,
-            "timezone": self.timezone,
-            "holidays": list(self.holidays),
-        }
-
-
-@dataclass(frozen=True)
-class FrictionSettings:
-    """Thresholds and weights for ranking friction points."""
-
-    wait_factor: float = 2.0  # a wait counts as friction when it is longer than wait_factor × its median
-    min_cases: int = 20  # fewer affected cases than this → low evidence
-    top: int = 10
-    critical_share: float = 0.8
-    time_weight: float = 0.5  # score = time_weight × time share + (1 − time_weight) × complaint share
-    contact_minutes: float = 10.0  # customer effort of one chasing contact, counted as customer time
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "wait_factor": float(self.wait_factor),
-            "min_cases": int(self.min_cases),
-            "top": int(self.top),
-            "critical_share": float(self.critical_share),
-            "time_weight": float(self.time_weight),
-            "contact_minutes": float(self.contact_minutes),
-        }
-
-
-@dataclass(frozen=True)
-class ModelSettings:
-    """The intended process, for `cxmine conformance` and the `deviation` friction kind: a BPMN/PNML
-    file (`path`) or a happy path (activities in order). `alignments` uses alignments instead of token
-    replay (exact deviations, slower)."""
-
-    path: Path | None = None
-    happy_path: tuple[str, ...] = ()
-    alignments: bool = False
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "happy_path", tuple(self.happy_path))
-
-    @property
-    def configured(self) -> bool:
-        return self.path is not None or bool(self.happy_path)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path) if self.path is not None else None, "happy_path": list(self.happy_path), "alignments": self.alignments}
-
-
-@dataclass(frozen=True)
-class Config:
-    """Everything cxmine.toml says; `load_config(None)` gives the defaults."""
-
-    path: Path | None = None
-    log_path: Path | None = None
-    load: LoadOptions = field(default_factory=LoadOptions)
-    customer: str | None = None
-    team: str | None = None
-    touchpoints: Touchpoints = field(default_factory=Touchpoints)
-    promises: tuple[Promise, ...] = ()
-    complaints: ComplaintSource | None = None
-    calendar: Calendar | None = None
-    friction: FrictionSettings = field(default_factory=FrictionSettings)
-    model: ModelSettings = field(default_factory=ModelSettings)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path) if self.path is not None else None,
-            "log": {
-                "path": str(self.log_path) if self.log_path is not None else None,
-                **self.load.to_dict(),
-                "customer": self.customer,
-                "team": self.team,
-            },
-            "touchpoints": self.touchpoints.to_dict(),
-            "promises": [promise.to_dict() for promise in self.promises],
-            "complaints": self.complaints.to_dict() if self.complaints is not None else None,
-            "calendar": self.calendar.to_dict() if self.calendar is not None else None,
-            "friction": self.friction.to_dict(),
-            "model": self.model.to_dict(),
-        }
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Durations, clock times, patterns
-
-_DURATION_UNITS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400,
-    "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800,
-}  # fmt: skip
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]+)")
-_NUMBER = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*")
-DURATION_HINT = 'write a number with a unit: "90s", "45m", "24h", "5d", "2w" or "1d12h" (m is minutes)'
-
-
-def parse_duration(text: str | int | float) -> float:
-    """Seconds in "90s", "45m", "24h", "5d", "2w", "1d12h", "1.5h" or "2 days"; a plain number is seconds."""
-    if isinstance(text, bool):
-        raise ConfigError(f"{text!r} is not a duration", hint=DURATION_HINT)
-    if isinstance(text, (int, float)):
-        if not math.isfinite(text) or text < 0:
-            raise ConfigError(f"{text!r} is not a duration", hint="use a positive number of seconds")
-        return float(text)
-    if not isinstance(text, str):
-        raise ConfigError(f"{text!r} is not a duration", hint=DURATION_HINT)
-    plain = _NUMBER.fullmatch(text)
-    if plain:
-        return float(plain.group(1))
-    total = 0.0
-    position = 0
-    seen: set[int] = set()
-    for part in _DURATION_PART.finditer(text):
-        if part.start() != position:
-            break
-        unit = part.group(2).lower()
-        if unit not in _DURATION_UNITS:
-            if unit in ("mo", "mon", "month", "months", "y", "yr", "year", "years"):
-                raise ConfigError(f"{text!r}: months and years have no fixed length", hint="use days or weeks, e.g. \"30d\"")
-            raise ConfigError(f"{text!r} is not a duration: unknown unit {part.group(2)!r}", hint=DURATION_HINT)
-        factor = _DURATION_UNITS[unit]
-        if factor in seen:
-            raise ConfigError(f"{text!r} is not a duration: a unit appears twice", hint=DURATION_HINT)
-        seen.add(factor)
-        total += float(part.group(1)) * factor
-        position = part.end()
-    if position == 0 or text[position:].strip():
-        raise ConfigError(f"{text!r} is not a duration", hint=DURATION_HINT)
-    return total
-
-
-def format_duration(seconds: float) -> str:
-    """The shortest exact text parse_duration reads back ("5d", "1d12h", "90s"); used in default names."""
-    if not math.isfinite(seconds) or seconds < 0:
-        return f"{seconds}s"
-    remaining = float(seconds)
-    parts = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if remaining >= size:
-            count = math.floor(remaining / size)
-            parts.append(f"{count}{unit}")
-            remaining -= count * size
-    if remaining or not parts:
-        parts.append(f"{remaining:g}s")
-    if len(parts) > 2:  # "1w2d3h4m5s" reads badly: fall back to hours with decimals
-        return f"{seconds / 3600:g}h"
-    return "".join(parts)
-
-
-_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-
-
-def clock_seconds(text: str) -> int:
-    """Seconds after midnight of "HH:MM" ("24:00" = 86400)."""
-    match = _CLOCK.match(text.strip()) if isinstance(text, str) else None
-    if not match or (match.group(1) == "24" and match.group(2) != "00"):
-        raise ConfigError(f"{text!r} is not a time of day", hint='write it as "HH:MM", e.g. "09:00" or "17:30"')
-    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
-
-
-def matches(names: Sequence[str], patterns: Sequence[str]) -> set[str]:
-    """The names equal to, or matching (fnmatch, case-sensitive), any of the patterns."""
-    found: set[str] = set()
-    for name in names:
-        if any(name == pattern or fnmatchcase(name, pattern) for pattern in patterns):
-            found.add(name)
-    return found
-
-
-def unmatched_patterns(names: Sequence[str], patterns: Sequence[str]) -> tuple[str, ...]:
-    """The patterns (in the given order) that match none of the names, so callers can warn about typos."""
-    names = list(names)
-    return tuple(
-        pattern for pattern in patterns if not any(name == pattern or fnmatchcase(name, pattern) for name in names)
-    )
-
-
-def _lookup(mapping: Mapping[str, str], name: str) -> str | None:
-    if name in mapping:
-        return mapping[name]
-    for pattern, value in mapping.items():
-        if fnmatchcase(name, pattern):
-            return value
-    return None
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Finding and reading the file
 
 
 def find_config(log_path: Path | None, explicit: Path | None) -> Path | None:
@@ -413,15 +46,23 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "path", "case", "activity", "timestamp", "start_timestamp", "resource", "timestamp_format", "timezone",
         "encoding", "lifecycle_in_activity", "customer", "team",
     ),
-    "touchpoints": ("activities", "attribute", "customer_initiated", "chasing", "channel", "dimension"),
-    "promises": ("from", "to", "within", "name"),
+    "touchpoints": ("activities", "attribute", "customer_initiated", "chasing", "inbound", "outbound", "channel", "dimension"),
+    "promises": ("from", "to", "within", "name", "applies_when", "void_when"),
     "complaints": (
         "path", "case", "customer", "timestamp", "tag", "severity", "text", "encoding", "activity_pattern", "attribute",
     ),
     "calendar": ("working_days", "start", "end", "timezone", "holidays"),
-    "friction": ("wait_factor", "min_cases", "top", "critical_share", "time_weight", "contact_minutes"),
+    "friction": ("wait_factor", "min_cases", "top", "critical_share", "time_weight", "contact_minutes", "min_wait"),
     "model": ("path", "happy_path", "alignments"),
+    "outcomes": (
+        "name", "ends_with", "reaches", "attribute", "equals", "path", "case", "customer", "timestamp", "score", "bad_below",
+        "encoding", "weight", "phrase",
+    ),
+    "prepare": ("drop_duplicates", "merge_repeats", "missing"),
+    "journey": ("pauses", "end_activities"),
+    "redact": ("keep",),
 }  # fmt: skip
+_ARRAYS = ("promises", "outcomes")  # written as [[name]] blocks
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 
@@ -528,8 +169,8 @@ class _Reader:
     def label(section: str | None, index: int | None = None) -> str:
         if section is None:
             return "the top level"
-        if section == "promises":
-            return f"[[promises]] #{index + 1}" if index is not None else "[[promises]]"
+        if section in _ARRAYS:
+            return f"[[{section}]] #{index + 1}" if index is not None else f"[[{section}]]"
         return f"[{section}]"
 
     def check_keys(self, table: dict[str, Any], section: str, allowed: Sequence[str], index: int | None = None) -> None:
@@ -571,15 +212,15 @@ class _Reader:
             )
         return value.strip()
 
-    def strings(self, table: dict[str, Any], section: str, key: str) -> tuple[str, ...]:
+    def strings(self, table: dict[str, Any], section: str, key: str, index: int | None = None, *, allow_empty: bool = False) -> tuple[str, ...]:
         if key not in table:
             return ()
         value = table[key]
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.expected(section, key, value, "a list of strings", hint=f"write e.g. {key} = {_example(section, key)} (a list, even for one entry)")
-        cleaned = tuple(item.strip() for item in value)
-        if any(not item for item in cleaned):
-            raise self.error(f"{key!r} in [{section}] has an empty entry", section=section, key=key, hint="remove the empty string")
+            raise self.expected(section, key, value, "a list of strings", index, hint=f"write e.g. {key} = {_example(section, key)} (a list, even for one entry)")
+        cleaned = tuple(item if allow_empty else item.strip() for item in value)
+        if not allow_empty and any(not item for item in cleaned):
+            raise self.error(f"{key!r} in {self.label(section, index)} has an empty entry", section=section, key=key, index=index, hint="remove the empty string")
         return tuple(dict.fromkeys(cleaned))
 
     def string_table(self, table: dict[str, Any], section: str, key: str) -> dict[str, str]:
@@ -681,12 +322,13 @@ class _Reader:
     def sections(self, data: dict[str, Any]) -> dict[str, Any]:
         for key, value in data.items():
             if key in _SECTIONS:
-                expected_list = key == "promises"
+                expected_list = key in _ARRAYS
                 if expected_list and not (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
+                    example = 'from = "A", to = "B", within = "24h"' if key == "promises" else 'name = "cancelled", ends_with = ["Cancelled"]'
                     raise self.error(
-                        "promises must be written as [[promises]] blocks (double brackets), one per promise",
+                        f"{key} must be written as [[{key}]] blocks (double brackets), one per {key[:-1]}",
                         section=key,
-                        hint='write [[promises]] then from = "A", to = "B", within = "24h" on the next lines',
+                        hint=f"write [[{key}]] then {example} on the next lines",
                     )
                 if not expected_list and not isinstance(value, dict):
                     raise self.error(
@@ -702,7 +344,7 @@ class _Reader:
                     f"unknown section [{key}]",
                     section=key,
                     key=None,
-                    hint=hint + f"valid sections: {', '.join('[[promises]]' if s == 'promises' else f'[{s}]' for s in _SECTIONS)}",
+                    hint=hint + f"valid sections: {', '.join(f'[[{s}]]' if s in _ARRAYS else f'[{s}]' for s in _SECTIONS)}",
                 )
             if owners:
                 hint = f"put it under [{owners[0]}]" if len(owners) == 1 else f"put it under one of: {', '.join(f'[{o}]' for o in owners)}"
@@ -745,7 +387,8 @@ class _Reader:
             activities=self.strings(table, "touchpoints", "activities"),
             attribute=self.string(table, "touchpoints", "attribute"),
             customer_initiated=self.strings(table, "touchpoints", "customer_initiated"),
-            chasing=self.strings(table, "touchpoints", "chasing"),
+            chasing=tuple(dict.fromkeys(self.strings(table, "touchpoints", "chasing") + self.strings(table, "touchpoints", "inbound"))),
+            outbound=self.strings(table, "touchpoints", "outbound"),
             channel=FrozenMap(self.string_table(table, "touchpoints", "channel")),
             dimension=FrozenMap(dimension),
         )
@@ -782,7 +425,9 @@ class _Reader:
             name = self.string(table, "promises", "name", index)
             if name is None:
                 name = f"{source} → {target} within {within.strip()}"
-            out.append(Promise(source, target, seconds, name))
+            applies = self.strings(table, "promises", "applies_when", index)
+            void = self.strings(table, "promises", "void_when", index)
+            out.append(Promise(source, target, seconds, name, applies, void))
         return tuple(out)
 
     def complaints(self, table: dict[str, Any]) -> ComplaintSource:
@@ -879,7 +524,87 @@ class _Reader:
             critical_share=self.number(table, "friction", "critical_share", defaults.critical_share, low=0, high=1, low_open=True),
             time_weight=self.number(table, "friction", "time_weight", defaults.time_weight, low=0, high=1),
             contact_minutes=self.number(table, "friction", "contact_minutes", defaults.contact_minutes, low=0),
+            min_wait_seconds=self.duration(table, "friction", "min_wait", defaults.min_wait_seconds),
         )
+
+    def duration(self, table: dict[str, Any], section: str, key: str, default: float, index: int | None = None) -> float:
+        if key not in table:
+            return default
+        value = table[key]
+        if not isinstance(value, str):
+            raise self.expected(section, key, value, 'a duration in quotes such as "1h"', index)
+        try:
+            return parse_duration(value)
+        except ConfigError as exc:
+            raise self.error(f"{key!r} in {self.label(section, index)}: {exc.what}", section=section, key=key, index=index, hint=exc.hint) from None
+
+    def outcomes(self, blocks: list[dict[str, Any]]) -> tuple[Outcome, ...]:
+        out: list[Outcome] = []
+        for index, table in enumerate(blocks):
+            out.append(self.outcome(table, index))
+        names = [o.name for o in out]
+        for index, name in enumerate(names):
+            if name in names[:index] or name == "complaint":
+                what = "is used twice" if name in names[:index] else "is reserved for [complaints]"
+                raise self.error(f"outcome name {name!r} {what}", section="outcomes", key="name", index=index, hint="give each outcome its own name")
+        return tuple(out)
+
+    def outcome(self, table: dict[str, Any], index: int) -> Outcome:
+        section = "outcomes"
+        self.check_keys(table, section, _SECTIONS[section], index)
+        name = self.string(table, section, "name", index, required=True)
+        ways = [key for key in ("ends_with", "reaches", "attribute", "path") if key in table]
+        if len(ways) != 1:
+            raise self.error(
+                f"{self.label(section, index)} needs exactly one of ends_with, reaches, attribute or path" + (f" (it has {', '.join(ways)})" if ways else ""),
+                section=section, index=index, hint='e.g. ends_with = ["Cancelled"], or path = "survey.csv" with score = "nps" and bad_below = 7',
+            )
+        outcome = Outcome(
+            name=name or "", ends_with=self.strings(table, section, "ends_with", index), reaches=self.strings(table, section, "reaches", index),
+            attribute=self.string(table, section, "attribute", index), equals=self.scalar_text(table, section, "equals", index),
+            path=self.path(table, section, "path"), case=self.string(table, section, "case", index), customer=self.string(table, section, "customer", index),
+            timestamp=self.string(table, section, "timestamp", index), score=self.string(table, section, "score", index),
+            bad_below=self.number(table, section, "bad_below", None, low=None) if "bad_below" in table else None,
+            encoding=self.encoding(table, section, "encoding"), weight=self.number(table, section, "weight", 1.0, low=0),
+            phrase=self.string(table, section, "phrase", index),
+        )
+        if outcome.attribute is not None and outcome.equals is None:
+            raise self.error(f"{self.label(section, index)} has 'attribute' but no 'equals'", section=section, key="attribute", index=index, hint='add equals = "false" (the value that means the bad outcome)')
+        if outcome.path is not None:
+            if outcome.score is None or outcome.bad_below is None:
+                raise self.error(f"{self.label(section, index)} reads scores from {outcome.path.name} but lacks 'score' or 'bad_below'", section=section, key="path", index=index, hint='add score = "nps" and bad_below = 7')
+            if outcome.case is None and (outcome.customer is None or outcome.timestamp is None):
+                raise self.error(f"{self.label(section, index)} needs 'case', or 'customer' and 'timestamp', to join the scores", section=section, key="path", index=index, hint='add case = "order_id"')
+            if not 0 <= outcome.bad_below <= 100:
+                raise self.error(f"'bad_below' in {self.label(section, index)} must be between 0 and 100, not {outcome.bad_below:g}", section=section, key="bad_below", index=index, hint="NPS: bad_below = 7; CSAT 1–5: bad_below = 3")
+        return outcome
+
+    def scalar_text(self, table: dict[str, Any], section: str, key: str, index: int | None = None) -> str | None:
+        """A value compared as text (true/false and numbers are accepted and written as the log shows them)."""
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float, str)):
+            return str(value).strip()
+        raise self.expected(section, key, value, "a string, number or true/false", index)
+
+    def prepare(self, table: dict[str, Any]) -> Preparation:
+        self.check_keys(table, "prepare", _SECTIONS["prepare"])
+        return Preparation(
+            drop_duplicates=self.boolean(table, "prepare", "drop_duplicates", False),
+            merge_repeats=self.boolean(table, "prepare", "merge_repeats", False),
+            missing=self.strings(table, "prepare", "missing", allow_empty=True),
+        )
+
+    def redact(self, table: dict[str, Any]) -> RedactSettings:
+        self.check_keys(table, "redact", _SECTIONS["redact"])
+        return RedactSettings(keep=self.strings(table, "redact", "keep"))
+
+    def journey(self, table: dict[str, Any]) -> JourneySettings:
+        self.check_keys(table, "journey", _SECTIONS["journey"])
+        return JourneySettings(pauses=self.strings(table, "journey", "pauses"), end_activities=self.strings(table, "journey", "end_activities"))
 
     def model(self, table: dict[str, Any]) -> ModelSettings:
         self.check_keys(table, "model", _SECTIONS["model"])
@@ -987,6 +712,8 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError("the config file is not UTF-8 text", file=str(path), line=line, hint="save it as UTF-8") from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError("the config file nests values too deeply", file=str(path), hint="cxmine.toml needs only plain keys, lists and tables") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)
@@ -1015,6 +742,10 @@ def load_config(path: Path | None) -> Config:
         calendar=reader.calendar(data["calendar"]) if "calendar" in data else None,
         friction=reader.friction(data.get("friction", {})),
         model=reader.model(data.get("model", {})),
+        outcomes=reader.outcomes(data.get("outcomes", [])),
+        prepare=reader.prepare(data.get("prepare", {})),
+        journey=reader.journey(data.get("journey", {})),
+        redact=reader.redact(data.get("redact", {})),
     )
 
 
@@ -1030,246 +761,3 @@ def with_cli_overrides(config: Config, options: LoadOptions) -> LoadOptions:
         cli = getattr(options, item.name)
         merged[item.name] = cli if cli != getattr(defaults, item.name) else getattr(config.load, item.name)
     return LoadOptions(**merged)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Starter config (`cxmine init`)
-
-_CUSTOMER_NAMES = ("customer_id", "customer", "customerid", "customer_key", "client_id", "client", "account_id", "account", "customer_number", "customer_no")
-_TEAM_NAMES = ("team", "org:group", "group", "department", "workgroup", "work_group", "support_section", "section", "responsible_section", "queue", "org:role", "role", "unit")
-_CHANNEL_NAMES = ("channel", "contact_channel", "touchpoint_channel", "medium", "contact_type", "contact_medium")
-
-
-def _column_like(columns: Sequence[str], candidates: Sequence[str]) -> list[str]:
-    """Columns whose folded name (ignoring a `case:` prefix) equals a candidate, in candidate order."""
-    from cxmine.core.schema import fold  # noqa: PLC0415 - pure, but keeps the import graph small at load
-
-    by_fold: dict[str, str] = {}
-    for column in columns:
-        bare = column[5:] if column.startswith("case:") else column
-        by_fold.setdefault(fold(bare), column)
-    found = []
-    for candidate in candidates:
-        column = by_fold.get(fold(candidate))
-        if column is not None and column not in found:
-            found.append(column)
-    return found
-
-
-def toml_string(text: str) -> str:
-    """A TOML basic string literal for any text."""
-    out = ['"']
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _round_up_duration(seconds: float) -> str:
-    """A promise-like round duration at or above `seconds`."""
-    if not math.isfinite(seconds) or seconds <= 0:
-        return "24h"
-    for size, unit, threshold in ((86400, "d", 2 * 86400), (3600, "h", 2 * 3600), (60, "m", 2 * 60)):
-        if seconds >= threshold:
-            return f"{math.ceil(seconds / size)}{unit}"
-    return f"{max(1, math.ceil(seconds))}s"
-
-
-_CHASING = re.compile(r"chas|remind|follow.?up|calls? about|status (?:request|inquiry|enquiry|call)", re.IGNORECASE)
-
-
-def _most_common_start(events: Any) -> str | None:
-    """The activity that most cases start with (events are sorted by case, then time)."""
-    starts = events.drop_duplicates("case_id")["activity"].astype("string").value_counts()
-    return str(starts.index[0]) if len(starts) else None
-
-
-def _example_promise(events: Any, counts: Any) -> tuple[str, str, str] | None:
-    """The two most frequent activities, in their usual order, and the time that 90 % of cases need."""
-    import pandas as pd  # noqa: PLC0415
-
-    frequent = [str(name) for name in counts.index[:2]]
-    if len(frequent) < 2:
-        return None
-    subset = events.loc[events["activity"].astype("string").isin(frequent), ["case_id", "activity", "timestamp"]].copy()
-    subset["activity"] = subset["activity"].astype("string")
-    first = subset.groupby(["case_id", "activity"], observed=True)["timestamp"].min().unstack("activity")
-    if not all(name in first.columns for name in frequent):
-        return frequent[0], frequent[1], "24h"
-    both = first.dropna(subset=frequent)
-    a, b = frequent
-    if len(both) and float((both[b] < both[a]).mean()) > 0.5:
-        a, b = b, a
-    gaps = (both[b] - both[a]).dt.total_seconds() if len(both) else pd.Series(dtype=float)
-    gaps = gaps[gaps > 0]
-    within = _round_up_duration(float(gaps.quantile(0.9))) if len(gaps) else "24h"
-    return a, b, within
-
-
-def _relative_path(target: Path, folder: Path) -> str:
-    """`target` relative to `folder` when they share a project folder, else absolute (forward slashes)."""
-    target, folder = target.resolve(), folder.resolve()
-    try:
-        common = Path(os.path.commonpath([target, folder]))
-        relative = Path(os.path.relpath(target, folder))
-    except ValueError:  # another drive on Windows
-        return target.as_posix()
-    if common == Path(common.anchor) or relative.parts[:3] == ("..", "..", ".."):
-        return target.as_posix()
-    return relative.as_posix()
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-def starter_config(log: EventLog, *, options: LoadOptions | None = None, config_dir: Path | None = None) -> str:
-    """A commented cxmine.toml for this log: its column mapping, its activities (as a touchpoint list to
-    edit), an example promise, and the other sections with their defaults, commented out.
-
-    `config_dir` is where the file will be written (the log's folder by default), so [log] path is relative
-    to it. `options` carries parsing hints (timezone, timestamp format, encoding) worth keeping.
-    """
-    options = options or LoadOptions()
-    source = Path(log.source)
-    folder = Path(config_dir) if config_dir is not None else source.parent
-    relative = _relative_path(source, folder)
-
-    events = log.events
-    used = log.columns_used
-    role_columns = {"case_id", "activity", "timestamp", "start_timestamp", "resource", "lifecycle"}
-    attributes = [str(c) for c in events.columns if c not in role_columns]
-    customer = _column_like(attributes, _CUSTOMER_NAMES)
-    team = _column_like(attributes, _TEAM_NAMES)
-    channel = _column_like(attributes, _CHANNEL_NAMES)
-    counts = events["activity"].value_counts(sort=False)
-    counts = counts[counts > 0]
-    order = sorted(counts.index, key=lambda name: (-int(counts[name]), str(name)))
-    counts = counts.reindex(order)
-
-    out: list[str] = []
-    add = out.append
-    add(f"# cxmine configuration for {source.name}, written by `cxmine init`.")
-    add("# Lines starting with # are comments: remove the # to use a setting. Reference: docs/config.md")
-    add(f"# The log has {len(events):,} events in {events['case_id'].nunique():,} cases and {len(counts):,} activities.")
-    add("")
-    add("# The event log and which column plays which role (found automatically; change what is wrong).")
-    add("# Flags given on the command line (--case, --timestamp, …) win over these.")
-    add("[log]")
-    add(f"path = {toml_string(relative)}")
-    for role, key in (("case_id", "case"), ("activity", "activity"), ("timestamp", "timestamp"), ("start_timestamp", "start_timestamp"), ("resource", "resource")):
-        column = used.get(role)
-        if column:
-            add(f"{key} = {toml_string(str(column))}")
-        else:
-            add(f'# {key} = "column name"' + ("   # no start-time column was found" if role == "start_timestamp" else ""))
-    add(f"timezone = {toml_string(options.timezone)}" if options.timezone != "UTC" else '# timezone = "UTC"             # timezone of timestamps without an offset')
-    add(f"timestamp_format = {toml_string(options.timestamp_format)}" if options.timestamp_format else '# timestamp_format = "%d/%m/%Y %H:%M"')
-    add(f"encoding = {toml_string(options.encoding)}" if options.encoding != "utf-8" else '# encoding = "utf-8"')
-    if options.lifecycle_in_activity:
-        add("lifecycle_in_activity = true")
-    if customer:
-        add(f"customer = {toml_string(customer[0])}" + ("" if len(customer) == 1 else f"   # or: {', '.join(customer[1:])}"))
-    else:
-        add('# customer = "customer_id"   # column with a customer id (links cases of the same customer)')
-    if team:
-        add(f"team = {toml_string(team[0])}" + ("" if len(team) == 1 else f"   # or: {', '.join(team[1:])}"))
-    else:
-        add('# team = "team"              # column with the team or group doing the work (for ping-pong)')
-    others = [c for c in attributes if c not in customer[:1] and c not in team[:1]]
-    if others:
-        shown = ", ".join(others[:25]) + (f", … ({len(others)} in all)" if len(others) > 25 else "")
-        add(f"# Other columns in this log: {shown}")
-    add("")
-
-    add("# What the customer sees. Uncomment `activities` and keep only customer-facing activities")
-    add('# (names, or patterns such as "Customer*"). Left out, every activity counts as a touchpoint.')
-    add("[touchpoints]")
-    add("# activities = [")
-    width = max((len(toml_string(str(name))) for name in counts.index), default=0) + 1
-    for name, count in counts.items():
-        add(f"#   {(toml_string(str(name)) + ','):<{width}}  # {_plural(int(count), 'event')}")
-    add("# ]")
-    if channel:
-        add(f"# attribute = {toml_string(channel[0])}   # or: events whose {channel[0]!r} is set are touchpoints (only if it is empty on back-office events)")
-    else:
-        add('# attribute = "channel"   # or: events where this column is set are touchpoints')
-    first = _most_common_start(events) or "First activity"
-    chasing = [str(name) for name in counts.index if _CHASING.search(str(name))]
-    add(f"# customer_initiated = [{toml_string(first)}]   # touchpoints the customer starts")
-    if chasing:
-        add(f"# chasing = [{', '.join(toml_string(name) for name in chasing[:3])}]   # contacts that mean the customer is chasing us")
-    else:
-        add('# chasing = ["Customer calls*"]   # contacts that mean the customer is chasing us')
-    add("# [touchpoints.channel]      # optional: the channel of each touchpoint")
-    add(f'# {toml_string(first)} = "web"')
-    add("# [touchpoints.dimension]    # optional: functionality, ease, connection or emotion")
-    add(f'# {toml_string(first)} = "ease"')
-    add("")
-
-    add('# Promises made to the customer: "to" must follow "from" within the given time')
-    add("# (durations: 90s, 45m, 24h, 5d, 2w, 1d12h). Add one [[promises]] block per promise.")
-    example = _example_promise(events, counts)
-    if example is not None:
-        a, b, within = example
-        add(f"# This example uses the two most frequent activities; 90 % of cases take at most {within}.")
-    else:
-        a, b, within = "First activity", "Second activity", "24h"
-    add("# [[promises]]")
-    add(f"# from = {toml_string(a)}")
-    add(f"# to = {toml_string(b)}")
-    add(f"# within = {toml_string(within)}")
-    add(f"# name = {toml_string(f'{b} within {within}')}   # optional")
-    add("")
-
-    complaint_activities = [str(name) for name in counts.index if "complain" in str(name).lower()]
-    add("# Complaints, attributed to cases (and to where the customer was) by time. Use one source:")
-    add("# [complaints]")
-    add('# path = "complaints.csv"     # a CSV file, relative to this file; then name its columns:')
-    add(f'# case = {toml_string(used.get("case_id") if log.format != "xes" and used.get("case_id") else "case_id")}')
-    add('# customer = "customer_id"')
-    add('# timestamp = "timestamp"')
-    add('# tag = "tag"')
-    add('# severity = "severity"')
-    add('# text = "text"')
-    add('# encoding = "utf-8"')
-    if complaint_activities:
-        add(f"# activity_pattern = {toml_string('*omplain*')}   # complaints recorded as events: {', '.join(complaint_activities[:5])}")
-    else:
-        add('# activity_pattern = "Complaint*"   # or: complaints recorded as events in the log')
-    add('# attribute = "complaint"          # or: a case attribute holding a complaint tag')
-    add("")
-
-    add("# Working time: when set, waits are also measured in working hours.")
-    add("# [calendar]")
-    add('# working_days = ["mon", "tue", "wed", "thu", "fri"]')
-    add('# start = "09:00"')
-    add('# end = "17:00"')
-    add(f'# timezone = {toml_string(options.timezone if options.timezone != "UTC" else "Europe/Amsterdam")}')
-    add('# holidays = ["2026-01-01", "2026-12-25"]')
-    add("")
-
-    defaults = FrictionSettings()
-    add("# How friction is found and ranked (the defaults are shown).")
-    add("# [friction]")
-    add(f"# wait_factor = {defaults.wait_factor}      # a wait is friction when longer than this × its median")
-    add(f"# min_cases = {defaults.min_cases}        # fewer affected cases than this: low evidence")
-    add(f"# top = {defaults.top}              # how many friction points to list")
-    add(f"# critical_share = {defaults.critical_share}   # the critical few: the top points that together reach this share of the score")
-    add(f"# time_weight = {defaults.time_weight}      # score = time_weight × time share + (1 − time_weight) × complaint share")
-    add(f"# contact_minutes = {defaults.contact_minutes}  # customer effort of one chasing contact, counted as customer time")
-    add("")
-    return "\n".join(out)

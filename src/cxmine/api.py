@@ -1,0 +1,234 @@
+"""The library's public calls: each takes the opened `Inputs` (cxmine.inputs.load_inputs) and returns a
+result object with `to_dict()`. The CLI is a thin layer over exactly these functions.
+
+Every example below runs in the test suite (tests/test_api.py runs the doctests from the repository root).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from cxmine.inputs import Inputs
+from cxmine.model import FrictionReport, TimingsReport
+
+if TYPE_CHECKING:  # pragma: no cover - result types only
+    from cxmine.mining import ConformanceResult, DiscoveryResult
+    from cxmine.model import CaseList
+    from cxmine.report.build import Period, Report
+
+Progress = Callable[[str], None]
+
+
+def _describe(inputs: Inputs):
+    """The sentence writer, with the configured outcome phrases ("are cancelled")."""
+    from cxmine.render.sentences import describer  # noqa: PLC0415
+
+    return describer({outcome.name: outcome.said for outcome in inputs.config.outcomes})
+
+
+def _deviations(inputs: Inputs, progress: Progress | None):
+    """Per-case deviations from the configured [model] (pm4py, only when a model is configured)."""
+    if not inputs.config.model.configured:
+        return None
+    from cxmine.mining import deviations_for_friction  # noqa: PLC0415
+
+    if progress:
+        progress("checking the model")
+    return deviations_for_friction(inputs.log.events, inputs.config.model)
+
+
+def rank_friction(inputs: Inputs, *, progress: Progress | None = None) -> FrictionReport:
+    """Rank the friction points of the inputs, with evidence and the critical few.
+
+    >>> from cxmine import load_inputs
+    >>> report = rank_friction(load_inputs("examples/orders.csv"))
+    >>> report.friction_points[0].kind, report.friction_points[0].critical
+    ('broken_promise', True)
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cxmine.friction.engine import detect, rank  # noqa: PLC0415
+
+    deviations = _deviations(inputs, progress)
+    stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=deviations, scores=inputs.scores)
+    report = rank(stage, inputs.config, describe=_describe(inputs), progress=progress)
+    return replace(report, notes=tuple(inputs.notes) + report.notes)
+
+
+def customer_timings(inputs: Inputs) -> TimingsReport:
+    """Service and waiting time per step and transition, customer-visible gaps, promise keeping.
+
+    >>> from cxmine import load_inputs
+    >>> timings = customer_timings(load_inputs("examples/orders.csv"))
+    >>> timings.wait_basis, len(timings.promises)
+    ('waiting', 2)
+    """
+    from cxmine.core.timing_report import timings_report  # noqa: PLC0415
+
+    return timings_report(inputs.log, inputs.config)
+
+
+def build_report(
+    inputs: Inputs, *, period: "Period | None" = None, top: int = 10, trend_weeks: int = 12, progress: Progress | None = None, now: Any = None,
+) -> "Report":
+    """The weekly CX report of the cases that start in `period` (default: the whole log).
+
+    >>> from cxmine import load_inputs
+    >>> from cxmine.report import parse_period
+    >>> report = build_report(load_inputs("examples/orders.csv"), period=parse_period("2026-W10"))
+    >>> report.period.label, report.headline.cases > 0
+    ('2026-W10', True)
+    """
+    from cxmine.report import build  # noqa: PLC0415
+
+    return build.build_report(
+        inputs.log, inputs.config, inputs.complaints, period=period or build.WHOLE_LOG, top=top, trend_weeks=trend_weeks,
+        complaint_notes=tuple(inputs.notes), progress=progress, describe=_describe(inputs), now=now, scores=inputs.scores,
+    )
+
+
+def discover(inputs: Inputs, *, progress: Progress | None = None, **options: Any) -> "DiscoveryResult":
+    """The process map and a discovered model with its quality (options as `cxmine discover` takes them:
+    algorithm, noise_threshold, dependency_threshold, filters, overlay, quality).
+
+    >>> from cxmine import load_inputs
+    >>> result = discover(load_inputs("examples/orders.csv"), algorithm="dfg", quality=False)
+    >>> result.process_map.cases > 0
+    True
+    """
+    from cxmine.mining import discover_process  # noqa: PLC0415
+
+    return discover_process(inputs.log, inputs.config, inputs.complaints, progress=progress, **options)
+
+
+def check_conformance(
+    inputs: Inputs, model: Any = None, happy_path: str | None = None, *, alignments: bool = False, progress: Progress | None = None,
+) -> "ConformanceResult":
+    """Fitness, precision and per-activity deviations against a BPMN/PNML model or a happy path
+    ("A,B,C"); without either, the config's [model].
+
+    >>> from cxmine import load_inputs
+    >>> result = check_conformance(load_inputs("examples/orders.csv"), happy_path="Order placed,Order confirmation sent,Delivered")
+    >>> 0 <= result.fitness <= 1
+    True
+    """
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.mining import check_conformance as conformance, load_model  # noqa: PLC0415
+
+    settings = inputs.config.model
+    if model is not None and not isinstance(model, (str, Path)):
+        chosen = model  # already loaded (the CLI loads it first, so a bad model file fails before the log is read)
+    elif model is None and happy_path is None:
+        if not settings.configured:
+            raise UsageError("no model to check against", hint="pass --model designed.bpmn or --happy-path 'A,B,C' (or set [model] in cxmine.toml)")
+        chosen = load_model(settings.path, settings.happy_path or None)
+        alignments = alignments or settings.alignments
+    else:
+        chosen = load_model(Path(model) if model is not None else None, happy_path)
+    return conformance(inputs.log, chosen, inputs.config, inputs.complaints, alignments=alignments, progress=progress)
+
+
+def weekly_report(
+    inputs: Inputs, window: Any, *, top: int = 10, trend_weeks: int = 12, rules: tuple = (), redact: Any = None,
+    stamp: bool = False, progress: Progress | None = None,
+) -> "Report":
+    """What `cxmine report` produces: the report of `window.period` (cxmine.report.window.plan), compared
+    with its baseline (a period of the same log, or a report.json), passed through `redact`
+    (e.g. a partial of `cxmine.report.redact.redact_report`) when given, with the `--fail-on` rules evaluated."""
+    from dataclasses import replace  # noqa: PLC0415
+    from datetime import datetime, timezone  # noqa: PLC0415
+
+    from cxmine.report.compare import compare, evaluate_gates  # noqa: PLC0415
+    from cxmine.report.window import read_baseline  # noqa: PLC0415
+
+    baseline_json = read_baseline(window.baseline_file) if window.baseline_file is not None else None
+    if redact is not None and baseline_json is not None and not baseline_json.get("redaction"):
+        from cxmine.errors import UsageError  # noqa: PLC0415
+
+        raise UsageError(
+            "--redact with a baseline report that is not redacted would show its names", file=str(window.baseline_file),
+            hint="compare with a report.json written with --redact, or with --compare previous",
+        )
+    result = build_report(inputs, period=window.period, top=top, trend_weeks=trend_weeks, progress=progress)
+    if redact is not None:
+        result = redact(result)
+    comparison = None
+    if window.baseline_period is not None:
+        if progress:
+            progress(f"Building the baseline {window.baseline_period.label}…")
+        base = build_report(inputs, period=window.baseline_period, top=top, trend_weeks=1)
+        base = redact(base) if redact is not None else base
+        comparison = compare(result.to_dict(), base.to_dict(), label=window.baseline_period.label)
+    elif baseline_json is not None:
+        comparison = compare(result.to_dict(), baseline_json, label=str(window.baseline_file), source=str(window.baseline_file))
+    result = replace(result, comparison=comparison)
+    result = replace(result, gates=evaluate_gates(tuple(rules), result.to_dict(), comparison))
+    if stamp:
+        result = replace(result, generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+    return result
+
+
+def list_cases(
+    inputs: Inputs, *, point: int | None = None, kind: str | None = None, activity: str | None = None,
+    open_now: bool = False, limit: int | None = None, progress: Progress | None = None,
+) -> "CaseList":
+    """The cases behind friction point `point` (its rank in `rank_friction`), or behind every candidate of
+    `kind` (at `activity`, or a transition "A → B"), or — `open_now` — the open cases in a friction
+    condition now (a wait past its threshold, a promise overdue or due within a day).
+
+    >>> from cxmine import load_inputs
+    >>> listed = list_cases(load_inputs("examples/orders.csv"), point=1)
+    >>> listed.cases_total == rank_friction(load_inputs("examples/orders.csv")).friction_points[0].cases_affected
+    True
+    """
+    import math  # noqa: PLC0415
+
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.friction import drill  # noqa: PLC0415
+    from cxmine.friction.engine import detect, rank  # noqa: PLC0415
+    from cxmine.model import CaseList  # noqa: PLC0415
+    from cxmine.report.keys import candidate_key, point_key  # noqa: PLC0415
+
+    chosen = sum(x is not None and x is not False for x in (point, kind, open_now or None))
+    if chosen != 1:
+        raise UsageError("say which cases: --point N, --kind KIND (with --activity), or --open", hint="e.g. cxmine cases log.csv --point 1")
+    stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=_deviations(inputs, progress), scores=inputs.scores)
+    described = None
+    if open_now:
+        frame = drill.open_trouble(stage, inputs.config.friction.wait_factor, inputs.config.friction.min_wait_seconds)
+        selection = "open cases in a friction condition now (a wait past its threshold, a promise overdue or due within a day)"
+    elif point is not None:
+        report = rank(stage, inputs.config, describe=_describe(inputs))
+        if not 1 <= point <= len(report.friction_points):
+            raise UsageError(f"there is no friction point {point}", hint=f"the ranking has {len(report.friction_points)} points (cxmine friction lists them)")
+        target = report.friction_points[point - 1]
+        found = [c for c in stage.candidates if candidate_key(c) == point_key(target)]
+        frame = drill.point_cases(stage, found)
+        selection = f"point {point}: {target.label}"
+        described = {"rank": target.rank, "kind": target.kind, "label": target.label, "sentence": target.sentence}
+    else:
+        from cxmine.friction import kinds  # noqa: PLC0415
+
+        if kind not in kinds.REGISTRY:
+            raise UsageError(f"unknown friction kind {kind!r}", hint=f"kinds: {', '.join(kinds.types())}")
+        found = [c for c in stage.candidates if c.kind == kind and _at(c, activity)]
+        if not found:
+            raise UsageError(f"no {kind} friction" + (f" at {activity!r}" if activity else ""), hint="cxmine friction --format json lists every point with its place")
+        frame = drill.point_cases(stage, found)
+        selection = f"{kind}" + (f" at {activity}" if activity else "") + f" ({len(found)} candidate(s))"
+    total = len(frame)
+    if limit is not None:
+        frame = frame.head(limit)
+    rows = tuple({k: (None if isinstance(v, float) and math.isnan(v) else (v.item() if hasattr(v, "item") else v)) for k, v in row.items()} for row in frame.to_dict("records"))
+    return CaseList(inputs.log.source, selection, tuple(map(str, frame.columns)), rows, total, described, load=inputs.log)
+
+
+def _at(candidate: Any, activity: str | None) -> bool:
+    """Is the candidate at this place: an activity, or a transition written "A → B" (or "A -> B")?"""
+    if activity is None:
+        return True
+    text = activity.replace("->", "→")
+    if "→" in text:
+        a, b = (part.strip() for part in text.split("→", 1))
+        return (candidate.from_activity, candidate.to_activity) == (a, b)
+    return activity in (candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details.get("x"), candidate.details.get("y"))

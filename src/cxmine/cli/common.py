@@ -1,0 +1,66 @@
+"""What several commands do the same way: open the inputs with a spinner and print their warnings,
+refuse outputs that would overwrite an input, render a result in the chosen format and emit it.
+
+Command modules import this module, `options` and `runtime` — never each other, never the app."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from cxmine.cli.runtime import check_outputs, emit, status, stderr_console, warn
+
+if TYPE_CHECKING:  # pragma: no cover - types only
+    from cxmine.config import Config
+    from cxmine.inputs import Inputs
+    from cxmine.model import EventLog, LoadOptions
+
+
+def read_log(path: Path, options: "LoadOptions") -> "EventLog":
+    """A log alone (no config): inspect, convert and init."""
+    from cxmine.inputs import shape  # noqa: PLC0415
+    from cxmine.io import load_log  # noqa: PLC0415
+
+    with status(f"Reading {path.name}…"):
+        log, notes = shape(load_log(path, options), options, analysis=False)
+    warn(log.warnings + notes)
+    return log
+
+
+def open_config(log: Path, config_path: Path | None) -> "Config":
+    """The config for this log, saying on stderr which one is used (or why one found is not)."""
+    from cxmine.inputs import open_config as find  # noqa: PLC0415
+
+    config, notes = find(log, config_path)
+    warn(notes)
+    if config.path is not None:
+        stderr_console().print(f"Using config {config.path}", markup=False, highlight=False)
+    return config
+
+
+def read_paths(log: Path, config: "Config", *more: Path | None) -> tuple[Path, ...]:
+    """Every file a run reads: the log, the config, its complaints and model files, and `more`."""
+    from cxmine.inputs import paths_read  # noqa: PLC0415
+
+    return paths_read(log, config) + tuple(p for p in more if p is not None)
+
+
+def open_inputs(log: Path, options: "LoadOptions", config: "Config", outputs: Iterable[Path | None] = (), reads: Iterable[Path | None] = ()) -> "Inputs":
+    """Refuse outputs that would overwrite an input (the log, the config's files and `reads`) before any
+    work, then read the log and complaints."""
+    from cxmine.inputs import load_inputs  # noqa: PLC0415
+
+    check_outputs(list(outputs), read_paths(log, config, *reads))
+    with status(f"Reading {log.name}:") as progress:
+        inputs = load_inputs(log, options, config=config, progress=progress)
+    warn(inputs.warnings)
+    return inputs
+
+
+def emit_result(kind: str, fmt: Any, result: Any, output: Path | None, reads: Iterable[Path], **render_options: Any) -> None:
+    """Render `result` as `fmt` through the one format mechanism and write it to stdout or `output`."""
+    from cxmine.render import RenderOptions, render  # noqa: PLC0415
+
+    if output is not None:
+        render_options.setdefault("color", False)  # files never get terminal colours
+    text = render(kind, fmt.value if hasattr(fmt, "value") else fmt, result, RenderOptions(**render_options))
+    emit(text, output, inputs=tuple(reads))

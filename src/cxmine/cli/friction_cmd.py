@@ -1,0 +1,47 @@
+"""`cxmine friction LOG`: rank the friction points with evidence and mark the critical few."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from cxmine.cli import options as opt
+from cxmine.cli.runtime import handled
+
+EPILOG = (
+    "Examples:\n\n"
+    "  cxmine friction examples/orders.csv                  # uses examples/cxmine.toml\n\n"
+    "  cxmine friction log.xes.gz --format json | jq '.friction_points[0]'\n\n"
+    "  cxmine friction log.csv --config my.toml --since 2026-03-01 --top 5 --format markdown"
+)
+
+Formats = opt.format_choice("friction")
+Format = opt.format_option(Formats)
+Top = Annotated[
+    Optional[int],
+    typer.Option("--top", min=1, help="How many friction points to show in table/markdown output (default: the config's top, 10).", show_default=False),
+]
+
+
+@opt.log_options()
+def friction(
+    log: opt.LogArgument,
+    config: opt.ConfigOption = None,
+    format: Format = Formats.table,
+    output: opt.Output = None,
+    top: Top = None,
+    options: object = None,
+    debug: opt.Debug = False,
+) -> None:
+    """Rank the friction points that hurt customers (waits, slow steps, rework, ping-pong, chasing, broken
+    promises, complaint hotspots), with evidence, and mark the critical few."""
+    with handled(debug):
+        from cxmine.api import rank_friction  # noqa: PLC0415
+        from cxmine.cli.common import emit_result, open_config, open_inputs  # noqa: PLC0415
+        from cxmine.cli.runtime import status, warn  # noqa: PLC0415
+
+        inputs = open_inputs(log, options, open_config(log, config), [output])
+        with status("Ranking friction:") as progress:
+            report = rank_friction(inputs, progress=progress)
+        warn(report.notes[len(inputs.notes):])
+        emit_result("friction", format, report, output, inputs.paths, top=top or inputs.config.friction.top)

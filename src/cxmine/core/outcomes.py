@@ -1,0 +1,153 @@
+"""Bad outcomes per case (`[[outcomes]]`, and complaints as the outcome "complaint"): did the case end
+badly, and when — so that only friction that began before the outcome counts towards it.
+
+Vectorised per outcome (a handful): boolean masks over the sorted canonical table, then per-case
+reductions with numpy ufuncs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.matching import matches
+from cxmine.model import Warning_
+
+
+class OutcomeSettings(Protocol):
+    """What an outcome needs of `[[outcomes]]` (cxmine.config.Outcome has it)."""
+
+    name: str
+    ends_with: tuple[str, ...]
+    reaches: tuple[str, ...]
+    attribute: str | None
+    equals: str | None
+    score: str | None
+    bad_below: float | None
+    weight: float
+
+    @property
+    def said(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def activities(self) -> tuple[str, ...]: ...
+
+
+@dataclass
+class CaseOutcome:
+    """One outcome over the cases of a log (arrays indexed by case index)."""
+
+    name: str
+    said: str  # how sentences say it: "complain", "are cancelled", "end up detractor"
+    has: np.ndarray  # bool per case
+    at_ns: np.ndarray  # when (float ns; the last complaint for complaints; NaN: no time, counts as any time)
+    weight: float = 1.0
+    activities: frozenset[str] = frozenset()  # a point located at one of these is not tested against it
+    score: np.ndarray | None = None  # survey score per case (NaN: none), for the mean difference
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def complaint_outcome(located: pd.DataFrame, n_cases: int) -> CaseOutcome:
+    """Complaints as an outcome: the case complained. Complaints are made *during* friction (a customer
+    complains while waiting), so no timing rule applies to them: only the location rule (a complaint
+    hotspot tests itself). Timing is for outcomes that end a journey (cancellation, a survey after it)."""
+    has = np.zeros(n_cases, dtype=bool)
+    if located is not None and len(located):
+        has[located["case"].to_numpy(dtype=np.int64)] = True
+    return CaseOutcome("complaint", "complain", has, np.full(n_cases, np.nan))
+
+
+def case_outcomes(events: pd.DataFrame, outcomes: tuple[OutcomeSettings, ...], scores: dict[str, pd.DataFrame], notes: list[Warning_], source: str = "") -> list[CaseOutcome]:
+    """Every configured outcome over the cases of `events`. `scores[name]` is a survey table (case index,
+    timestamp, score) for outcomes read from a file. An outcome whose activities never occur raises a
+    ConfigError (a typo would silently find nothing)."""
+    from cxmine.errors import ConfigError  # noqa: PLC0415
+
+    n_cases = int(events[schema.CASE].cat.categories.size)
+    case = events[schema.CASE].cat.codes.to_numpy()
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy()
+    names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
+    time_ns = events[schema.TIMESTAMP].dt.as_unit("ns").astype("int64").to_numpy().astype(float)
+    last = np.ones(len(events), dtype=bool)
+    last[:-1] = case[1:] != case[:-1]
+    found: list[CaseOutcome] = []
+    for outcome in outcomes:
+        has = np.zeros(n_cases, dtype=bool)
+        at = np.full(n_cases, np.nan)
+        score = None
+        if outcome.source in ("ends_with", "reaches"):
+            patterns = outcome.ends_with or outcome.reaches
+            chosen = matches(names, list(patterns))
+            if not chosen:
+                from cxmine.matching import closest  # noqa: PLC0415
+
+                guess = closest(patterns[0], names)
+                raise ConfigError(
+                    f"[[outcomes]] {outcome.name!r}: no activity {', '.join(map(repr, patterns))} in the log",
+                    file=source or None, hint=(f"did you mean {guess!r}? " if guess else "") + "check the activity names (cxmine inspect lists them)",
+                )
+            rows = np.isin(codes, [i for i, name in enumerate(names) if name in chosen])
+            if outcome.source == "ends_with":
+                rows &= last
+            first = np.full(n_cases, np.inf)
+            np.minimum.at(first, case[rows], time_ns[rows])
+            has = np.isfinite(first)
+            at = np.where(has, first, np.nan)
+        elif outcome.source == "attribute":
+            column = outcome.attribute if outcome.attribute in events.columns else f"case:{outcome.attribute}"
+            if column not in events.columns:
+                raise ConfigError(f"[[outcomes]] {outcome.name!r}: no attribute {outcome.attribute!r} in the log", file=source or None, hint=f"columns: {', '.join(map(str, events.columns[:30]))}")
+            hit = (events[column].astype("string").str.strip().str.casefold() == str(outcome.equals).strip().casefold()).fillna(False).to_numpy(dtype=bool)
+            has = np.bincount(case[hit], minlength=n_cases) > 0
+            ends = np.full(n_cases, -np.inf)
+            np.maximum.at(ends, case, time_ns)
+            at = np.where(has, ends, np.nan)  # known at the case's end
+        else:
+            table = scores.get(outcome.name)
+            score = np.full(n_cases, np.nan)
+            if table is not None and len(table):
+                index = table["case"].to_numpy(dtype=np.int64)
+                score[index] = table["score"].to_numpy(dtype=float)
+                stamp = table["timestamp"] if "timestamp" in table.columns else None
+                if stamp is not None:
+                    when = pd.to_datetime(stamp, utc=True)
+                    known = when.notna().to_numpy()
+                    at[index[known]] = when[known].dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # NaT stays NaN
+            has = score < float(outcome.bad_below)  # NaN compares False: no answer is not a bad answer
+            answered = int(np.isfinite(score).sum())
+            if answered == 0:
+                notes.append(Warning_("outcome_without_scores", f"outcome {outcome.name!r}: no score could be joined to a case"))
+        found.append(CaseOutcome(outcome.name, outcome.said, has, at, float(outcome.weight), frozenset(matches(names, list(outcome.activities))), score))
+    return found
+
+
+def join_scores(scores: pd.DataFrame, events: pd.DataFrame, customer_column: str | None, notes: list[Warning_], name: str) -> pd.DataFrame:
+    """Scores joined to case indices: by case id, else by customer (the case that started last before the
+    answer). Returns columns case, timestamp, score — one answer per case (the last)."""
+    categories = events[schema.CASE].cat.categories
+    codes = pd.Series(np.arange(len(categories)), index=categories.astype(str))
+    frame = scores.copy()
+    frame["case"] = frame["case_id"].map(codes) if frame["case_id"].notna().any() else np.nan
+    if customer_column and customer_column in events.columns and frame["customer"].notna().any():
+        need = frame["case"].isna() & frame["customer"].notna() & frame["timestamp"].notna()
+        if need.any():
+            grouped = events.groupby(schema.CASE, observed=True, sort=True)
+            starts = pd.DataFrame({"customer": grouped[customer_column].first().astype("string"), "start": grouped[schema.TIMESTAMP].min()})
+            starts["case"] = np.arange(len(starts))
+            starts = starts.dropna(subset=["customer"]).sort_values("start")
+            asked = frame.loc[need, ["customer", "timestamp"]].reset_index().sort_values("timestamp")
+            joined = pd.merge_asof(asked, starts, left_on="timestamp", right_on="start", by="customer", direction="backward")
+            frame.loc[joined["index"].to_numpy(), "case"] = joined["case"].to_numpy()
+    unmatched = int(frame["case"].isna().sum())
+    if unmatched:
+        notes.append(Warning_("unmatched_scores", f"[[outcomes]] {name!r}: answers whose case (or customer) is not in the log", unmatched))
+    frame = frame.dropna(subset=["case"])
+    frame["case"] = frame["case"].astype(np.int64)
+    frame = frame.sort_values(["case", "timestamp"], kind="stable").drop_duplicates("case", keep="last")
+    return frame[["case", "timestamp", "score"]].reset_index(drop=True)

@@ -1,0 +1,130 @@
+"""Drill-down: the cases behind a friction point, and the open cases in trouble now.
+
+- `point_cases`: the affected cases of a ranked point (or of every candidate of a kind at a place), with
+  what each lost: customer time beyond the threshold, when the friction began, its outcomes.
+- `open_trouble`: cases still open at the log's end that are inside a friction condition now — a wait
+  already past its threshold, or a promise overdue or due within a day. The weekly list a team acts on.
+
+Pure: reads a detection `Stage`, returns a DataFrame with one row per case.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.friction.contract import Candidate
+from cxmine.friction.prepare import Stage
+
+DUE_SOON_SECONDS = 86400.0
+
+
+def _ns_text(values: np.ndarray) -> list[str | None]:
+    out = pd.to_datetime(pd.Series(values), utc=True, unit="ns", errors="coerce").dt.round("us")  # float ns: µs are exact
+    return [None if pd.isna(v) else v.isoformat() for v in out]
+
+
+def point_cases(stage: Stage, candidates: Iterable[Candidate]) -> pd.DataFrame:
+    """One row per affected case of the given candidates (a point and the candidates folded into it count
+    once per case): case id, customer seconds lost, when it began, and the case's outcomes."""
+    chosen = list(candidates)
+    n = stage.n_cases
+    excess = np.zeros(n)
+    began = np.full(n, np.inf)
+    hit = np.zeros(n, dtype=bool)
+    first_label = np.full(n, -1, dtype=np.int64)  # the first candidate (in the given order) that covers the case
+    for j, c in enumerate(chosen):
+        hit[c.cases] = True
+        np.add.at(excess, c.cases, c.excess_seconds)
+        if c.start_ns is not None:
+            np.minimum.at(began, c.cases, np.nan_to_num(c.start_ns, nan=np.inf))
+        fresh = c.cases[first_label[c.cases] < 0]
+        first_label[fresh] = j
+    index = np.flatnonzero(hit)
+    frame = _case_frame(stage, index)
+    frame["excess_customer_seconds"] = excess[index]
+    frame["friction_began"] = _ns_text(np.where(np.isfinite(began[index]), began[index], np.nan))
+    labels = np.array([c.label for c in chosen] + [""], dtype=object)
+    frame["where"] = labels[first_label[index]]
+    return frame.sort_values(["excess_customer_seconds", "case_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _case_frame(stage: Stage, index: np.ndarray) -> pd.DataFrame:
+    journey = stage.journey
+    events = journey.events
+    grouped_first = np.full(stage.n_cases, np.inf)
+    np.minimum.at(grouped_first, journey.case, journey.time_ns)
+    status = journey.status
+    frame = pd.DataFrame({"case_id": np.asarray(journey.case_ids.astype(str))[index]})
+    frame["started"] = _ns_text(grouped_first[index])
+    if status is not None:
+        frame["last_event"] = _ns_text(status["last_ns"].to_numpy()[index])
+        frame["last_activity"] = status["last_activity"].astype(str).to_numpy()[index]
+        frame["open"] = ~status["ended"].to_numpy(dtype=bool)[index]
+    for outcome in stage.outcomes:
+        frame[outcome.name] = outcome.has[index]
+    if journey.customer and journey.customer in events.columns:
+        first = events.groupby(schema.CASE, observed=True, sort=True)[journey.customer].first().astype("string").to_numpy()
+        frame.insert(1, "customer", first[index])
+    return frame
+
+
+def open_trouble(stage: Stage, wait_factor: float, min_wait_seconds: float) -> pd.DataFrame:
+    """Open cases in a friction condition at the log's end: waiting since their last touchpoint longer than
+    wait_factor × the typical gap from that touchpoint (at least `min_wait`), or owing a promise that is
+    overdue or due within a day."""
+    journey = stage.journey
+    status = journey.status
+    if status is None:
+        return pd.DataFrame(columns=["case_id", "condition", "since", "overdue_seconds"])
+    now = float(np.nanmax(journey.time_ns)) if journey.time_ns.size else 0.0
+    is_open = ~status["ended"].to_numpy(dtype=bool)
+    rows: list[pd.DataFrame] = []
+    gaps = journey.gaps.occurrences if journey.gaps is not None else pd.DataFrame()
+    tp_rows = np.flatnonzero(journey.touchpoint)
+    if tp_rows.size and not gaps.empty:
+        last_tp = pd.DataFrame({"case": journey.case[tp_rows], "row": tp_rows}).groupby("case")["row"].max()
+        # Only where we usually act next: gaps that the customer ends (a survey, a refund request) do not
+        # count, and an activity whose next touchpoint is mostly the customer's is no open wait.
+        ours = ~gaps["to_activity"].astype(str).isin(list(journey.customer_initiated)).to_numpy()
+        from_names = gaps["from_activity"].astype(str)
+        share_ours = pd.Series(ours).groupby(from_names.to_numpy()).mean()
+        typical = gaps.loc[ours].groupby(from_names[ours], observed=True)["gap_seconds"].median()
+        typical = typical[share_ours.reindex(typical.index).to_numpy() >= 0.5]
+        activity = journey.events[schema.ACTIVITY].astype(str).to_numpy()
+        cases = last_tp.index.to_numpy()
+        last_rows = last_tp.to_numpy()
+        names = activity[last_rows]
+        waited = (now - journey.time_ns[last_rows]) / 1e9
+        threshold = np.maximum(wait_factor * typical.reindex(names).to_numpy(dtype=float), min_wait_seconds)
+        paused = journey.paused[last_rows] if journey.paused is not None else np.zeros(last_rows.size, dtype=bool)
+        initiated = np.isin(names, list(journey.customer_initiated))
+        # Waiting on us: the last touchpoint is ours (not a pause) and the wait is past what is typical.
+        late = is_open[cases] & ~paused & ~np.isnan(threshold) & (waited > threshold) & ~initiated
+        if late.any():
+            rows.append(pd.DataFrame({
+                "case": cases[late], "condition": [f"waiting since '{n}'" for n in names[late]],
+                "since_ns": journey.time_ns[last_rows][late], "overdue_seconds": waited[late] - threshold[late],
+            }))  # fmt: skip
+    promises = journey.promise_outcomes
+    if promises is not None and len(promises):
+        deadline = promises["deadline"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)
+        state = promises["state"].to_numpy()
+        case = promises["case"].to_numpy(dtype=np.int64)
+        owing = ((state == "open_past_due") | ((state == "pending") & (deadline - now <= DUE_SOON_SECONDS * 1e9))) & is_open[case]
+        if owing.any():
+            names = [journey.promises[int(i)].name for i in promises["promise"].to_numpy()[owing]]
+            rows.append(pd.DataFrame({
+                "case": case[owing], "condition": [f"promise {'overdue' if s == 'open_past_due' else 'due within a day'}: {n}" for s, n in zip(state[owing], names)],
+                "since_ns": promises["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)[owing], "overdue_seconds": (now - deadline[owing]) / 1e9,
+            }))  # fmt: skip
+    if not rows:
+        return pd.DataFrame(columns=["case_id", "condition", "since", "overdue_seconds"])
+    found = pd.concat(rows, ignore_index=True)
+    frame = _case_frame(stage, found["case"].to_numpy())
+    frame["condition"] = found["condition"].to_numpy()
+    frame["since"] = _ns_text(found["since_ns"].to_numpy())
+    frame["overdue_seconds"] = found["overdue_seconds"].to_numpy()
+    return frame.sort_values(["overdue_seconds", "case_id"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -1,0 +1,240 @@
+"""Prepare a log for detection: the customer's journey per case (touchpoints, customer-visible gaps,
+the customer's window), complaints joined to cases and to where the customer was, promise outcomes and
+case attributes for drivers. Pure pandas; builds the `Journey` every detector reads."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from cxmine.config import Config
+from cxmine.core import schema
+from cxmine.core.journey import case_starts
+from cxmine.core.timings import customer_gaps, epoch_ns, promise_outcomes
+from cxmine.core.outcomes import CaseOutcome, case_outcomes, complaint_outcome, join_scores
+from cxmine.core.shapes import case_status
+from cxmine.core.touchpoints import touchpoint_masks
+from cxmine.matching import matches
+from cxmine.friction.contract import Candidate, Journey
+from cxmine.model import EventLog, Warning_
+
+Progress = Callable[[str], None]
+LOCATED_COLUMNS = ["case", "timestamp", "tag", "severity", "from_activity", "to_activity", "step"]
+
+
+def locate_complaints(complaints: pd.DataFrame, events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndarray, customer: str | None, notes: list[Warning_]) -> tuple[pd.DataFrame, int]:
+    """Join complaints to cases (by case id, else by customer and time) and to where the customer was:
+    the customer-visible gap in progress at the complaint's timestamp. Returns (located, unmatched)."""
+    categories = events[schema.CASE].cat.categories
+    codes = pd.Series(np.arange(len(categories)), index=categories.astype(str))
+    frame = complaints.copy()
+    frame["case"] = frame["case_id"].map(codes) if frame["case_id"].notna().any() else np.nan
+    if customer and customer in events.columns and frame["customer"].notna().any():
+        by_customer = events.groupby(schema.CASE, observed=True, sort=True).agg(customer=(customer, "first"), start=(schema.TIMESTAMP, "min"))
+        by_customer["case"] = np.arange(len(by_customer))
+        by_customer = by_customer.dropna(subset=["customer"])
+        by_customer["customer"] = by_customer["customer"].astype(str)
+        need = frame["case"].isna() & frame["customer"].notna()
+        if need.any():
+            asked = frame.loc[need, ["customer", "timestamp"]].reset_index().sort_values("timestamp")
+            asked["customer"] = asked["customer"].astype(str)
+            joined = pd.merge_asof(asked, by_customer.sort_values("start")[["customer", "start", "case"]], left_on="timestamp", right_on="start", by="customer", direction="backward")
+            frame.loc[joined["index"].to_numpy(), "case"] = joined["case"].to_numpy()
+    unmatched = int(frame["case"].isna().sum())
+    if unmatched:
+        examples = tuple(str(x) for x in frame.loc[frame["case"].isna(), "case_id"].dropna().head(3))
+        notes.append(Warning_("unmatched_complaints", "complaints whose case (or customer) is not in the log", unmatched, examples))
+    frame = frame.dropna(subset=["case"]).copy()
+    frame["case"] = frame["case"].astype(np.int64)
+
+    effective_tp = touchpoint & ~chasing
+    tp_rows = np.flatnonzero(effective_tp)
+    tps = pd.DataFrame(
+        {
+            "case": events[schema.CASE].cat.codes.to_numpy()[tp_rows].astype(np.int64),
+            "time": events[schema.TIMESTAMP].iloc[tp_rows].reset_index(drop=True),
+            "activity": events[schema.ACTIVITY].astype(str).to_numpy()[tp_rows],
+        }
+    )
+    tps["next_activity"] = tps.groupby("case")["activity"].shift(-1)
+    tps = tps.sort_values("time", kind="stable")
+    frame = frame.sort_values("timestamp", kind="stable")
+    located = pd.merge_asof(frame, tps, left_on="timestamp", right_on="time", by="case", direction="backward")
+    first_tp = tps.groupby("case")["activity"].first()
+    before = located["activity"].isna()
+    located["from_activity"] = located["activity"].where(~before, "(before the first touchpoint)")
+    located.loc[before, "next_activity"] = located.loc[before, "case"].map(first_tp)
+    located["to_activity"] = located["next_activity"].fillna("(journey ended)")
+    # The step the customer had just been through (any activity, internal ones included).
+    steps = pd.DataFrame(
+        {
+            "case": events[schema.CASE].cat.codes.to_numpy().astype(np.int64),
+            "step_time": events[schema.TIMESTAMP].reset_index(drop=True),
+            "step": events[schema.ACTIVITY].astype(str).to_numpy(),
+        }
+    ).sort_values("step_time", kind="stable")
+    located = pd.merge_asof(located.sort_values("timestamp", kind="stable"), steps, left_on="timestamp", right_on="step_time", by="case", direction="backward")
+    located["step"] = located["step"].fillna("(before the first event)")
+    columns = ["case", "timestamp", "tag", "severity", "from_activity", "to_activity", "step"]
+    return located[columns].sort_values(["case", "timestamp"], kind="stable").reset_index(drop=True), unmatched
+
+
+def complaint_overlay(located: pd.DataFrame, gaps, events: pd.DataFrame, top_tags: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """Complaints per customer-visible gap (transition between touchpoints) and per step just done:
+    count, cases that went through it, complaint rate (complaining cases / those cases), top tags."""
+    occ = gaps.occurrences
+    passing_gap = occ.groupby([occ["from_activity"].astype(str), occ["to_activity"].astype(str)])["case"].nunique()
+    passing_step = events.groupby(schema.ACTIVITY, observed=True)[schema.CASE].nunique()
+    passing_step.index = passing_step.index.astype(str)
+
+    def table(keys: list[str], passing: pd.Series) -> list[dict[str, Any]]:
+        rows = []
+        for key, group in located.groupby(keys, sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            cases = passing.get(key if len(key) > 1 else key[0])
+            tags = group["tag"].astype(str).value_counts()
+            tags = sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:top_tags]
+            row = dict(zip(keys, map(str, key)))
+            row.update(
+                {
+                    "complaints": int(len(group)),
+                    "cases_complaining": int(group["case"].nunique()),
+                    "cases_passing": None if cases is None else int(cases),
+                    "complaint_rate": None if not cases else round(group["case"].nunique() / cases, 6),
+                    "top_tags": [{"name": str(k), "count": int(v)} for k, v in tags],
+                }
+            )
+            rows.append(row)
+        return sorted(rows, key=lambda r: (-r["complaints"], *[r[k] for k in keys]))
+
+    return {"by_transition": table(["from_activity", "to_activity"], passing_gap), "by_step": table(["step"], passing_step)}
+
+
+
+def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per case, categorical attributes with 2–30 values that are constant within a case (channel, product…)."""
+    skip = {schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.LIFECYCLE, schema.RESOURCE}
+    chosen = []
+    for column in events.columns:
+        if column in skip or not isinstance(events[column].dtype, pd.CategoricalDtype):
+            continue
+        if 2 <= len(events[column].cat.categories) <= 30:
+            chosen.append(column)
+    if not chosen:
+        return pd.DataFrame(index=range(events[schema.CASE].nunique()))
+    grouped = events.groupby(schema.CASE, observed=True, sort=True)[chosen]
+    distinct = grouped.nunique()
+    constant = [c for c in chosen if (distinct[c] <= 1).all() or c in extra]
+    if not constant:
+        return pd.DataFrame(index=range(len(distinct)))
+    first = grouped.first()[constant].reset_index(drop=True)
+    for column in constant:
+        first[column] = first[column].astype("category")
+    return first
+
+
+
+@dataclass
+class Stage:
+    """Everything detection found, before evidence and scoring; `rank` scores it and the report reuses it
+    (example cases, distributions, the trend) instead of detecting again."""
+
+    log: EventLog
+    journey: Journey
+    candidates: list[Candidate]
+    located: pd.DataFrame
+    unmatched: int
+    complained: np.ndarray  # per case index: complained at least once
+    have_complaints: bool
+    complaints_total: int
+    touchpoint_names: tuple[str, ...]
+    configured: bool
+    overlay: dict[str, Any]
+    notes: list[Warning_] = field(default_factory=list)
+    outcomes: list[CaseOutcome] = field(default_factory=list)  # complaints first, then [[outcomes]]
+
+    @property
+    def n_cases(self) -> int:
+        return self.journey.n_cases
+
+
+def paused_events(events: pd.DataFrame, touchpoint: np.ndarray, pauses: frozenset[str]) -> np.ndarray | None:
+    """Per event: the latest touchpoint at or before it in its case is a pause activity (the customer is
+    not waiting on us then). None without pauses."""
+    if not pauses:
+        return None
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy()
+    names = events[schema.ACTIVITY].cat.categories
+    is_pause = np.isin(codes, [i for i, name in enumerate(names) if str(name) in pauses]) & touchpoint
+    index = np.arange(len(events))
+    first = case_starts(events)
+    # the latest touchpoint row at or before each event, reset at each case start
+    latest = np.maximum.accumulate(np.where(touchpoint | first, index, 0))
+    return is_pause[latest] & touchpoint[latest]
+
+
+def prepare_journey(
+    log: EventLog, config: Config, complaints: pd.DataFrame | None, notes: list[Warning_],
+    deviations: tuple[pd.DataFrame, str] | None = None, scores: dict[str, pd.DataFrame] | None = None,
+) -> tuple[Journey, dict[str, Any]]:
+    """The Journey of `log` under `config`, and what the complaints told (located, unmatched, overlay…)."""
+    events = log.events
+    settings = config.friction
+    n_cases = int(events[schema.CASE].cat.categories.size)
+    masks = touchpoint_masks(events, config.touchpoints, notes)
+    if not masks.configured:
+        notes.append(Warning_("no_touchpoints", "no touchpoints configured: every activity counts as customer-facing (run 'cxmine init' to write a config)"))
+    gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
+    window = gaps.window.reindex(range(n_cases))
+    times = events[schema.TIMESTAMP]
+    begin = events[schema.START].where(events[schema.START].notna(), times) if schema.START in events.columns else times
+    complained = np.zeros(n_cases, dtype=bool)
+    located = pd.DataFrame(columns=LOCATED_COLUMNS)
+    overlay: dict[str, Any] = {}
+    unmatched = 0
+    if complaints is not None:
+        located, unmatched = locate_complaints(complaints, events, masks.touchpoint, masks.chasing, config.customer, notes)
+        complained[located["case"].to_numpy(dtype=int)] = True
+        overlay = complaint_overlay(located, gaps, events)
+    have_complaints = complaints is not None and bool(complained.any())
+    promises = tuple(config.promises)
+    status = case_status(events, config.journey.end_activities)
+    pauses = frozenset(matches([str(c) for c in events[schema.ACTIVITY].cat.categories], config.journey.pauses))
+    journey = Journey(
+        events=events, n_cases=n_cases, case_ids=events[schema.CASE].cat.categories, case=events[schema.CASE].cat.codes.to_numpy(),
+        first=case_starts(events), begin=begin, window_start=epoch_ns(window["first_touchpoint"]), window_end=epoch_ns(window["last_touchpoint"]),
+        touchpoint=masks.touchpoint, chasing=masks.chasing, outbound=masks.outbound, wait_factor=settings.wait_factor, team=config.team, customer=config.customer,
+        contact_seconds=60.0 * settings.contact_minutes, touchpoints_configured=masks.configured, customer_initiated=masks.customer_initiated,
+        gaps=gaps, promises=promises, promise_outcomes=promise_outcomes(events, promises, status=status) if promises else None,
+        status=status, pauses=pauses, paused=paused_events(events, masks.touchpoint, pauses),
+        min_wait_seconds=settings.min_wait_seconds,
+        located_complaints=located if have_complaints else None, deviations=deviations,
+    )
+    outcomes = [complaint_outcome(located, n_cases)] if have_complaints else []
+    joined = {name: join_scores(table, events, config.customer, notes, name) for name, table in (scores or {}).items()}
+    outcomes += case_outcomes(events, config.outcomes, joined, notes, str(config.path or ""))
+    found = {
+        "outcomes": outcomes,
+        "located": located, "unmatched": unmatched, "complained": complained, "have_complaints": have_complaints,
+        "touchpoint_names": masks.names, "configured": masks.configured, "overlay": overlay,
+        "complaints_total": len(complaints) if complaints is not None else 0,
+    }
+    return journey, found
+
+
+def detect(
+    log: EventLog, config: Config, complaints: pd.DataFrame | None = None, *, notes: list[Warning_] | None = None,
+    progress: Progress | None = None, deviations: tuple[pd.DataFrame, str] | None = None, scores: dict[str, pd.DataFrame] | None = None,
+) -> Stage:
+    """Prepare the Journey and run every registered kind's detector on it, once."""
+    from cxmine.friction import kinds  # noqa: PLC0415 - the registry imports the detectors
+
+    say = progress or (lambda _m: None)
+    notes = [] if notes is None else notes
+    say("customer journeys")
+    journey, found = prepare_journey(log, config, complaints, notes, deviations, scores)
+    say("friction signals")
+    candidates = kinds.detect_all(journey, say)
+    return Stage(log=log, journey=journey, candidates=candidates, notes=notes, **found)

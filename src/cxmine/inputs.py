@@ -1,0 +1,154 @@
+"""Everything a run reads, opened once: the config (found or given), the log under the merged column
+mapping, the complaints, and the paths of every file read (so no output may overwrite one).
+
+Pure: progress goes through an optional callback; warnings are returned, never printed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from cxmine.config import Config, Preparation, find_config, load_config, with_cli_overrides
+from cxmine.model import EventLog, LoadOptions, Warning_
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """One run's inputs. `notes` are what opening them taught (a config not applied, complaints not
+    matched …); `log.warnings` are the loader's own."""
+
+    log: EventLog
+    config: Config
+    complaints: pd.DataFrame | None = None
+    notes: tuple[Warning_, ...] = ()
+    paths: tuple[Path, ...] = field(default=())  # every file this run reads
+    scores: dict[str, pd.DataFrame] = field(default_factory=dict)  # survey answers per [[outcomes]] name
+
+    @property
+    def warnings(self) -> tuple[Warning_, ...]:
+        return tuple(self.log.warnings) + tuple(self.notes)
+
+
+def open_config(log_path: Path | str | None, config_path: Path | str | None = None) -> tuple[Config, tuple[Warning_, ...]]:
+    """The config to use and why: `config_path` (must exist), else cxmine.toml next to the log, else in the
+    current folder. A config found on its own that names another log in `[log] path` is not applied (it
+    belongs to that log): the defaults are used and a note says so."""
+    explicit = Path(config_path) if config_path is not None else None
+    found = find_config(Path(log_path) if log_path is not None else None, explicit)
+    config = load_config(found)
+    if explicit is None and found is not None and log_path is not None and config.log_path is not None:
+        if not _same_file(config.log_path, Path(log_path)):
+            note = Warning_(
+                "config_for_another_log",
+                f"{found} is for {config.log_path.name}, not {Path(log_path).name}: it is not applied (pass --config {found} to use it)",
+            )
+            return Config(), (note,)
+    return config, ()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def load_inputs(
+    log_path: Path | str,
+    options: LoadOptions | None = None,
+    config_path: Path | str | None = None,
+    *,
+    config: Config | None = None,
+    progress: Progress | None = None,
+) -> Inputs:
+    """Open the config, the log and the complaints once.
+
+    >>> inputs = load_inputs("examples/orders.csv")
+    >>> inputs.config.path.name, len(inputs.log.events) > 0, inputs.complaints is not None
+    ('cxmine.toml', True, True)
+    """
+    say = progress or (lambda _m: None)
+    notes: tuple[Warning_, ...] = ()
+    if config is None:
+        say("config")
+        config, notes = open_config(log_path, config_path)
+    merged = with_cli_overrides(config, options or LoadOptions())
+    say("log")
+    from cxmine.io import load_log  # noqa: PLC0415 - pandas/pyarrow only when a log is read
+
+    log = load_log(Path(log_path), merged)
+    log, shape_notes = shape(log, merged, config.prepare, analysis=True)
+    say("complaints")
+    complaints, log, complaint_notes = _complaints(config, log)
+    scores, score_notes = _scores(config)
+    return Inputs(
+        log=log, config=config, complaints=complaints, notes=notes + shape_notes + complaint_notes + score_notes,
+        paths=paths_read(log_path, config), scores=scores,
+    )
+
+
+def shape(log: EventLog, options: LoadOptions, preparation: Preparation | None = None, *, analysis: bool) -> tuple[EventLog, tuple[Warning_, ...]]:
+    """The log after `[prepare]` (and the CLI flags that add to it) and `--where`. For analysis, lifecycle
+    events that are not completions are left out (they are no occurrence of a step); `inspect` and
+    `convert` keep them."""
+    from cxmine.core.shapes import prepare_log, where_cases  # noqa: PLC0415
+
+    preparation = preparation or Preparation()
+    log, notes = prepare_log(
+        log,
+        drop_duplicates=options.drop_duplicates or preparation.drop_duplicates,
+        merge_repeats=options.merge_repeats or preparation.merge_repeats,
+        missing=tuple(dict.fromkeys(tuple(preparation.missing) + tuple(options.missing))),
+        keep_lifecycle=not analysis or options.lifecycle_in_activity,
+    )
+    return where_cases(log, tuple(options.where)), notes
+
+
+def _scores(config: Config) -> tuple[dict[str, pd.DataFrame], tuple[Warning_, ...]]:
+    """The survey answers of every [[outcomes]] read from a file."""
+    from cxmine.io.outcomes import read_scores  # noqa: PLC0415
+
+    notes: list[Warning_] = []
+    found = {outcome.name: read_scores(outcome, notes) for outcome in config.outcomes if outcome.path is not None}
+    return found, tuple(notes)
+
+
+def paths_read(log_path: Path | str, config: Config) -> tuple[Path, ...]:
+    """Every file a run with this config reads: the log, the config, the complaints and the model file."""
+    paths = [Path(log_path)]
+    outcome_files = tuple(outcome.path for outcome in config.outcomes if outcome.path is not None)
+    for extra in (config.path, config.log_path, config.complaints.path if config.complaints else None, config.model.path, *outcome_files):
+        if extra is not None:
+            paths.append(Path(extra))
+    return tuple(dict.fromkeys(paths))
+
+
+def _complaints(config: Config, log: EventLog) -> tuple[pd.DataFrame | None, EventLog, tuple[Warning_, ...]]:
+    """Complaints from the configured source; events used as complaints are removed from the log."""
+    from cxmine.io import complaints as complaint_io  # noqa: PLC0415
+
+    source = config.complaints
+    if source is None:
+        return None, log, ()
+    notes: list[Warning_] = []
+    if source.path is not None:
+        frame = complaint_io.read_complaint_file(source, notes)
+    elif source.activity_pattern:
+        frame, mask = complaint_io.complaints_from_events(log.events, source.activity_pattern)
+        if mask.any():
+            events = log.events.loc[~mask].reset_index(drop=True)
+            events["activity"] = events["activity"].cat.remove_unused_categories()
+            log = replace(log, events=events)
+        else:
+            notes.append(Warning_("complaint_pattern_not_found", f"[complaints] activity_pattern {source.activity_pattern!r} matches no activity in the log"))
+            frame = None
+    elif source.attribute:
+        frame = complaint_io.complaints_from_attribute(log.events, source.attribute)
+    else:
+        return None, log, ()
+    return frame, log, tuple(notes)
