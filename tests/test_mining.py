@@ -333,11 +333,23 @@ def test_friction_overlay_puts_the_ranked_points_on_the_map(cli, tmp_path):
     assert nodes["Address verification"]["friction_score"] > 0  # rework
     dot = (tmp_path / "f.dot").read_text()
     assert "subgraph cluster_customer" in dot and 'style="dashed"' in dot and "legend" in dot
-    # an edge with friction is drawn even when the paths slider hides it
-    loop = next(e for e in document["edges"] if e["from"] == e["to"] == "Address verification")
-    assert not loop["shown"] and loop["friction_score"] > 0
-    node_id = next(line.split()[0] for line in dot.splitlines() if 'label="Address verification' in line)
-    assert f"  {node_id} -> {node_id} [" in dot
+    hot = [e for e in document["edges"] if e["friction_score"]]
+    assert hot and all(e["shown"] or e["friction_score"] > 0 for e in hot)
+
+
+def test_an_edge_with_friction_is_drawn_even_when_the_paths_slider_hides_it():
+    from cxmine.render import processmap
+
+    rows = [(f"c{i}", a, f"2026-01-01T0{j}:00") for i in range(9) for j, a in enumerate("ABC")]
+    rows += [("c9", "A", "2026-01-01T00:00"), ("c9", "A", "2026-01-01T01:00"), ("c9", "B", "2026-01-01T02:00"), ("c9", "C", "2026-01-01T03:00")]
+    process_map = directly_follows(_events(rows), MapFilters(paths=0.5))
+    loop = process_map.edges.loc[(process_map.edges["from_activity"] == "A") & (process_map.edges["to_activity"] == "A")].iloc[0]
+    assert not loop["shown"]  # one case in ten: below the slider
+    plain = processmap.to_dot(processmap.MapView(process_map, "friction"))
+    hot = processmap.MapView(process_map, "friction", processmap.Heat(edges={("A", "A"): 5.0}, labels={("A", "A"): ["#1 rework"]}))
+    node_id = next(line.split()[0] for line in processmap.to_dot(hot).splitlines() if 'label="A\\n' in line)
+    assert f"  {node_id} -> {node_id} [" in processmap.to_dot(hot)
+    assert f"  {node_id} -> {node_id} [" not in plain
 
 
 # --- the commands end to end ------------------------------------------------------------------------
@@ -353,8 +365,13 @@ def test_discover_json_carries_quality_and_equals_the_library(cli, real_log):
     library = discover_process(real_log(RUNNING), load_config(None)).to_dict()
     assert document == library
     assert document["quality"]["fitness"] == pytest.approx(1.0)
-    assert 0 < document["quality"]["precision"] <= 1 and 0 < document["quality"]["simplicity"] <= 1
-    assert "Model quality (inductive miner, token replay): fitness 1.000" in result.stderr
+    assert document["quality"]["precision"] is None and 0 < document["quality"]["simplicity"] <= 1  # precision is opt-in
+    assert "Model quality (inductive miner, token replay): fitness 1.000 · precision not measured (--precision)" in result.stderr
+    with_precision = cli("discover", DATA / RUNNING, "--precision", "--format", "json")
+    assert with_precision.exit_code == 0, with_precision.stderr
+    quality = json.loads(with_precision.stdout)["quality"]
+    assert quality == discover_process(real_log(RUNNING), load_config(None), precision=True).to_dict()["quality"]
+    assert 0 < quality["precision"] <= 1 and quality["fitness"] == document["quality"]["fitness"]
 
 
 def test_discover_table_summary_without_outputs(cli):

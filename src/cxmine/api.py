@@ -125,7 +125,28 @@ def check_conformance(
         alignments = alignments or settings.alignments
     else:
         chosen = load_model(Path(model) if model is not None else None, happy_path)
-    return conformance(inputs.log, chosen, inputs.config, inputs.complaints, alignments=alignments, progress=progress)
+    steps = happy_path.split(",") if isinstance(happy_path, str) else (list(settings.happy_path) if model is None else [])
+    unknown = _unknown_steps(inputs, steps)
+    result = conformance(inputs.log, chosen, inputs.config, inputs.complaints, alignments=alignments, progress=progress)
+    if unknown:  # the same finding with "did you mean": replaces the model's own line about it
+        from dataclasses import replace  # noqa: PLC0415
+
+        result = replace(result, notes=tuple(unknown) + tuple(n for n in result.notes if n.code != "model_activity_not_in_log"))
+    return result
+
+
+def _unknown_steps(inputs: Inputs, steps: list[str]) -> list:
+    """A happy-path step the log never does (usually a typo): one warning each, with the closest name."""
+    from cxmine.matching import closest  # noqa: PLC0415
+    from cxmine.model import Warning_  # noqa: PLC0415
+
+    names = {str(c) for c in inputs.log.events["activity"].cat.categories}
+    out = []
+    for step in (s.strip() for s in steps):
+        if step and step not in names:
+            guess = closest(step, names)
+            out.append(Warning_("activity_not_found", f"happy path: no activity {step!r} in the log" + (f" — did you mean {guess!r}?" if guess else "")))
+    return out
 
 
 def weekly_report(

@@ -26,15 +26,16 @@ def read_log(path: Path, options: "LoadOptions") -> "EventLog":
     return log
 
 
-def open_config(log: Path, config_path: Path | None) -> "Config":
-    """The config for this log, saying on stderr which one is used (or why one found is not)."""
+def open_config(log: Path, config_path: Path | None) -> "tuple[Config, tuple]":
+    """The config for this log and what finding it taught, saying on stderr which one is used (or why one
+    found is not applied)."""
     from cxmine.inputs import open_config as find  # noqa: PLC0415
 
     config, notes = find(log, config_path)
     warn(notes)
     if config.path is not None:
         stderr_console().print(f"Using config {config.path}", markup=False, highlight=False)
-    return config
+    return config, notes
 
 
 def read_paths(log: Path, config: "Config", *more: Path | None) -> tuple[Path, ...]:
@@ -44,16 +45,19 @@ def read_paths(log: Path, config: "Config", *more: Path | None) -> tuple[Path, .
     return paths_read(log, config) + tuple(p for p in more if p is not None)
 
 
-def open_inputs(log: Path, options: "LoadOptions", config: "Config", outputs: Iterable[Path | None] = (), reads: Iterable[Path | None] = ()) -> "Inputs":
+def open_inputs(log: Path, options: "LoadOptions", opened: "tuple[Config, tuple]", outputs: Iterable[Path | None] = (), reads: Iterable[Path | None] = ()) -> "Inputs":
     """Refuse outputs that would overwrite an input (the log, the config's files and `reads`) before any
-    work, then read the log and complaints."""
+    work, then read the log and complaints. `opened` is what `open_config` returned."""
+    from dataclasses import replace  # noqa: PLC0415
+
     from cxmine.inputs import load_inputs  # noqa: PLC0415
 
+    config, found_notes = opened
     check_outputs(list(outputs), read_paths(log, config, *reads))
     with status(f"Reading {log.name}:") as progress:
         inputs = load_inputs(log, options, config=config, progress=progress)
     warn(inputs.warnings)
-    return inputs
+    return replace(inputs, notes=tuple(found_notes) + inputs.notes)  # already printed by open_config
 
 
 def emit_result(kind: str, fmt: Any, result: Any, output: Path | None, reads: Iterable[Path], **render_options: Any) -> None:

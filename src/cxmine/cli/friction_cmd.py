@@ -19,7 +19,7 @@ Formats = opt.format_choice("friction")
 Format = opt.format_option(Formats)
 Top = Annotated[
     Optional[int],
-    typer.Option("--top", min=1, help="How many friction points to show in table/markdown output (default: the config's top, 10).", show_default=False),
+    typer.Option("--top", min=1, help="How many friction points to show in table/markdown output (default: [friction] top in the config, 10).", show_default=False),
 ]
 
 

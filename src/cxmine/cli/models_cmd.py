@@ -70,7 +70,8 @@ Activities = Annotated[Optional[str], typer.Option("--activities", help="Keep th
 Paths = Annotated[Optional[str], typer.Option("--paths", help="Draw the most frequent transitions covering this share, e.g. 50% (every activity stays connected).", rich_help_panel=PANEL)]
 TopVariants = Annotated[Optional[int], typer.Option("--top-variants", min=1, help="Keep only the cases of the N most frequent variants.", rich_help_panel=PANEL)]
 OverlayOption = Annotated[Overlay, typer.Option("--overlay", help="What the map shows: frequency, performance (times) or friction (ranked friction points).", rich_help_panel=PANEL)]
-Quality = Annotated[bool, typer.Option("--quality/--no-quality", help="Measure the model's fitness, precision and simplicity on the log.", rich_help_panel=PANEL)]
+Quality = Annotated[bool, typer.Option("--quality/--no-quality", help="Measure the model's fitness and simplicity on the log.", rich_help_panel=PANEL)]
+Precision = Annotated[bool, typer.Option("--precision", help="Also measure the model's precision (ETConformance; can be slow on complex models).", rich_help_panel=PANEL)]
 FormatOption = opt.format_option(DiscoverFormats, "Summary on stdout: table, json or markdown (json is always printed; table/markdown only without --output).")
 ModelFile = Annotated[Optional[Path], typer.Option("--model", "-m", help="The intended process: a .bpmn or .pnml file.", show_default=False)]
 HappyPath = Annotated[Optional[str], typer.Option("--happy-path", help="The intended process as activities in order, comma-separated: 'A,B,C'.", show_default=False)]
@@ -138,6 +139,7 @@ def discover(
     top_variants: TopVariants = None,
     overlay: OverlayOption = Overlay.frequency,
     quality: Quality = True,
+    precision: Precision = False,
     config: opt.ConfigOption = None,
     format: FormatOption = DiscoverFormats.table,
     options: object = None,
@@ -161,7 +163,7 @@ def discover(
         with status("Discovering the process:") as progress:
             result = discover_process(
                 inputs, algorithm=algorithm.value, noise_threshold=noise, dependency_threshold=dependency,
-                filters=filters, overlay=overlay.value, quality=quality, progress=progress,
+                filters=filters, overlay=overlay.value, quality=quality, precision=precision, progress=progress,
             )  # fmt: skip
         warn(result.notes)
         if result.model is not None:
@@ -201,7 +203,7 @@ def conformance(
         chosen = load_model(model, happy_path) if (model is not None or happy_path is not None) else None  # bad model files fail before the log is read
         inputs = open_inputs(log, options, open_config(log, config), [output], reads=[model])
         with status("Checking conformance:") as progress:
-            result = check_conformance(inputs, chosen, alignments=alignments, progress=progress)
+            result = check_conformance(inputs, chosen, happy_path=happy_path, alignments=alignments, progress=progress)
         warn(result.notes)
         result = replace(result, notes=tuple(inputs.notes) + result.notes)
         emit_result("conformance", format, result, output, inputs.paths + ((model,) if model is not None else ()), top=top)

@@ -163,10 +163,11 @@ def report(
 
         targets = _outputs(list(output or []))
         rules = _check(fail_on, compare, redact, min_group)
-        settings = open_config(log, config)
+        opened = open_config(log, config)
+        settings = opened[0]
         window = plan(period, since, until, compare, with_cli_overrides(settings, options), trend_weeks)
         try:
-            inputs = open_inputs(log, window.load, settings, [path for path, _ in targets], reads=[baseline_file_of(compare)])
+            inputs = open_inputs(log, window.load, opened, [path for path, _ in targets], reads=[baseline_file_of(compare)])
         except InputError as exc:
             raise no_case_in(window, exc) from None
         with status("Building the report:") as progress:

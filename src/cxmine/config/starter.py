@@ -111,6 +111,57 @@ def _relative_path(target: Path, folder: Path) -> str:
     return relative.as_posix()
 
 
+_BAD_END = re.compile(r"cancel|declin|reject|abandon|withdr|collection|reopen|refus|lost|churn|escalat|terminat|expire|dismiss", re.IGNORECASE)
+_SURVEY = re.compile(r"nps|csat|satisf|rating|score|survey", re.IGNORECASE)
+_PAUSE = re.compile(r"release|discharg|deliver|sent to customer|offer sent|o_sent$|notification", re.IGNORECASE)
+
+
+def _outcome_lines(events: Any, attributes: Sequence[str]) -> list[str]:
+    """Proposed [[outcomes]]: end activities whose names sound final and bad, and survey-like columns."""
+    last = events.drop_duplicates("case_id", keep="last")["activity"].astype("string").value_counts()
+    cases = max(1, int(events["case_id"].nunique()))
+    bad = [str(name) for name, count in last.items() if _BAD_END.search(str(name)) and count >= 0.01 * cases]
+    lines = ["# Bad outcomes friction may raise (most logs have no complaints file: these are the harm that matters)."]
+    for name in bad[:3]:
+        share = 100 * int(last[name]) / cases
+        slug = re.sub(r"[^a-z0-9]+", " ", name.lower()).strip() or "bad end"
+        lines += ["[[outcomes]]", f"name = {toml_string(slug)}", f"ends_with = [{toml_string(name)}]   # ends {share:.0f}% of cases", ""]
+    if not bad:
+        lines += ["# [[outcomes]]", '# name = "cancelled"', '# ends_with = ["Cancelled"]      # or reaches = [...], or attribute = "made_sla" with equals = "false"', ""]
+    survey = [c for c in attributes if _SURVEY.search(c)]
+    lines += [
+        "# A survey answer as an outcome (a scores file joined by case, or by customer and time):",
+        "# [[outcomes]]",
+        '# name = "detractor"',
+        '# path = "survey.csv"',
+        '# case = "case_id"',
+        f'# score = {toml_string(survey[0]) if survey else chr(34) + "nps" + chr(34)}' + ("   # a survey-like column of this log" if survey else ""),
+        "# bad_below = 7",
+        "",
+    ]
+    return lines
+
+
+def _shape_lines(events: Any) -> list[str]:
+    """[prepare] and [journey] proposals from the log's own shape."""
+    from cxmine.core.shapes import shape_counts  # noqa: PLC0415
+
+    counts = shape_counts(events, ("?", "NULL", "N/A", "null", "-"))
+    total = max(1, len(events))
+    lines = ["# Real log shapes (each change is counted in the warnings)."]
+    duplicate = counts["duplicate_events"] / total
+    repeats = counts["consecutive_repeats"] / total
+    lines.append("[prepare]" if duplicate >= 0.001 or repeats >= 0.2 else "# [prepare]")
+    lines.append(("" if duplicate >= 0.001 else "# ") + f"drop_duplicates = true    # {counts['duplicate_events']:,} exact duplicate events")
+    lines.append(("" if repeats >= 0.2 else "# ") + f"merge_repeats = true      # {counts['consecutive_repeats']:,} consecutive repeats (snapshot rows?)")
+    lines.append(("" if counts["marker_values"] else "# ") + f'missing = ["?", "NULL", "N/A"]   # {counts["marker_values"]:,} such values in this log')
+    pauses = [str(n) for n in events["activity"].astype("string").unique() if _PAUSE.search(str(n))]
+    lines += ["", "# After these the customer is not waiting on us (a discharge, a delivery, an offer sent):", "# [journey]"]
+    lines.append(f"# pauses = [{', '.join(toml_string(p) for p in sorted(pauses)[:4])}]" if pauses else '# pauses = ["Delivered"]')
+    lines.append("")
+    return lines
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
 
@@ -213,6 +264,9 @@ def starter_config(log: EventLog, *, options: LoadOptions | None = None, config_
     add(f"# within = {toml_string(within)}")
     add(f"# name = {toml_string(f'{b} within {within}')}   # optional")
     add("")
+
+    out.extend(_outcome_lines(events, attributes))
+    out.extend(_shape_lines(events))
 
     complaint_activities = [str(name) for name in counts.index if "complain" in str(name).lower()]
     add("# Complaints, attributed to cases (and to where the customer was) by time. Use one source:")

@@ -177,10 +177,13 @@ def summarise(log: EventLog, *, top_variants: int = 10, now: pd.Timestamp | None
     begins_at = np.full(len(events[schema.CASE].cat.categories), -1, dtype=np.int64)
     begins_at[case_codes[start_index]] = start_index
     top: list[Variant] = []
-    activity_values = events[schema.ACTIVITY].astype(str).to_numpy()
+    # Codes and names, not a string per event: only the shown variants' steps are spelt out.
+    activity_codes = events[schema.ACTIVITY].cat.codes.to_numpy()
+    activity_names = [str(name) for name in events[schema.ACTIVITY].cat.categories]
     for row in per_variant.itertuples(index=False):  # one representative case per shown variant
         begin = begins_at[row.first_case]
-        top.append(Variant(int(row.variant) + 1, tuple(activity_values[begin : begin + row.length]), int(row.cases), row.cases / n_cases))
+        steps = tuple(activity_names[code] for code in activity_codes[begin : begin + row.length])
+        top.append(Variant(int(row.variant) + 1, steps, int(row.cases), row.cases / n_cases))
     return LogSummary(
         source=log.source,
         format=log.format,

@@ -284,7 +284,10 @@ def promise_outcomes(events: pd.DataFrame, promises, log_end: pd.Timestamp | Non
         if promise.applies_when:
             reached = rows_of(promise.applies_when)
             applicable &= np.bincount(case[reached], minlength=n_cases) > 0
-        to_time = _first_after(case, time_ns, rows_of([promise.to_activity]), start, n_cases)
+        to_rows = rows_of([promise.to_activity])
+        if not to_rows.any():  # `to` never happens in this log (a typo, warned): nothing can be measured
+            continue
+        to_time = _first_after(case, time_ns, to_rows, start, n_cases)
         void_time = _first_after(case, time_ns, rows_of(promise.void_when), start, n_cases) if promise.void_when else np.full(n_cases, np.inf)
         deadline = start + promise.within_seconds * 1e9
         has_to = np.isfinite(to_time)

@@ -48,6 +48,9 @@ class Candidate:
     # Per case in `cases`: when the friction began (float ns since the epoch; NaN = unknown). Only friction
     # that began before an outcome counts towards it.
     start_ns: np.ndarray | None = None
+    # The cases that went through the same place (had an occurrence, affected or not): outcomes are
+    # compared against the unaffected ones among them, not against cases that never got there. None: all.
+    eligible: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.cases = np.asarray(self.cases, dtype=np.int64)
@@ -76,12 +79,13 @@ class Candidate:
     @classmethod
     def from_case_arrays(
         cls, kind: str, label: str, affected: np.ndarray, excess_per_case: np.ndarray, measure: str, values: np.ndarray, affected_values: np.ndarray,
-        start_per_case: np.ndarray | None = None, **fields: Any,
+        start_per_case: np.ndarray | None = None, eligible_cases: np.ndarray | None = None, **fields: Any,
     ) -> Candidate:
         """Build from per-case arrays (length n_cases), as vectorised detectors compute them."""
         cases = np.flatnonzero(affected)
         start = None if start_per_case is None else np.asarray(start_per_case, dtype=float)[cases]
-        return cls(kind, label, cases, np.asarray(excess_per_case, dtype=float)[cases], measure, values, affected_values, start_ns=start, **fields)
+        eligible = None if eligible_cases is None else np.unique(np.asarray(eligible_cases, dtype=np.int64))
+        return cls(kind, label, cases, np.asarray(excess_per_case, dtype=float)[cases], measure, values, affected_values, start_ns=start, eligible=eligible, **fields)
 
 
 @dataclass

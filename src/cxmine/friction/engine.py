@@ -73,6 +73,10 @@ def outcome_lift(candidate: Candidate, mask: np.ndarray, outcome: CaseOutcome) -
         valid &= ~late
     exposed = mask & valid
     others = ~mask & valid
+    if candidate.eligible is not None:  # compare with the cases that went through the same place
+        went = np.zeros(n_cases, dtype=bool)
+        went[candidate.eligible] = True
+        others &= went
     n1, n0 = int(exposed.sum()), int(others.sum())
     a, c = int((exposed & outcome.has).sum()), int((others & outcome.has).sum())
     found = stats.lift(a, n1, c, n0)

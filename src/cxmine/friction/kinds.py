@@ -202,7 +202,7 @@ register(FrictionKind(
     title="Follow-up contacts",
     description="We contact the customer (follow-up calls, reminders: [touchpoints] outbound); each contact costs contact_minutes of customer time.",
     label="follow-up contacts: '{activity}'",
-    sentence="{who} get follow-up contacts ('{activity}'), {contacts_per_affected_case:g} each",
+    sentence="{who} get follow-up contacts ('{activity}'), {contacts_per_affected_case:.1f} each",
     customer_time=False, map_placement="activity", detect=signals.outbound_contacts,
 ))
 register(FrictionKind(

@@ -113,27 +113,59 @@ def complaint_overlay(located: pd.DataFrame, gaps, events: pd.DataFrame, top_tag
 
 
 
+NUMERIC_BANDS = 4  # a numeric case attribute (an amount, an age) becomes quartile bands for drivers
+
+
 def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Per case, categorical attributes with 2–30 values that are constant within a case (channel, product…)."""
+    """Per case, the attributes that can drive friction: categorical ones with 2–30 values and numeric ones
+    (binned into quartile bands, e.g. "5,000–10,000"), each constant within a case (channel, product,
+    amount requested…)."""
     skip = {schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.LIFECYCLE, schema.RESOURCE}
-    chosen = []
+    chosen, numeric = [], []
     for column in events.columns:
-        if column in skip or not isinstance(events[column].dtype, pd.CategoricalDtype):
+        if column in skip:
             continue
-        if 2 <= len(events[column].cat.categories) <= 30:
-            chosen.append(column)
-    if not chosen:
-        return pd.DataFrame(index=range(events[schema.CASE].nunique()))
-    grouped = events.groupby(schema.CASE, observed=True, sort=True)[chosen]
+        values = events[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            n = len(values.cat.categories)
+            if 2 <= n <= 30:
+                chosen.append(column)
+            elif n > 30 and pd.to_numeric(pd.Series(values.cat.categories), errors="coerce").notna().all():
+                numeric.append(column)
+        elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            numeric.append(column)
+    n_cases = events[schema.CASE].cat.categories.size
+    columns = chosen + numeric
+    if not columns:
+        return pd.DataFrame(index=range(n_cases))
+    grouped = events.groupby(schema.CASE, observed=True, sort=True)[columns]
     distinct = grouped.nunique()
-    constant = [c for c in chosen if (distinct[c] <= 1).all() or c in extra]
+    constant = [c for c in columns if (distinct[c] <= 1).all() or c in extra]
     if not constant:
         return pd.DataFrame(index=range(len(distinct)))
     first = grouped.first()[constant].reset_index(drop=True)
     for column in constant:
-        first[column] = first[column].astype("category")
+        if column in numeric:
+            first[column] = _bands(pd.to_numeric(first[column].astype("string"), errors="coerce"))
+        else:
+            first[column] = first[column].astype("category")
     return first
 
+
+def _bands(values: pd.Series) -> pd.Series:
+    """Quartile bands with readable edges ("5,000–10,000"), as a category."""
+    known = values.dropna()
+    if known.nunique() < NUMERIC_BANDS * 2:
+        return values.astype("string").astype("category")
+    edges = np.unique(np.quantile(known, np.linspace(0, 1, NUMERIC_BANDS + 1)))
+    if edges.size < 3:
+        return values.astype("string").astype("category")
+    labels = [f"{_short(a)}–{_short(b)}" for a, b in zip(edges[:-1], edges[1:])]
+    return pd.cut(values, edges, labels=labels, include_lowest=True, duplicates="drop")
+
+
+def _short(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2g}"
 
 
 @dataclass
@@ -158,6 +190,26 @@ class Stage:
     @property
     def n_cases(self) -> int:
         return self.journey.n_cases
+
+
+def unknown_names(events: pd.DataFrame, config: Config) -> list[Warning_]:
+    """A promise, pause or end activity naming an activity the log does not have finds nothing — usually a
+    typo: one warning each, with the closest existing name."""
+    from cxmine.matching import closest, pattern_matches  # noqa: PLC0415
+
+    names = {str(c) for c in events[schema.ACTIVITY].cat.categories}
+    wanted: list[tuple[str, str]] = []
+    for promise in config.promises:
+        for pattern in (promise.from_activity, promise.to_activity, *promise.applies_when, *promise.void_when):
+            wanted.append((f"promise {promise.name!r}", pattern))
+    wanted += [("[journey] pauses", p) for p in config.journey.pauses] + [("[journey] end_activities", p) for p in config.journey.end_activities]
+    found = []
+    for where, pattern in wanted:
+        if not pattern_matches(names, pattern):
+            guess = closest(pattern, names)
+            hint = f" — did you mean {guess!r}?" if guess else ""
+            found.append(Warning_("activity_not_found", f"{where}: no activity {pattern!r} in the log, so it finds no case{hint}"))
+    return found
 
 
 def paused_events(events: pd.DataFrame, touchpoint: np.ndarray, pauses: frozenset[str]) -> np.ndarray | None:
@@ -200,6 +252,7 @@ def prepare_journey(
         overlay = complaint_overlay(located, gaps, events)
     have_complaints = complaints is not None and bool(complained.any())
     promises = tuple(config.promises)
+    notes.extend(unknown_names(events, config))
     status = case_status(events, config.journey.end_activities)
     pauses = frozenset(matches([str(c) for c in events[schema.ACTIVITY].cat.categories], config.journey.pauses))
     journey = Journey(

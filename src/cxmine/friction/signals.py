@@ -99,6 +99,7 @@ def customer_waits(ctx: Journey) -> list[Candidate]:
                 _per_case(case, values[rows_hit] - thresholds[g], ctx.n_cases), "customer wait", values[rows], values[rows_hit],
                 threshold_seconds=float(thresholds[g]), from_activity=a, to_activity=b, details=details,
                 others_values=values[rows[~hit[rows]]], start_per_case=_first_per_case(case, start_all[rows_hit], ctx.n_cases),
+                eligible_cases=case_all[rows],
             )
         )
     return out
@@ -149,6 +150,7 @@ def internal_waits(ctx: Journey) -> list[Candidate]:
                 np.bincount(case[hit], minlength=ctx.n_cases) > 0, np.zeros(ctx.n_cases),
                 "waiting time", values, values[hit], threshold_seconds=threshold, from_activity=a, to_activity=b,
                 others_values=values[~hit], start_per_case=_first_per_case(case[hit], group["start"].to_numpy()[hit], ctx.n_cases),
+                eligible_cases=case,
                 details={
                     "customer_visible": False,
                     "hidden_from_customer_share": round(float(1 - (group["visible"] > 0).mean()), 4),
@@ -188,7 +190,7 @@ def slow_steps(ctx: Journey) -> list[Candidate]:
             Candidate.from_case_arrays(
                 "slow_step", "", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
                 _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold_seconds=threshold,
-                activity=str(categories[activity[rows[0]]]), others_values=values[~hit],
+                activity=str(categories[activity[rows[0]]]), others_values=values[~hit], eligible_cases=ctx.case[rows],
                 start_per_case=_first_per_case(ctx.case[hit_rows], ctx.begin_ns[hit_rows], ctx.n_cases),
             )
         )
@@ -252,6 +254,7 @@ def rework(ctx: Journey) -> list[Candidate]:
         out.append(
             Candidate.from_case_arrays(
                 "rework", "", affected, excess, "rework loop time", loop, loop, activity=name, details=details,
+                eligible_cases=ctx.case[codes == code],
                 start_per_case=_first_per_case(cases, first_ns, ctx.n_cases),
             )
         )
@@ -444,7 +447,7 @@ def broken_promises(ctx: Journey) -> list[Candidate]:
                 "broken_promise", "", affected, excess, "time to keep the promise",
                 values, values[broken], threshold_seconds=promise.within_seconds, from_activity=promise.from_activity, to_activity=promise.to_activity,
                 details={"promise_name": promise.name, "promised_seconds": promise.within_seconds, "promise": promise_counts(rows)},
-                others_values=values[~broken], start_per_case=start,
+                others_values=values[~broken], start_per_case=start, eligible_cases=cases,
             )
         )
     return out

@@ -91,8 +91,15 @@ def drivers(affected: np.ndarray, attributes: pd.DataFrame, min_count: int = 5, 
                     "share_affected": round(float(share_aff[index]), 4),
                     "share_all": round(float(share_all[index]), 4),
                     "lift": round(float(ratio[index]), 3),
+                    # affected with the value vs the other cases with it: is it over-represented, or chance?
+                    "p_value": fisher_p(int(among[index]), n_aff, int(overall[index] - among[index]), len(codes) - n_aff),
                 }
             )
+    # Benjamini–Hochberg over the values tested for this point: only drivers that survive are shown.
+    for item, q in zip(found, benjamini_hochberg([d["p_value"] for d in found])):
+        item["q_value"] = None if q is None else float(f"{q:.6g}")
+        item["p_value"] = None if item["p_value"] is None else float(f"{item['p_value']:.6g}")
+    found = [d for d in found if d["q_value"] is not None and d["q_value"] < ALPHA]
     found.sort(key=lambda d: (-d["lift"] * d["share_affected"], d["attribute"], d["value"]))
     return tuple(found[:limit])
 

@@ -409,18 +409,18 @@ def choose_method(variants: adapter.Variants, model: ProcessModel, method: str =
     if method not in METHODS:
         raise UsageError(f"unknown conformance method {method!r}", hint=f"use one of: {', '.join(METHODS)}")
     if method == "alignments":
-        return "alignments", "alignments, as asked: exact deviations"
+        return "alignments", "alignments: exact deviations (as asked)"
     if method == "token_replay":
-        return "token_replay", "token replay, as asked: deviation counts are approximate"
+        return "token_replay", "token replay: approximate deviation counts (as asked)"
     work = adapter.alignment_work(variants, model)
     if work > ALIGNMENT_BUDGET:
         return "token_replay", (
-            f"token replay: aligning {len(variants.sequences):,} variants with a model of {len(model.net.transitions):,} transitions is beyond "
-            f"the automatic budget ({work:,} > {ALIGNMENT_BUDGET:,} units), so deviation counts are approximate — --alignments gives exact ones (slower)"
+            f"token replay: approximate deviation counts (aligning {len(variants.sequences):,} variants with a model of "
+            f"{len(model.net.transitions):,} transitions is beyond the automatic budget) — --alignments gives exact counts, slower"
         )
     if not adapter.alignable(model):
-        return "token_replay", "token replay: the model is not a sound workflow net, which alignments need, so deviation counts are approximate"
-    return "alignments", f"alignments (automatic: {len(variants.sequences):,} variants, {work:,} units within the budget of {ALIGNMENT_BUDGET:,}): exact deviations"
+        return "token_replay", "token replay: approximate deviation counts (the model is not a sound workflow net, which alignments need)"
+    return "alignments", f"alignments: exact deviations ({len(variants.sequences):,} variants, within the automatic budget)"
 
 
 def replay_with_method(variants: adapter.Variants, model: ProcessModel, method: str = "auto") -> tuple[adapter.Replay, str]:
@@ -434,7 +434,7 @@ def replay_with_method(variants: adapter.Variants, model: ProcessModel, method: 
     try:
         return adapter.alignment_fitness(None, model, variants=variants, time_limit=ALIGNMENT_TIME_LIMIT_SECONDS), why
     except adapter.AlignmentsOverTime:
-        why = f"token replay: alignments took longer than {ALIGNMENT_TIME_LIMIT_SECONDS:g} s, so deviation counts are approximate — --alignments waits for exact ones"
+        why = f"token replay: approximate deviation counts (alignments took longer than {ALIGNMENT_TIME_LIMIT_SECONDS:g} s) — --alignments waits for exact counts"
         return adapter.token_replay_fitness(None, model, variants=variants), why
 
 

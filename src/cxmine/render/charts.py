@@ -77,8 +77,11 @@ def inline_svg(figure, name: str, title: str) -> str:
 def clean_svg(svg: str, name: str, title: str, *, scale: float | None = None) -> str:
     """SVG text (matplotlib's or graphviz's) made fit for inlining in HTML: no XML prolog, doctype,
     comments or metadata; ids prefixed with `name` so several drawings can share a page; scalable
-    (viewBox kept; the fixed size dropped, or with `scale` set to that share of the natural size in CSS
-    pixels, for drawings that must stay legible and scroll instead); a <title> for screen readers."""
+    (viewBox kept, the fixed size dropped: as wide as its container); a <title> for screen readers.
+
+    With `scale` (drawings such as the process map): as wide as the container but never wider than
+    `scale` × the natural size, so a small map is not blown up; a big one shrinks to the page width
+    instead of running off it (`max-width` in CSS pixels; the height follows from the viewBox)."""
     text = _HEAD.sub("", svg, count=1)
     text = _COMMENT.sub("", text)
     text = _METADATA.sub("", text, count=1)
@@ -88,8 +91,8 @@ def clean_svg(svg: str, name: str, title: str, *, scale: float | None = None) ->
     text = _URL.sub(lambda m: f"url(#{name}-{m.group(1)})", text)
     box = _VIEWBOX.search(text)
     if scale is not None and box:
-        width, height = (float(v) * 4 / 3 * scale for v in box.group(1, 2))  # viewBox units are points
-        size = f' width="{width:.0f}" height="{height:.0f}"'
+        widest = float(box.group(1)) * 4 / 3 * scale  # viewBox units are points
+        size = f' width="100%" style="max-width: {widest:.0f}px; height: auto"'
         text = _SIZE.sub(lambda m: f'<svg{m.group(1)}{size} class="drawing" role="img" aria-labelledby="{name}-title"', text, count=1)
     else:
         text = _SIZE.sub(lambda m: f'<svg{m.group(1)} class="chart" role="img" aria-labelledby="{name}-title"', text, count=1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import shutil
 import subprocess
 import textwrap
@@ -29,7 +30,7 @@ import numpy as np
 from cxmine.core.maps import END, START, ProcessMap
 from cxmine.errors import MiningError, UsageError
 from cxmine.model import SCHEMA_VERSION, FrictionReport
-from cxmine.render.escape import md_code, plain, terminal
+from cxmine.render.escape import plain
 from cxmine.render.units import duration, number, percent
 
 if TYPE_CHECKING:  # result types only; cxmine.mining is imported by the commands, not by renderers
@@ -263,17 +264,31 @@ def _scaled_edges(mv: MapView) -> tuple[pd.DataFrame, float, float, float]:
     return edges, top_count, top_seconds, top_events
 
 
-def to_dot(mv: MapView) -> str:
-    """Graphviz DOT text of the map, left to right, touchpoints in a 'customer sees' lane, with a legend."""
+PAGE_WRAP = 18  # characters per line of an activity name on a page map
+
+
+def to_dot(mv: MapView, *, page: bool = False) -> str:
+    """Graphviz DOT text of the map, touchpoints in a 'customer sees' lane. As a file (default): left to
+    right, with a title and a legend. For a page (`page=True`, the HTML report): top to bottom, so it
+    fits a portrait page's width; long names wrapped; no title or legend (the page has its own heading
+    and caption); edge labels kept off the lines and off each other."""
     pm = mv.process_map
     ids = {name: f"n{i}" for i, name in enumerate(pm.nodes["activity"])}
     ids[START], ids[END] = "start", "end"
     edges, top_count, top_seconds, top_events = _scaled_edges(mv)
     out = ["digraph process_map {"]
     title = mv.title or "process map"
-    out.append(f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label={_dot_string(title + " — " + mv.overlay)}, nodesep=0.35, ranksep=0.5];')
-    out.append('  node [fontname="Helvetica", fontsize=10, shape=box, style="filled", color="#616161"];')
-    out.append('  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];')
+    if page:
+        # Tight rank and node spacing, larger type: on an A4 page the map is scaled to fit, and what
+        # counts is the type size after scaling. Edge labels stay `label`s (dot gives each its own
+        # place in the layout, so they never overlap); edges are drawn under nodes and labels.
+        out.append('  graph [rankdir=TB, fontname="Helvetica", nodesep=0.2, ranksep=0.2, pad=0.05, newrank=true, outputorder=edgesfirst];')
+        out.append('  node [fontname="Helvetica", fontsize=12, shape=box, style="filled", color="#616161", margin="0.1,0.04"];')
+        out.append('  edge [fontname="Helvetica", fontsize=11, arrowsize=0.7, labelfloat=false];')
+    else:
+        out.append(f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label={_dot_string(title + " — " + mv.overlay)}, nodesep=0.35, ranksep=0.5];')
+        out.append('  node [fontname="Helvetica", fontsize=10, shape=box, style="filled", color="#616161"];')
+        out.append('  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];')
     out.append('  start [shape=circle, label="start", fontsize=8, width=0.45, fixedsize=true, fillcolor="#66bb6a", color="#2e7d32"];')
     out.append('  end [shape=doublecircle, label="end", fontsize=8, width=0.4, fixedsize=true, fillcolor="#ef5350", color="#b71c1c"];')
 
@@ -282,7 +297,8 @@ def to_dot(mv: MapView) -> str:
         shape = 'shape=box, style="rounded,filled,bold"' if touch else 'shape=box, style="filled"'
         line = f', color="{TOUCHPOINT_LINE}"' if touch else ""
         tooltip = "; ".join(mv.heat.labels.get(row.activity, [])) or str(row.activity)
-        return f"    {ids[row.activity]} [{shape}, label={_dot_string(chr(10).join(_node_lines(mv, row)))}, fillcolor=\"{_node_fill(mv, row, top_events)}\"{line}, tooltip={_dot_string(tooltip)}];"
+        lines = _node_lines(mv, row, PAGE_WRAP if page else None)
+        return f"    {ids[row.activity]} [{shape}, label={_dot_string(chr(10).join(lines))}, fillcolor=\"{_node_fill(mv, row, top_events)}\"{line}, tooltip={_dot_string(tooltip)}];"
 
     customer = [row for row in pm.nodes.itertuples(index=False) if row.activity in mv.touchpoints]
     back_office = [row for row in pm.nodes.itertuples(index=False) if row.activity not in mv.touchpoints]
@@ -314,7 +330,7 @@ def to_dot(mv: MapView) -> str:
             colour = _heat_colour(score, top)
             label = "; ".join(mv.heat.labels.get((a, b), [])) + f" · {score:.1f}"
             out.append(f'  {ids[a]} -> {ids[b]} [label={_dot_string(label)}, style="dashed", color="{colour}", fontcolor="{colour}", penwidth=2, constraint=false];')
-    legend = _legend_lines(mv)
+    legend = [] if page else _legend_lines(mv)
     if legend:
         out.append("  subgraph cluster_legend {")
         out.append('    label="legend"; style="rounded"; color="#bdbdbd"; fontcolor="#757575";')
@@ -323,6 +339,19 @@ def to_dot(mv: MapView) -> str:
         out.append("  }")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+PAGE_SCALE = 1.0  # a page map is never drawn larger than graphviz's natural size (10 pt names)
+
+
+def page_svg(mv: MapView, *, title: str, name: str = "map", timeout: float = DOT_TIMEOUT_SECONDS) -> str:
+    """The map as inline SVG for an HTML page (the report): drawn top to bottom (`to_dot(page=True)`),
+    as wide as the page and never wider, never larger than its natural size; ids prefixed with `name`,
+    `title` for screen readers. MiningError when graphviz is missing, fails or takes over `timeout` s."""
+    from cxmine.render.charts import clean_svg  # noqa: PLC0415 - same layer; keeps matplotlib out of import time
+
+    svg = render_image(to_dot(mv, page=True), "svg", timeout=timeout)
+    return clean_svg(svg.decode("utf-8"), name, title, scale=PAGE_SCALE)
 
 
 def graphviz_available() -> bool:
@@ -338,7 +367,7 @@ def render_image(dot_text: str, kind: str, timeout: float = DOT_TIMEOUT_SECONDS)
     if executable is None:
         raise MiningError(f"drawing .{kind} needs graphviz's `dot` program, which is not installed", hint=INSTALL_GRAPHVIZ)
     try:
-        completed = subprocess.run([executable, f"-T{kind}"], input=dot_text.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+        completed = subprocess.run([executable, f"-T{kind}"], input=dot_text.encode("utf-8", "replace"), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise MiningError(f"graphviz took longer than {timeout:g} s to draw the map", hint="simplify it with --paths 50% or --activities 80%") from None
     except OSError as exc:
@@ -353,9 +382,13 @@ def render_image(dot_text: str, kind: str, timeout: float = DOT_TIMEOUT_SECONDS)
 # Mermaid
 
 
+_MERMAID_ENTITY = re.compile(r"#(?=[0-9A-Za-z]+;)")
+
+
 def _mermaid_text(text: str) -> str:
-    """Escape for a quoted Mermaid label: entity codes for characters Mermaid would parse."""
-    replaced = str(text)
+    """Escape for a quoted Mermaid label: one line (`plain`), entity codes for characters Mermaid would
+    parse, and a `#` that would start an entity code of its own written as one."""
+    replaced = _MERMAID_ENTITY.sub("#35;", plain(text))
     for char, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;"), ("[", "#91;"), ("]", "#93;"), ("{", "#123;"), ("}", "#125;"), ("`", "#96;")):
         replaced = replaced.replace(char, code)
     return replaced
@@ -372,7 +405,7 @@ def to_mermaid(mv: MapView) -> str:
     out.append('  stop((("end")))')  # `end` is a Mermaid keyword: the id is `stop`, the label quoted
 
     def node(row) -> str:
-        label = _mermaid_text("<br/>".join(_node_lines(mv, row)).replace("<br/>", "\n")).replace("\n", "<br/>")
+        label = "<br/>".join(_mermaid_text(line) for line in _node_lines(mv, row))
         return f'{ids[row.activity]}("{label}")' if row.activity in mv.touchpoints else f'{ids[row.activity]}["{label}"]'
 
     customer = [row for row in pm.nodes.itertuples(index=False) if row.activity in mv.touchpoints]
@@ -461,7 +494,8 @@ def draw(mv: MapView, suffix: str) -> str | bytes:
 def _quality_line(quality) -> str:
     if quality is None:
         return "–"
-    return f"fitness {quality.fitness:.3f} · precision {_float(quality.precision)} · simplicity {_float(quality.simplicity)}"
+    measured = _float(quality.precision) if quality.precision is not None else "not measured (--precision)"
+    return f"fitness {quality.fitness:.3f} · precision {measured} · simplicity {_float(quality.simplicity)}"
 
 
 def _float(value: float | None) -> str:
@@ -493,8 +527,8 @@ def render_discovery_table(result: "DiscoveryResult", top: int = 15, *, color: b
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Log", f"{result.source} ({number(pm.cases_total)} cases, {number(pm.events_total)} events, {number(result.variants)} variants)")
-    head.add_row("Model", result.model.description if result.model is not None else "none (directly-follows map only)")
+    head.add_row("Log", f"{terminal(result.source)} ({number(pm.cases_total)} cases, {number(pm.events_total)} events, {number(result.variants)} variants)")
+    head.add_row("Model", terminal(result.model.description) if result.model is not None else "none (directly-follows map only)")
     head.add_row("Quality", _quality_line(result.quality))
     head.add_row("Map", f"{len(pm.nodes)} activities, {int(pm.flow['shown'].sum())} of {len(pm.flow)} transitions shown, {number(pm.cases)} cases")
     console.print(head)
@@ -502,7 +536,7 @@ def render_discovery_table(result: "DiscoveryResult", top: int = 15, *, color: b
     for name, justify in (("activity", "left"), ("events", "right"), ("cases", "right"), ("touchpoint", "left"), ("complaints", "right")):
         nodes.add_column(name, justify=justify)
     for row in pm.nodes.head(top).itertuples(index=False):
-        nodes.add_row(str(row.activity), number(int(row.events)), number(int(row.cases)), "yes" if row.activity in result.touchpoints else "", number(result.complaints_per_activity.get(row.activity, 0)) if result.complaints_per_activity else "")
+        nodes.add_row(terminal(row.activity), number(int(row.events)), number(int(row.cases)), "yes" if row.activity in result.touchpoints else "", number(result.complaints_per_activity.get(row.activity, 0)) if result.complaints_per_activity else "")
     if len(pm.nodes) > top:
         nodes.caption = f"{len(pm.nodes) - top} more (use --format json)"
     console.print(nodes)
@@ -510,7 +544,7 @@ def render_discovery_table(result: "DiscoveryResult", top: int = 15, *, color: b
     for name, justify in (("from", "left"), ("to", "left"), ("count", "right"), ("p50", "right"), ("p90", "right")):
         edges.add_column(name, justify=justify)
     for row in pm.flow.head(top).itertuples(index=False):
-        edges.add_row(str(row.from_activity), str(row.to_activity), number(int(row.count)), duration(row.p50_seconds), duration(row.p90_seconds))
+        edges.add_row(terminal(row.from_activity), terminal(row.to_activity), number(int(row.count)), duration(row.p50_seconds), duration(row.p90_seconds))
     console.print(edges)
     return buffer.getvalue()
 
@@ -519,7 +553,7 @@ def render_discovery_markdown(result: "DiscoveryResult", top: int = 15) -> str:
     from cxmine.render.markdown import table  # noqa: PLC0415
 
     pm = result.process_map
-    out = [f"# Process map: `{result.source}`\n\n"]
+    out = [f"# Process map: {md_code(result.source)}\n\n"]
     out.append(
         table(
             ["measure", "value"],
@@ -543,6 +577,7 @@ def _conformance_head(result: "ConformanceResult") -> list[tuple[str, str]]:
         ("Model", result.model),
         ("Fitness", f"{result.fitness:.3f} ({'alignments' if result.method == 'alignments' else 'token replay'}); {percent(result.fitting_cases_share)} of cases fit"),
         ("Precision", _float(result.precision)),
+        ("Deviations", _deviation_method(result)),
     ]
     if result.activities_not_in_model:
         shown = ", ".join(result.activities_not_in_model[:5]) + (" …" if len(result.activities_not_in_model) > 5 else "")
@@ -551,6 +586,15 @@ def _conformance_head(result: "ConformanceResult") -> list[tuple[str, str]]:
         lift = result.nonconforming_lift
         rows.append(("Complaints", f"non-conforming cases complain {_lift_text(lift['complaint_lift'], lift['complaint_lift_ci_low'], lift['complaint_lift_ci_high'])} as often"))
     return rows
+
+
+def _deviation_method(result: "ConformanceResult") -> str:
+    """Whether the counts below are exact (alignments) or approximate (token replay), and why."""
+    if result.method_reason:
+        return result.method_reason
+    if result.method == "alignments":
+        return "alignments: exact deviations"
+    return "token replay: approximate deviation counts — --alignments gives exact counts, slower"
 
 
 def _deviation_row(d) -> list[str]:
@@ -579,17 +623,22 @@ def render_conformance_table(result: "ConformanceResult", top: int = 20, *, colo
     head.add_column(style="bold")
     head.add_column()
     for key, value in _conformance_head(result):
-        head.add_row(key, value)
+        head.add_row(key, terminal(value))
     console.print(head)
     deviations = Table(title="Deviations per activity", title_justify="left")
     for index, name in enumerate(DEVIATION_HEADERS):
         deviations.add_column(name, justify="left" if index == 0 else "right")
     for d in result.deviations[:top]:
-        deviations.add_row(*_deviation_row(d))
+        row = _deviation_row(d)
+        deviations.add_row(terminal(row[0]), *row[1:])
+    captions = []
     if not result.deviations:
-        deviations.caption = "no deviations: every case follows the model"
+        captions.append("no deviations: every case follows the model")
     elif len(result.deviations) > top:
-        deviations.caption = f"{len(result.deviations) - top} more (use --format json)"
+        captions.append(f"{len(result.deviations) - top} more (use --format json)")
+    if result.deviations and result.deviations_approximate:
+        captions.append("counts are approximate (token replay); --alignments gives exact ones")
+    deviations.caption = "; ".join(captions) or None
     console.print(deviations)
     return buffer.getvalue()
 
@@ -597,11 +646,13 @@ def render_conformance_table(result: "ConformanceResult", top: int = 20, *, colo
 def render_conformance_markdown(result: "ConformanceResult", top: int = 20) -> str:
     from cxmine.render.markdown import table  # noqa: PLC0415
 
-    out = [f"# Conformance: `{result.source}`\n\n"]
+    out = [f"# Conformance: {md_code(result.source)}\n\n"]
     out.append(table(["measure", "value"], [[k, v] for k, v in _conformance_head(result)]))
     out.append("\n## Deviations per activity\n\n")
     if result.deviations:
         out.append(table(DEVIATION_HEADERS, [_deviation_row(d) for d in result.deviations[:top]], "lrrrrrr"))
+        if result.deviations_approximate:
+            out.append("\nCounts are approximate (token replay knows that a case deviates, not exactly where); `--alignments` gives exact ones.\n")
     else:
         out.append("No deviations: every case follows the model.\n")
     return "".join(out)

@@ -124,6 +124,17 @@ def _tags(report) -> list[dict[str, Any]]:
     ]
 
 
+def _quality(report) -> list[str]:
+    """The data-quality list once: a load warning that is also a data-quality finding (rows dropped
+    for a missing timestamp, say) is listed as the finding only, with the words of `report_md`."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    findings = {q.message for q in report.quality}
+    warnings = [w for w in report.warnings if w.get("message") not in findings]
+    lines = words.quality_lines(SimpleNamespace(quality=report.quality, warnings=warnings))
+    return list(dict.fromkeys(lines))
+
+
 def context(report, *, process_map: str | None = None, map_note: str | None = None, charts: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain strings, numbers, lists and dicts."""
     charts = charts if charts is not None else default_charts(report)
@@ -155,7 +166,7 @@ def context(report, *, process_map: str | None = None, map_note: str | None = No
         "trend_chart": charts.get("trend"),
         "trend_weeks": f"{report.trend.weeks[0]} – {report.trend.weeks[-1]}" if report.trend.weeks else "",
         "tags": _tags(report),
-        "quality": words.quality_lines(report),
+        "quality": _quality(report),
         "about": words.about_lines(report),
         "redacted": bool(report.redaction),
         "generated_at": report.generated_at,
