@@ -111,3 +111,24 @@ def test_report_schema_rejects_a_bad_period_kind(tmp_path, run):
     document["period"]["kind"] = "fortnight"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, _schema("report"))
+
+
+@pytest.mark.parametrize("args", [("--point", "1"), ("--kind", "rework", "--at", "Address verification"), ("--open",)])
+def test_cases_output_matches_schema(run, args):
+    outcome = run("cases", ORDERS, *args, "--format", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    document = json.loads(outcome.stdout)
+    jsonschema.validate(document, json.loads((ROOT / "docs" / "schema" / "cases.schema.json").read_text()))
+    assert document["kind"] == "cases"
+
+
+def test_outcome_evidence_matches_schema(run, tmp_path):
+    config = tmp_path / "outcomes.toml"
+    config.write_text((ROOT / "examples" / "cxmine.toml").read_text().replace('path = "orders.csv"', f'path = "{ORDERS}"').replace('path = "complaints.csv"', f'path = "{ROOT / "examples" / "complaints.csv"}"')
+                      + '\n[[outcomes]]\nname = "refunded"\nreaches = ["Refund issued"]\n')
+    outcome = run("friction", ORDERS, "--config", config, "--format", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    document = json.loads(outcome.stdout)
+    jsonschema.validate(document, json.loads((ROOT / "docs" / "schema" / "friction.schema.json").read_text()))
+    names = {o["name"] for p in document["friction_points"] for o in p["outcomes"]}
+    assert names == {"complaint", "refunded"}

@@ -30,7 +30,7 @@ import numpy as np
 from cxmine.core.maps import END, START, ProcessMap
 from cxmine.errors import MiningError, UsageError
 from cxmine.model import SCHEMA_VERSION, FrictionReport
-from cxmine.render.escape import plain
+from cxmine.render.escape import md_code, plain, terminal
 from cxmine.render.units import duration, number, percent
 
 if TYPE_CHECKING:  # result types only; cxmine.mining is imported by the commands, not by renderers
@@ -289,8 +289,9 @@ def to_dot(mv: MapView, *, page: bool = False) -> str:
         out.append(f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label={_dot_string(title + " — " + mv.overlay)}, nodesep=0.35, ranksep=0.5];')
         out.append('  node [fontname="Helvetica", fontsize=10, shape=box, style="filled", color="#616161"];')
         out.append('  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];')
-    out.append('  start [shape=circle, label="start", fontsize=8, width=0.45, fixedsize=true, fillcolor="#66bb6a", color="#2e7d32"];')
-    out.append('  end [shape=doublecircle, label="end", fontsize=8, width=0.4, fixedsize=true, fillcolor="#ef5350", color="#b71c1c"];')
+    ends = "fontsize=10, width=0.55" if page else "fontsize=8, width=0.45"
+    out.append(f'  start [shape=circle, label="start", {ends}, fixedsize=true, fillcolor="#66bb6a", color="#2e7d32"];')
+    out.append(f'  end [shape=doublecircle, label="end", {ends.replace("0.45", "0.4")}, fixedsize=true, fillcolor="#ef5350", color="#b71c1c"];')
 
     def node(row) -> str:
         touch = row.activity in mv.touchpoints
