@@ -154,7 +154,7 @@ def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert error.line == 3
     assert error.file == str(tmp_path / "cxmine.toml")
     assert "TOML syntax error" in error.what
-    assert f"cxmine.toml:3 — " in error.user_message()
+    assert "cxmine.toml:3 — " in error.user_message()
     assert error.exit_code == 2
 
 

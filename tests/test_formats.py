@@ -37,7 +37,7 @@ def test_every_command_format_has_a_renderer():
         offered[name] = choices
         for fmt in choices:
             assert (name, OutputFormat(fmt)) in RENDERERS, f"{name} offers --format {fmt} but nothing renders it"
-    assert set(offered) == {"inspect", "friction", "timings", "discover", "conformance", "cases"}
+    assert set(offered) == {"inspect", "friction", "timings", "discover", "conformance", "cases", "journey", "portfolio"}
 
 
 def test_every_renderer_is_offered_by_its_command():

@@ -4,7 +4,6 @@ it after an intended change (say why in the commit)."""
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from pathlib import Path
 

@@ -113,7 +113,7 @@ def test_the_strict_reader_is_used_only_with_a_counted_warning(run, tmp_path):
 
 
 def test_values_with_entities_and_odd_spacing_read_alike_on_both_readers(monkeypatch, tmp_path):
-    text = xes_text([("c&amp;1", "R&amp;D &lt;check&gt; caf&#233;", '<string key="note" value="one\ttwo"/>'), ("c&amp;1", "b", "")])
+    text = xes_text([("c&amp;1", "R&amp;D &lt;check&gt; caf&#233;", '<string key="note" value="one\ttwo"/><string key="kept" value="a&#10;b&#9;c"/>'), ("c&amp;1", "b", "")])
     path = tmp_path / "entities.xes"
     path.write_text(text)
     fast = load_log(path)
@@ -121,6 +121,7 @@ def test_values_with_entities_and_odd_spacing_read_alike_on_both_readers(monkeyp
     assert set(fast.events[schema.ACTIVITY].astype(str)) == {"R&D <check> café", "b"}
     assert fast.events[schema.CASE].iloc[0] == "c&1"
     assert fast.events["note"].iloc[0] == "one two"  # XML turns a tab in an attribute value into a space
+    assert fast.events["kept"].iloc[0] == "a\nb\tc"  # ... but keeps those written as character references
     _strict(monkeypatch)
     pdt.assert_frame_equal(load_log(path).events, fast.events)
 

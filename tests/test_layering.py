@@ -19,7 +19,7 @@ NEUTRAL = {"cxmine", "cxmine.errors", "cxmine.model", "cxmine.matching", "cxmine
 ALLOWED = {
     "config": {"core"},
     "core": set(),
-    "io": {"core"},
+    "io": {"core", "mining"},  # mining: only pm4py_adapter, for the OCEL readers
     "friction": {"core", "config"},
     "report": {"core", "config", "friction"},
     "mining": {"core", "config", "friction", "io"},

@@ -193,3 +193,25 @@ def test_deviation_candidates_from_the_journey():
     assert len(found) == 1 and found[0].cases.tolist() == [3]
     assert found[0].threshold_seconds == 2 * HOUR  # median window of the other cases (1, 2, 3 h)
     assert found[0].excess_seconds.tolist() == [2 * HOUR]
+
+
+def test_outbound_contacts_are_their_own_kind_and_not_rework():
+    rows = [("c0", "A", 0), ("c0", "Call", 1), ("c0", "Call", 2), ("c0", "B", 3), ("c1", "A", 0), ("c1", "B", 1)]
+    config_rows = rows
+    from cxmine.config import Config, Touchpoints
+
+    config = Config(touchpoints=Touchpoints(activities=("A", "B"), outbound=("Call",)))
+    journey_out, _ = prepare_journey(_log(config_rows), config, None, [])
+    found = signals.outbound_contacts(journey_out)
+    assert len(found) == 1 and found[0].kind == "outbound_contact" and found[0].cases.tolist() == [0]
+    assert found[0].details["contacts_per_affected_case"] == 2.0
+    assert signals.rework(journey_out) == []  # calling twice is not doing the work twice
+
+
+def test_open_cases_and_lead_times_over_ended_cases():
+    from cxmine.core.shapes import case_status
+
+    rows = [(f"e{i}", a, h) for i in range(20) for a, h in (("A", i), ("B", i + 1), ("Done", i + 2))] + [("o1", "A", 30), ("o1", "B", 31)]
+    status = case_status(_log(rows).events)
+    ended = dict(zip(_log(rows).events["case_id"].cat.categories, status["ended"]))
+    assert ended["o1"] == False and all(ended[f"e{i}"] for i in range(20))  # noqa: E712 - numpy bools

@@ -37,7 +37,7 @@ def _deviations(inputs: Inputs, progress: Progress | None):
     return deviations_for_friction(inputs.log.events, inputs.config.model)
 
 
-def rank_friction(inputs: Inputs, *, progress: Progress | None = None) -> FrictionReport:
+def rank_friction(inputs: Inputs, *, progress: Progress | None = None, rank_by: str = "score") -> FrictionReport:
     """Rank the friction points of the inputs, with evidence and the critical few.
 
     >>> from cxmine import load_inputs
@@ -51,7 +51,7 @@ def rank_friction(inputs: Inputs, *, progress: Progress | None = None) -> Fricti
 
     deviations = _deviations(inputs, progress)
     stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=deviations, scores=inputs.scores)
-    report = rank(stage, inputs.config, describe=_describe(inputs), progress=progress)
+    report = rank(stage, inputs.config, describe=_describe(inputs), progress=progress, rank_by=rank_by)
     return replace(report, notes=tuple(inputs.notes) + report.notes)
 
 
@@ -253,3 +253,91 @@ def _at(candidate: Any, activity: str | None) -> bool:
         a, b = (part.strip() for part in text.split("→", 1))
         return (candidate.from_activity, candidate.to_activity) == (a, b)
     return activity in (candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details.get("x"), candidate.details.get("y"))
+
+
+def _analyse_processes(journey: Any, progress: Progress | None = None) -> list:
+    """Each process of a journey ranked on its own, with the config as that process sees it."""
+    from cxmine.config.settings import for_process  # noqa: PLC0415
+    from cxmine.friction.crossprocess import ProcessAnalysis  # noqa: PLC0415
+    from cxmine.friction.engine import detect, rank  # noqa: PLC0415
+    from cxmine.render.sentences import describer  # noqa: PLC0415
+
+    names = tuple(p.name for p in journey.processes)
+    phrases = {o.name: o.said for o in journey.config.outcomes}
+    out = []
+    for process in journey.processes:
+        if progress:
+            progress(process.name)
+        config = for_process(journey.config, process.name, names)
+        stage = detect(process.log, config, None, notes=[], scores=journey.scores)
+        out.append(ProcessAnalysis(process.name, process.log, stage, rank(stage, config, describe=describer(phrases)), process.contacts))
+    return out
+
+
+def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by: str = "score") -> Any:
+    """The customer-level view across processes and the cross-process friction: contacts during waits,
+    repeat contacts across channels, friction that spills over into outcomes recorded elsewhere.
+
+    >>> from cxmine.inputs import load_journey_inputs
+    >>> report = customer_journey(load_journey_inputs("examples/journeys/cxmine.toml"))
+    >>> report.friction.friction_points[0].kind in ("contact_during_wait", "spillover", "cross_channel_repeat")
+    True
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+
+    from cxmine.config.settings import Touchpoints, for_process  # noqa: PLC0415
+    from cxmine.friction.crossprocess import customer_timeline  # noqa: PLC0415
+    from cxmine.friction.engine import detect, rank  # noqa: PLC0415
+    from cxmine.model import JourneyReport  # noqa: PLC0415
+    from cxmine.render.sentences import describer  # noqa: PLC0415
+
+    analyses = _analyse_processes(journey, progress)
+    timeline = customer_timeline(analyses)
+    names = tuple(p.name for p in journey.processes)
+    config = replace(for_process(journey.config, None, names), touchpoints=Touchpoints(), promises=(), customer=None, team=None)
+    scores = {name: table.assign(case_id=table["customer"]) for name, table in journey.scores.items()}
+    stage = detect(timeline, config, None, notes=[], scores=scores, processes=tuple(analyses))
+    phrases = {o.name: o.said for o in journey.config.outcomes}
+    friction = rank(stage, config, describe=describer(phrases), rank_by=rank_by)
+    events = timeline.events
+    per_customer = events.groupby("case_id", observed=True)
+    cases = per_customer["process_case"].nunique()
+    contact_names = [p.name for p in analyses if p.contacts]
+    contacts = events.loc[events["process"].isin(contact_names)].groupby("case_id", observed=True)["process_case"].nunique().reindex(cases.index, fill_value=0) if contact_names else None
+    processes_touched = per_customer["process"].nunique()
+    hours = sum(sum(p.excess_customer_hours for p in a.report.friction_points) for a in analyses)
+    summary = {
+        "journeys_per_customer_mean": round(float(cases.mean()), 4), "journeys_per_customer_p50": float(np.median(cases)),
+        "contacts_per_customer_mean": None if contacts is None else round(float(contacts.mean()), 4),
+        "customers_with_contacts": None if contacts is None else int((contacts > 0).sum()),
+        "processes_per_customer_mean": round(float(processes_touched.mean()), 4),
+        "customers_in_several_processes": int((processes_touched > 1).sum()),
+        "customer_hours_of_friction": round(hours, 3), "customer_hours_per_customer": round(hours / max(1, len(cases)), 4),
+    }
+    processes = tuple(
+        {"name": a.name, "cases": a.stage.n_cases, "events": len(a.log.events), "customers": int(a.log.events["customer"].nunique()) if "customer" in a.log.events.columns else 0, "contacts": a.contacts}
+        for a in analyses
+    )
+    return JourneyReport(str(journey.config.path or "journey"), processes, len(cases), summary, friction, tuple(journey.notes))
+
+
+def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:
+    """The critical few processes: each ranked by the customer harm it causes (customer-hours, outcomes
+    raised, contacts it generates in other processes, value), with its top friction points.
+
+    >>> from cxmine.inputs import load_journey_inputs
+    >>> ranked = portfolio(load_journey_inputs("examples/journeys/cxmine.toml"))
+    >>> [p.rank for p in ranked.processes]
+    [1, 2]
+    """
+    from cxmine.friction import crossprocess  # noqa: PLC0415
+    from cxmine.model import PortfolioReport  # noqa: PLC0415
+
+    analyses = _analyse_processes(journey, progress)
+    timeline = crossprocess.customer_timeline(analyses)
+    contacts = crossprocess.contact_during_wait(analyses, timeline, 60.0 * journey.config.friction.contact_minutes)
+    ranked = crossprocess.portfolio(analyses, contacts, journey.config.friction.critical_share, journey.config.value)
+    currency = journey.config.value.currency if journey.config.value is not None else None
+    return PortfolioReport(str(journey.config.path or "journey"), tuple(ranked), currency, tuple(journey.notes))

@@ -152,3 +152,90 @@ def _complaints(config: Config, log: EventLog) -> tuple[pd.DataFrame | None, Eve
     else:
         return None, log, ()
     return frame, log, tuple(notes)
+
+
+@dataclass(frozen=True)
+class ProcessLog:
+    """One process of the customer's journey: its name and its canonical log, with a `customer` column."""
+
+    name: str
+    log: EventLog
+    contacts: bool = False  # its cases are the customer contacting us (tickets, calls)
+
+
+@dataclass(frozen=True)
+class JourneyInputs:
+    """Everything a journey run reads: the processes, the config, the survey scores, what was learnt."""
+
+    processes: tuple[ProcessLog, ...]
+    config: Config
+    notes: tuple[Warning_, ...] = ()
+    paths: tuple[Path, ...] = ()
+    scores: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def load_journey_inputs(source: Path | str, *, customer_type: str | None = None, progress: Progress | None = None) -> JourneyInputs:
+    """Open a journey: `source` is a cxmine.toml with [[sources]] (each read with its own mapping and
+    customer column) or an OCEL 2.0 file (`customer_type` picks the object type that plays the customer;
+    every other object type becomes a process).
+
+    >>> journey = load_journey_inputs("examples/journeys/cxmine.toml")
+    >>> [p.name for p in journey.processes]
+    ['orders', 'support']
+    """
+    from cxmine.errors import ConfigError, InputError  # noqa: PLC0415
+
+    say = progress or (lambda _m: None)
+    path = Path(source)
+    if not path.exists():
+        raise InputError("file not found", file=str(path), hint="pass a cxmine.toml with [[sources]], or an OCEL 2.0 file (.jsonocel, .xmlocel, .sqlite)")
+    notes: list[Warning_] = []
+    if path.suffix.lower() in (".jsonocel", ".xmlocel", ".sqlite", ".json", ".xml") and path.suffix.lower() != ".toml":
+        config = Config()
+        processes = _ocel_processes(path, customer_type, notes)
+        paths: tuple[Path, ...] = (path,)
+    else:
+        config = load_config(path)
+        if not config.sources:
+            raise ConfigError("the config has no [[sources]]", file=str(path), hint='add [[sources]] blocks: name = "orders", path = "orders.csv", customer = "customer_id", …')
+        processes = []
+        for source in config.sources:
+            say(source.name)
+            if source.customer_type is not None:
+                processes += _ocel_processes(source.path, source.customer_type, notes)
+                continue
+            processes.append(_process(source, config, notes))
+        paths = tuple(dict.fromkeys([path, *(s.path for s in config.sources if s.path is not None), *paths_read_outcomes(config)]))
+    scores, score_notes = _scores(config)
+    return JourneyInputs(tuple(processes), config, tuple(notes) + score_notes, paths, scores)
+
+
+def paths_read_outcomes(config: Config) -> tuple[Path, ...]:
+    return tuple(outcome.path for outcome in config.outcomes if outcome.path is not None)
+
+
+def _process(source, config: Config, notes: list[Warning_]) -> ProcessLog:
+    """One [[sources]] entry read with its own mapping, cleaned, its customer column named `customer`."""
+    from cxmine.errors import ConfigError  # noqa: PLC0415
+    from cxmine.io import load_log  # noqa: PLC0415
+
+    log = load_log(Path(source.path), source.load)
+    log, shape_notes = shape(log, source.load, config.prepare, analysis=True)
+    notes.extend(Warning_(n.code, f"{source.name}: {n.message}", n.count, n.examples) for n in tuple(log.warnings) + shape_notes)
+    events = log.events
+    column = source.customer
+    if column is not None and column not in events.columns:
+        raise ConfigError(
+            f"source {source.name!r}: no customer column {column!r} in {Path(source.path).name}", file=str(config.path),
+            hint=f"columns: {', '.join(map(str, events.columns[:20]))}",
+        )
+    if column is not None and column != "customer":
+        events = events.rename(columns={column: "customer"}) if "customer" not in events.columns else events.assign(customer=events[column])
+    events = events.assign(customer=events["customer"].astype("string").astype("category")) if "customer" in events.columns else events
+    return ProcessLog(source.name, replace(log, events=events), source.contacts)
+
+
+def _ocel_processes(path: Path, customer_type: str | None, notes: list[Warning_]) -> list[ProcessLog]:
+    from cxmine.io.ocel import read_ocel  # noqa: PLC0415
+
+    return [ProcessLog(s.name, s.log) for s in read_ocel(Path(path), customer_type, notes)]

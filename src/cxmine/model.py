@@ -310,6 +310,8 @@ class FrictionPoint:
     outcomes: tuple[OutcomeLift, ...] = ()
     score_outcome_parts: dict[str, float] = field(default_factory=dict)
     unaffected_p50_seconds: float | None = None  # the other cases' median of the same measure
+    value: float | None = None  # [value]: what the friction costs in its cases (time, contacts, their bad outcomes)
+    value_if_fixed: float | None = None  # [value]: what the what-if removes (time, contacts, the excess outcomes)
 
     def to_dict(self) -> dict[str, Any]:
         def r(value: float | None, digits: int = 6) -> float | None:
@@ -359,6 +361,8 @@ class FrictionPoint:
             "related": [p.to_dict() for p in self.related],
             "outcomes": [o.to_dict() for o in self.outcomes],
             "score_outcome_parts": {name: r(part, 4) for name, part in self.score_outcome_parts.items()},
+            "value": r(self.value, 2),
+            "value_if_fixed": r(self.value_if_fixed, 2),
             "sentence": self.sentence,
         }
 
@@ -383,6 +387,8 @@ class FrictionReport:
     load: EventLog | None = field(default=None, compare=False)
     notes: tuple[Warning_, ...] = ()
     complaint_overlay: dict[str, Any] = field(default_factory=dict)
+    currency: str | None = None  # set when [value] prices the friction
+    ranked_by: str = "score"
 
     def to_dict(self) -> dict[str, Any]:
         load = self.load.to_dict() if self.load is not None else {}
@@ -410,6 +416,12 @@ class FrictionReport:
             "warning_count": len(warnings),
             "candidates_evaluated": int(self.candidates_evaluated),
             "critical_count": sum(1 for p in self.friction_points if p.critical),
+            "ranked_by": self.ranked_by,
+            "value": None if self.currency is None else {
+                "currency": self.currency,
+                "total": round(sum(p.value or 0.0 for p in self.friction_points), 2),
+                "total_if_fixed": round(sum(p.value_if_fixed or 0.0 for p in self.friction_points), 2),
+            },
             "config": self.config,
             "friction_points": [p.to_dict() for p in self.friction_points],
         }
@@ -478,3 +490,54 @@ class CaseList:
             "cases": [dict(row) for row in self.rows],
         }
 
+
+
+@dataclass(frozen=True)
+class JourneyReport:
+    """What `cxmine journey` returns: the customer-level view across processes and the cross-process
+    friction (`friction`: points whose cases are customers)."""
+
+    source: str
+    processes: tuple[dict[str, Any], ...]  # name, cases, customers, events
+    customers: int
+    summary: dict[str, Any]  # journeys / contacts / processes per customer, customer-hours across processes
+    friction: FrictionReport
+    notes: tuple[Warning_, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        friction = self.friction.to_dict()
+        warnings = [n.to_dict() for n in self.notes] + friction["warnings"]
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "journey",
+            "source": self.source,
+            "processes": [dict(p) for p in self.processes],
+            "customers": int(self.customers),
+            "summary": dict(self.summary),
+            "warnings": warnings,
+            "warning_count": len(warnings),
+            "critical_count": friction["critical_count"],
+            "value": friction.get("value"),
+            "friction_points": friction["friction_points"],
+        }
+
+
+@dataclass(frozen=True)
+class PortfolioReport:
+    """What `cxmine portfolio` returns: the processes ranked by the customer harm they cause, the critical few marked."""
+
+    source: str
+    processes: tuple[Any, ...]  # friction.crossprocess.ProcessHarm
+    currency: str | None = None
+    notes: tuple[Warning_, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "portfolio",
+            "source": self.source,
+            "currency": self.currency,
+            "warnings": [n.to_dict() for n in self.notes],
+            "critical_count": sum(1 for p in self.processes if p.critical),
+            "processes": [p.to_dict() for p in self.processes],
+        }

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from cxmine import __version__
-from cxmine.cli import cases_cmd, convert_cmd, friction_cmd, init_cmd, inspect_cmd, models_cmd, report_cmd, timings_cmd
+from cxmine.cli import cases_cmd, convert_cmd, friction_cmd, init_cmd, inspect_cmd, journey_cmd, models_cmd, report_cmd, timings_cmd
 from cxmine.cli.runtime import ExitCode
 
 app = typer.Typer(
@@ -54,6 +54,8 @@ COMMANDS = (
     ("discover", models_cmd.discover, models_cmd.DISCOVER_EPILOG),
     ("conformance", models_cmd.conformance, models_cmd.CONFORMANCE_EPILOG),
     ("cases", cases_cmd.cases, cases_cmd.EPILOG),
+    ("journey", journey_cmd.journey, journey_cmd.JOURNEY_EPILOG),
+    ("portfolio", journey_cmd.portfolio, journey_cmd.PORTFOLIO_EPILOG),
     ("report", report_cmd.report, report_cmd.EPILOG),
 )
 for _name, _function, _epilog in COMMANDS:

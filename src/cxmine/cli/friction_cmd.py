@@ -1,6 +1,7 @@
 """`cxmine friction LOG`: rank the friction points with evidence and mark the critical few."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -15,7 +16,13 @@ EPILOG = (
     "  cxmine friction log.csv --config my.toml --since 2026-03-01 --top 5 --format markdown"
 )
 
+class RankBy(str, Enum):
+    score = "score"
+    value = "value"
+
+
 Formats = opt.format_choice("friction")
+RankByOption = Annotated[RankBy, typer.Option("--rank-by", help="Order the points by their friction score, or by the money fixing them would save ([value] prices).")]
 Format = opt.format_option(Formats)
 Top = Annotated[
     Optional[int],
@@ -30,6 +37,7 @@ def friction(
     format: Format = Formats.table,
     output: opt.Output = None,
     top: Top = None,
+    rank_by: RankByOption = RankBy.score,
     options: object = None,
     debug: opt.Debug = False,
 ) -> None:
@@ -42,6 +50,6 @@ def friction(
 
         inputs = open_inputs(log, options, open_config(log, config), [output])
         with status("Ranking friction:") as progress:
-            report = rank_friction(inputs, progress=progress)
+            report = rank_friction(inputs, progress=progress, rank_by=rank_by.value)
         warn(report.notes[len(inputs.notes):])
         emit_result("friction", format, report, output, inputs.paths, top=top or inputs.config.friction.top)

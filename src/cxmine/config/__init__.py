@@ -22,13 +22,15 @@ from cxmine.config.settings import (
     Preparation,
     Promise,
     RedactSettings,
+    SourceSettings,
     Touchpoints,
+    ValueSettings,
 )
 from cxmine.config.starter import starter_config, toml_string
 from cxmine.matching import matches, unmatched_patterns
 
 __all__ = [
     "CONFIG_NAME", "DAY_NAMES", "DIMENSIONS", "DURATION_HINT", "Calendar", "ComplaintSource", "Config", "FrictionSettings",
-    "FrozenMap", "JourneySettings", "ModelSettings", "Outcome", "Preparation", "Promise", "RedactSettings", "Touchpoints", "clock_seconds", "find_config", "format_duration", "load_config",
+    "FrozenMap", "JourneySettings", "ModelSettings", "Outcome", "Preparation", "Promise", "RedactSettings", "SourceSettings", "Touchpoints", "ValueSettings", "clock_seconds", "find_config", "format_duration", "load_config",
     "matches", "parse_duration", "starter_config", "toml_string", "unmatched_patterns", "with_cli_overrides",
 ]

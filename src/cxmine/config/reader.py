@@ -16,7 +16,7 @@ from typing import Any
 from cxmine.config.durations import clock_seconds, parse_duration
 from cxmine.config.settings import (
     CONFIG_NAME, DIMENSIONS, DAY_NAMES, Calendar, ComplaintSource, Config, FrictionSettings, FrozenMap, JourneySettings, ModelSettings,
-    Outcome, Preparation, Promise, RedactSettings, Touchpoints,
+    Outcome, Preparation, Promise, RedactSettings, SourceSettings, Touchpoints, ValueSettings,
 )
 from cxmine.errors import ConfigError
 from cxmine.model import LoadOptions
@@ -61,8 +61,13 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("drop_duplicates", "merge_repeats", "missing"),
     "journey": ("pauses", "end_activities"),
     "redact": ("keep",),
+    "sources": (
+        "name", "path", "case", "activity", "timestamp", "start_timestamp", "resource", "timestamp_format", "timezone", "encoding",
+        "lifecycle_in_activity", "customer", "contacts", "customer_type",
+    ),
+    "value": ("currency", "customer_hour", "contact", "complaint", "outcomes"),
 }  # fmt: skip
-_ARRAYS = ("promises", "outcomes")  # written as [[name]] blocks
+_ARRAYS = ("promises", "outcomes", "sources")  # written as [[name]] blocks
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 
@@ -324,7 +329,7 @@ class _Reader:
             if key in _SECTIONS:
                 expected_list = key in _ARRAYS
                 if expected_list and not (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
-                    example = 'from = "A", to = "B", within = "24h"' if key == "promises" else 'name = "cancelled", ends_with = ["Cancelled"]'
+                    example = {"promises": 'from = "A", to = "B", within = "24h"', "outcomes": 'name = "cancelled", ends_with = ["Cancelled"]'}.get(key, 'name = "orders", path = "orders.csv"')
                     raise self.error(
                         f"{key} must be written as [[{key}]] blocks (double brackets), one per {key[:-1]}",
                         section=key,
@@ -598,6 +603,61 @@ class _Reader:
             missing=self.strings(table, "prepare", "missing", allow_empty=True),
         )
 
+    def sources(self, blocks: list[dict[str, Any]]) -> tuple[SourceSettings, ...]:
+        out: list[SourceSettings] = []
+        for index, table in enumerate(blocks):
+            section = "sources"
+            self.check_keys(table, section, _SECTIONS[section], index)
+            name = self.string(table, section, "name", index, required=True) or ""
+            if any(source.name == name for source in out):
+                raise self.error(f"process name {name!r} is used twice in [[sources]]", section=section, key="name", index=index, hint="give each source its own name")
+            get = lambda key: self.string(table, section, key, index)  # noqa: E731
+            load = LoadOptions(
+                case=get("case"), activity=get("activity"), timestamp=get("timestamp"), start_timestamp=get("start_timestamp"),
+                resource=get("resource"), timestamp_format=get("timestamp_format"), timezone=self.timezone(table, section, "timezone", "UTC"),
+                encoding=self.encoding(table, section, "encoding"), lifecycle_in_activity=self.boolean(table, section, "lifecycle_in_activity", False),
+            )
+            path = self.path(table, section, "path")
+            if path is None:
+                raise self.error(f"{self.label(section, index)} needs 'path'", section=section, index=index, hint='add path = "orders.csv"')
+            out.append(SourceSettings(name, path, load, get("customer"), self.boolean(table, section, "contacts", False), get("customer_type")))
+        ocel = [s for s in out if s.customer_type is not None]
+        if len(out) > 1:
+            for index, source in enumerate(out):
+                if source.customer is None and source.customer_type is None:
+                    raise self.error(
+                        f"source {source.name!r} has no customer column: with several sources every one needs `customer`",
+                        section="sources", key="name", index=index, hint='add customer = "customer_id" (the column that ties it to the other processes)',
+                    )
+        del ocel
+        return tuple(out)
+
+    def value(self, table: dict[str, Any], outcomes: tuple[Outcome, ...]) -> ValueSettings:
+        section = "value"
+        self.check_keys(table, section, _SECTIONS[section])
+        prices = table.get("outcomes", {})
+        if not isinstance(prices, dict):
+            raise self.expected(section, "outcomes", prices, "a table of outcome = price", hint="write outcomes = { cancelled = 40.0 }")
+        known = [o.name for o in outcomes] + ["complaint"]
+        clean: dict[str, float] = {}
+        for name, price in prices.items():
+            if name not in known:
+                close = _suggest(name, known)
+                raise self.error(
+                    f"[value] outcomes names {name!r}, which is not an [[outcomes]] name", section=section, key="outcomes",
+                    hint=(f"did you mean {close!r}? " if close else "") + f"outcomes: {', '.join(known)}",
+                )
+            if isinstance(price, bool) or not isinstance(price, (int, float)) or not math.isfinite(price) or price < 0:
+                raise self.error(f"the price of {name!r} in [value] must be a number ≥ 0", section=section, key="outcomes")
+            clean[name] = float(price)
+        return ValueSettings(
+            currency=self.string(table, section, "currency") or "EUR",
+            customer_hour=self.number(table, section, "customer_hour", 0.0, low=0),
+            contact=self.number(table, section, "contact", 0.0, low=0),
+            complaint=self.number(table, section, "complaint", 0.0, low=0),
+            outcomes=clean,
+        )
+
     def redact(self, table: dict[str, Any]) -> RedactSettings:
         self.check_keys(table, "redact", _SECTIONS["redact"])
         return RedactSettings(keep=self.strings(table, "redact", "keep"))
@@ -730,6 +790,7 @@ def load_config(path: Path | None) -> Config:
     reader = _Reader(path, text)
     reader.sections(data)
     log_path, load, customer, team = reader.log(data.get("log", {}))
+    outcomes = reader.outcomes(data.get("outcomes", []))
     return Config(
         path=path,
         log_path=log_path,
@@ -742,10 +803,12 @@ def load_config(path: Path | None) -> Config:
         calendar=reader.calendar(data["calendar"]) if "calendar" in data else None,
         friction=reader.friction(data.get("friction", {})),
         model=reader.model(data.get("model", {})),
-        outcomes=reader.outcomes(data.get("outcomes", [])),
+        outcomes=outcomes,
         prepare=reader.prepare(data.get("prepare", {})),
         journey=reader.journey(data.get("journey", {})),
         redact=reader.redact(data.get("redact", {})),
+        sources=reader.sources(data.get("sources", [])),
+        value=reader.value(data["value"], outcomes) if "value" in data else None,
     )
 
 

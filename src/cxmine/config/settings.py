@@ -243,6 +243,49 @@ class JourneySettings:
 
 
 @dataclass(frozen=True)
+class SourceSettings:
+    """One process of the customer's journey (`[[sources]]`): its own log, column mapping and customer
+    column; `contacts = true` marks a process whose cases are the customer contacting us (tickets, calls)."""
+
+    name: str
+    path: Path | None = None
+    load: LoadOptions = field(default_factory=LoadOptions)
+    customer: str | None = None
+    contacts: bool = False
+    customer_type: str | None = None  # OCEL 2.0 input: the object type that plays the customer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "path": str(self.path) if self.path is not None else None, **self.load.to_dict(),
+            "customer": self.customer, "contacts": self.contacts, "customer_type": self.customer_type,
+        }
+
+
+@dataclass(frozen=True)
+class ValueSettings:
+    """`[value]`: what friction costs, in `currency`: per customer-hour, per contact, per complaint and per
+    bad outcome. Without this section nothing is priced."""
+
+    currency: str = "EUR"
+    customer_hour: float = 0.0
+    contact: float = 0.0
+    complaint: float = 0.0
+    outcomes: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outcomes", dict(self.outcomes))
+
+    def __hash__(self) -> int:
+        return hash((self.currency, self.customer_hour, self.contact, self.complaint, tuple(sorted(self.outcomes.items()))))
+
+    def price(self, outcome: str) -> float:
+        return self.complaint if outcome == "complaint" else float(self.outcomes.get(outcome, 0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"currency": self.currency, "customer_hour": self.customer_hour, "contact": self.contact, "complaint": self.complaint, "outcomes": dict(self.outcomes)}
+
+
+@dataclass(frozen=True)
 class RedactSettings:
     """`[redact]`: attributes whose values `--redact` may show as they are (`"tag"` for complaint tags);
     every other value from the data becomes a pseudonym. Mapped ids (case, customer, resource) always do."""
@@ -363,6 +406,8 @@ class Config:
     prepare: Preparation = field(default_factory=Preparation)
     journey: JourneySettings = field(default_factory=JourneySettings)
     redact: RedactSettings = field(default_factory=RedactSettings)
+    sources: tuple[SourceSettings, ...] = ()
+    value: ValueSettings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -383,4 +428,41 @@ class Config:
             "prepare": self.prepare.to_dict(),
             "journey": self.journey.to_dict(),
             "redact": self.redact.to_dict(),
+            "sources": [source.to_dict() for source in self.sources],
+            "value": self.value.to_dict() if self.value is not None else None,
         }
+
+
+def _local(patterns: tuple[str, ...], process: str, processes: tuple[str, ...]) -> tuple[str, ...]:
+    """Activity names for one process: "orders:Delivered" means "Delivered" in orders and nothing
+    elsewhere; a name without a process prefix applies wherever it occurs."""
+    out = []
+    for pattern in patterns:
+        head, sep, rest = pattern.partition(":")
+        if sep and head in processes:
+            if head == process:
+                out.append(rest)
+        else:
+            out.append(pattern)
+    return tuple(out)
+
+
+def for_process(config: Config, process: str | None, processes: tuple[str, ...]) -> Config:
+    """The config as one process of a journey sees it (`process:activity` names resolved); `process=None`
+    gives the customer timeline's view (every prefix dropped). The customer column is `customer`."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    def local(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        if process is None:
+            return tuple(p.partition(":")[2] if p.partition(":")[0] in processes else p for p in patterns)
+        return _local(patterns, process, processes)
+
+    tp = config.touchpoints
+    touchpoints = replace(tp, activities=local(tp.activities), customer_initiated=local(tp.customer_initiated), chasing=local(tp.chasing), outbound=local(tp.outbound))
+    promises = tuple(
+        replace(p, from_activity=local((p.from_activity,))[0], to_activity=local((p.to_activity,))[0], applies_when=local(p.applies_when), void_when=local(p.void_when))
+        for p in config.promises if local((p.from_activity,)) and local((p.to_activity,))
+    )
+    outcomes = tuple(replace(o, ends_with=local(o.ends_with), reaches=local(o.reaches)) for o in config.outcomes if o.source in ("attribute", "scores") or local(o.ends_with + o.reaches))
+    journey = replace(config.journey, pauses=local(config.journey.pauses), end_activities=local(config.journey.end_activities))
+    return replace(config, touchpoints=touchpoints, promises=promises, outcomes=outcomes, journey=journey, customer="customer")

@@ -95,14 +95,21 @@ def evidence(candidate: Candidate, mask: np.ndarray, stage: Stage) -> tuple[Evid
     n1 = candidate.n_affected
     hours = float(candidate.excess_seconds.sum()) / 3600.0
     lifts = []
-    own_test = kinds.get(candidate.kind).evidence == "own_test"
+    kind = kinds.get(candidate.kind)
+    own_test = kind.evidence == "own_test"
     for outcome in stage.outcomes:
-        if own_test and outcome.name == "complaint":  # the kind tests complaints itself (binomial)
+        if own_test and outcome.name == kind.own_test_outcome:  # the kind tests this outcome itself (hotspots: binomial)
             a = int(outcome.has[mask].sum())
             rate0 = int(outcome.has[~mask].sum()) / max(1, stage.n_cases - n1)
-            lifts.append(OutcomeLift("complaint", n1, a, a / n1, rate0, None, None, None, candidate.p_value, excess_cases=float(candidate.complaint_cases or 0), note="binomial test against the gap's share of waiting time"))
+            lifts.append(OutcomeLift(outcome.name, n1, a, a / n1, rate0, None, None, None, candidate.p_value, excess_cases=float(candidate.complaint_cases or 0), note="binomial test against the gap's share of waiting time"))
             continue
         lifts.append(outcome_lift(candidate, mask, outcome))
+    if own_test and candidate.p_value is not None and not any(o.name == kind.own_test_outcome for o in stage.outcomes):
+        details = candidate.details
+        lifts.append(OutcomeLift(
+            kind.own_test_outcome, n1, 0, details.get("share_contacted_long"), details.get("share_contacted_others"), None, None, None,
+            candidate.p_value, excess_cases=float(candidate.complaint_cases or 0), note="the kind's own test (Fisher's exact test of the two shares)",
+        ))  # fmt: skip
     complaint = next((o for o in lifts if o.name == "complaint"), None)
     if complaint is None:
         return Evidence(n1, hours), tuple(lifts)
@@ -201,7 +208,34 @@ def _top_tags(stage: Stage, mask: np.ndarray) -> tuple[CountShare, ...]:
     return tuple(CountShare(str(k), int(v), v / total) for k, v in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
 
 
-def rank(stage: Stage, config: Config, *, describe: Describe | None = None, progress: Progress | None = None) -> FrictionReport:
+def _priced(point: FrictionPoint, config: Config) -> FrictionPoint:
+    """The point's value under [value]: customer-hours, contacts and bad outcomes priced."""
+    prices = config.value
+    if prices is None:
+        return point
+    contacts = float(point.details.get("contacts") or 0) if point.kind in ("chasing", "outbound_contact") else 0.0
+    base = point.excess_customer_hours * prices.customer_hour + contacts * prices.contact
+    incurred = sum(o.cases_with_outcome * prices.price(o.name) for o in point.outcomes if o.tested)
+    avoidable = sum(o.excess_cases * prices.price(o.name) for o in point.outcomes)
+    return replace(point, value=base + incurred, value_if_fixed=base + avoidable)
+
+
+def _by_value(points: list[FrictionPoint], critical_share: float) -> list[FrictionPoint]:
+    """Re-rank by value if fixed; the critical few are then the top points holding critical_share of it."""
+    ordered = sorted(points, key=lambda p: (-(p.value_if_fixed or 0.0), p.rank))
+    total = sum(p.value_if_fixed or 0.0 for p in ordered) or 1.0
+    out, cumulative, reached = [], 0.0, False
+    for rank_, point in enumerate(ordered, start=1):
+        critical = not reached
+        cumulative += (point.value_if_fixed or 0.0) / total
+        reached = cumulative >= critical_share - 1e-9
+        out.append(replace(point, rank=rank_, critical=critical))
+    return out
+
+
+def rank(
+    stage: Stage, config: Config, *, describe: Describe | None = None, progress: Progress | None = None, rank_by: str = "score",
+) -> FrictionReport:
     """Evidence for every candidate on every outcome, one Benjamini–Hochberg family over all of them, the
     score, folding, the critical few. `describe(point)` writes each point's sentence
     (cxmine.render.sentences.sentence); None leaves it empty."""
@@ -251,9 +285,16 @@ def rank(stage: Stage, config: Config, *, describe: Describe | None = None, prog
         critical = not critical_reached
         cumulative += time_part + sum(outcome_parts.values())
         critical_reached = cumulative >= 100 * settings.critical_share - 1e-9
-        point = _point(rank_, scored[i], stage, config, time_part, outcome_parts, critical, tuple(related.get(i, ())), lead, attributes)
+        point = _priced(_point(rank_, scored[i], stage, config, time_part, outcome_parts, critical, tuple(related.get(i, ())), lead, attributes), config)
         points.append(replace(point, sentence=describe(point)) if describe is not None else point)
-    return _report(stage, config, len(scored), tuple(points))
+    if rank_by == "value":
+        if config.value is None:
+            from cxmine.errors import UsageError  # noqa: PLC0415
+
+            raise UsageError("--rank-by value needs prices", hint="add a [value] section to cxmine.toml (docs/config.md)")
+        points = _by_value(points, settings.critical_share)
+    report = _report(stage, config, len(scored), tuple(points))
+    return replace(report, currency=config.value.currency if config.value is not None else None, ranked_by=rank_by)
 
 
 def _point(

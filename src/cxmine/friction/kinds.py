@@ -20,6 +20,7 @@ from cxmine.friction.contract import Candidate, Journey
 
 MapPlacement = Literal["transition", "activity", "pair", "none"]
 EvidenceMode = Literal["lift", "own_test"]
+Scope = Literal["case", "customer"]
 PLACEMENTS: tuple[str, ...] = ("transition", "activity", "pair", "none")
 
 
@@ -55,6 +56,8 @@ class FrictionKind:
     key_variant: str | None = None  # a constant variant in the match key (kept for baselines of schema 1.0)
     evidence: EvidenceMode = "lift"  # "own_test": the candidate carries its own p-value and excess (no lift)
     extra_fields: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=lambda details: {})
+    scope: Scope = "case"  # "customer": a cross-process kind, detected on the customer journey (cases = customers)
+    own_test_outcome: str = "complaint"  # evidence "own_test": which outcome the kind's own test is about
 
     def template_fields(self, activity: str | None, from_activity: str | None, to_activity: str | None, details: Mapping[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {key: value for key, value in details.items() if isinstance(key, str)}
@@ -113,11 +116,13 @@ def types() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
 
-def detect_all(journey: Journey, say: Callable[[str], None] = lambda _m: None) -> list[Candidate]:
-    """Every registered kind's candidates, in registry order, labelled from their templates; candidates
-    that affect no case are dropped."""
+def detect_all(journey: Journey, say: Callable[[str], None] = lambda _m: None, scope: str = "case") -> list[Candidate]:
+    """Every registered kind's candidates (of one scope: a process's cases, or the customers of a journey),
+    in registry order, labelled from their templates; candidates that affect no case are dropped."""
     found: list[Candidate] = []
     for kind in REGISTRY.values():
+        if kind.scope != scope:
+            continue
         for candidate in kind.detect(journey):
             if candidate.kind != kind.type:
                 raise ValueError(f"the detector of {kind.type!r} returned a {candidate.kind!r} candidate")
@@ -238,3 +243,62 @@ register(FrictionKind(
     customer_time=False, map_placement="activity", detect=deviation.deviations,
     extra_fields=lambda details: {"deviation_words": deviation.KIND_WORDS.get(str(details.get("deviation")), str(details.get("deviation")))},
 ))
+
+
+def _cross(name: str):
+    """The customer-scope detector `name` of friction.crossprocess, reading the journey's processes."""
+    def detect(journey: Journey) -> list[Candidate]:
+        from cxmine.friction import crossprocess  # noqa: PLC0415 - crossprocess imports the engine's stage types
+
+        if not journey.processes:
+            return []
+        if name == "contact_during_wait":
+            return crossprocess.contact_during_wait(list(journey.processes), journey.timeline, journey.contact_seconds)
+        if name == "cross_channel_repeat":
+            return crossprocess.cross_channel_repeats(list(journey.processes), journey.timeline)
+        return crossprocess.spillovers(list(journey.processes), journey.timeline)
+
+    detect.__name__ = name
+    return detect
+
+
+register(FrictionKind(
+    type="contact_during_wait",
+    title="Contacts during a wait",
+    description="A long customer wait in one process (its wait candidates), and the customer contacts us in another process "
+    "during it, more often than customers whose wait was normal.",
+    label="contacts during the wait '{from_activity}' → '{to_activity}' ({process})",
+    sentence="{share_long} of customers whose '{from_activity}' → '{to_activity}' ({process}) took more than {threshold} contacted "
+    "{contact_names} during the wait, {share_others} of the others",
+    customer_time=False, map_placement="transition", detect=_cross("contact_during_wait"), scope="customer",
+    evidence="own_test", own_test_outcome="contact",
+    key_fields=("process",),
+    extra_fields=lambda details: {
+        "share_long": _share(details.get("share_contacted_long")), "share_others": _share(details.get("share_contacted_others")),
+        "contact_names": ", ".join(details.get("contact_processes") or ["another process"]),
+    },
+))
+register(FrictionKind(
+    type="cross_channel_repeat",
+    title="Repeat contacts across channels",
+    description="A customer opens a new contact while an earlier one is open or within 7 days of it, on another channel or in another process.",
+    label="customers contacting again on another channel within {within_days:g} days",
+    sentence="{who} contact us again on another channel within {within_days:g} days ({repeats:,} repeat contacts, most often {top_switch})",
+    customer_time=False, map_placement="none", detect=_cross("cross_channel_repeat"), scope="customer",
+    extra_fields=lambda details: {"top_switch": (details.get("top_switches") or [{"switch": "–"}])[0]["switch"]},
+))
+register(FrictionKind(
+    type="spillover",
+    title="Spill-over into other processes",
+    description="A friction point of one process, lifted to its customers and tested against outcomes recorded anywhere "
+    "(a survey answer, a cancellation in another process).",
+    label="{point} ({process}), across the journey",
+    sentence="{who} went through this in {process} ({point})",
+    customer_time=False, map_placement="none", detect=_cross("spillover"), scope="customer",
+    key_fields=("process", "point"),
+))
+
+
+def _share(value: Any) -> str:
+    return "–" if value is None else f"{100 * float(value):.0f}%"
+

@@ -280,6 +280,7 @@ def prepare_journey(
 def detect(
     log: EventLog, config: Config, complaints: pd.DataFrame | None = None, *, notes: list[Warning_] | None = None,
     progress: Progress | None = None, deviations: tuple[pd.DataFrame, str] | None = None, scores: dict[str, pd.DataFrame] | None = None,
+    processes: tuple = (),
 ) -> Stage:
     """Prepare the Journey and run every registered kind's detector on it, once."""
     from cxmine.friction import kinds  # noqa: PLC0415 - the registry imports the detectors
@@ -289,5 +290,9 @@ def detect(
     say("customer journeys")
     journey, found = prepare_journey(log, config, complaints, notes, deviations, scores)
     say("friction signals")
-    candidates = kinds.detect_all(journey, say)
+    if processes:  # the customer journey: cases are customers, the kinds are the cross-process ones
+        journey.processes, journey.timeline = tuple(processes), log
+        candidates = kinds.detect_all(journey, say, scope="customer")
+    else:
+        candidates = kinds.detect_all(journey, say)
     return Stage(log=log, journey=journey, candidates=candidates, notes=notes, **found)

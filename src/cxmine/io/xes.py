@@ -4,16 +4,16 @@ The file is read once into memory (decompressed when it is gzip data, by content
 encoding its XML declaration names (invalid bytes are an error naming the line), and then tokenised
 by one of two readers that feed one builder, so both give the same table:
 
-- the fast reader: vectorised (numpy on the bytes) for the regular shape every XES exporter writes
-  (`<trace>`, `<event>`, `<string key="…" value="…"/>` …). It validates what it reads; anything
-  outside that shape (comments or nesting in the body, a DTD, an odd attribute order, a broken tag)
-  goes to
+- the fast reader: vectorised (numpy on the bytes; a big body in parts, one thread per core) for the
+  regular shape every XES exporter writes (`<trace>`, `<event>`, `<string key="…" value="…"/>` …).
+  It validates what it reads; anything outside that shape (comments or nesting in the body, a DTD, an
+  odd attribute order, a broken tag) goes to
 - the strict reader: lxml's streaming parser, with internal DTD entities expanded, external ones and
   the network off and libxml2's limits on (depth, entity amplification). It reads any well-formed XES
   and names the line of the first error. When it has to read a file, a warning says why.
 
 Neither reader holds the interpreter for long (no native parser running for seconds), so Ctrl-C stops
-a load at once.
+a load at once. (rustxes, the Rust parser pm4py uses, did: see `_read_rustxes` at the end.)
 """
 from __future__ import annotations
 
@@ -213,7 +213,8 @@ class _Tokens:
     attr_key: object  # pyarrow string array
     attr_value: object  # pyarrow string array (text as written, entities expanded)
     defaults: dict[tuple[bool, str], tuple[int, str]] = field(default_factory=dict)  # <global> values
-    needs_unescape: bool = False  # values may hold entity references (fast reader)
+    raw: bool = False  # keys and values as written in the file (fast reader), not yet as XML reads them
+    needs_unescape: bool = False  # ... and they hold entity references
     stride: int = 1  # attribute i is element i * stride of attr_key and attr_value
 
 
@@ -349,6 +350,7 @@ def _tokens_fast(data: bytes) -> _Tokens:
         attr_key=_spans(pa, buffer, quotes[:, 0] + 1, quotes[:, 1]),
         attr_value=_spans(pa, buffer, quotes[:, 2] + 1, quotes[:, 3]),
         defaults=defaults,
+        raw=True,
         needs_unescape=needs_unescape,
         stride=2,
     )
@@ -673,8 +675,8 @@ def _build(tokens: _Tokens, notes: list[Warning_]) -> pd.DataFrame:
     columns: dict[str, pd.Series] = {}
     if len(tokens.attr_owner) == 0:
         return pd.DataFrame(columns, index=pd.RangeIndex(n_events))
-    keys, key_codes = _encoded(tokens.attr_key, tokens.stride, tokens.needs_unescape)
-    values, value_codes = _encoded(tokens.attr_value, tokens.stride, tokens.needs_unescape)
+    keys, key_codes = _encoded(tokens.attr_key, tokens.stride, tokens.raw, tokens.needs_unescape)
+    values, value_codes = _encoded(tokens.attr_value, tokens.stride, tokens.raw, tokens.needs_unescape)
     group = key_codes.astype(np.int64) * 2 + tokens.attr_is_event
     group = group.astype(np.int16 if group.max() < 2**15 else np.int64)  # int16: numpy's stable sort is a radix sort
     order = np.argsort(group, kind="stable")
@@ -699,7 +701,7 @@ def _build(tokens: _Tokens, notes: list[Warning_]) -> pd.DataFrame:
         dictionary = values
         if default is not None and len(owners) < size:
             # Like every XES reader: a <global> value fills the attribute where its element lacks it.
-            dictionary = _with_value(values, _clean(default[1], True))
+            dictionary = _with_value(values, default[1])  # read by lxml (the header): already clean
             codes[codes < 0] = len(dictionary) - 1
         if not on_event:  # a trace attribute, repeated on each event of its trace
             inside = tokens.event_trace >= 0
@@ -708,14 +710,17 @@ def _build(tokens: _Tokens, notes: list[Warning_]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.RangeIndex(n_events))
 
 
-def _encoded(values, stride: int, unescape: bool):
-    """(distinct cleaned values as an Arrow array, code per attribute): equal after cleaning, equal code."""
+def _encoded(values, stride: int, raw: bool, unescape: bool):
+    """(distinct values as an Arrow array, code per attribute). Raw text (the fast reader's) is cleaned
+    first, once per distinct value; values equal after cleaning share a code."""
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.compute as pc  # noqa: PLC0415
 
     encoded = pc.dictionary_encode(values)
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)[::stride].astype(np.int64)
     dictionary = encoded.dictionary
+    if not raw:  # lxml has already expanded entities and normalised whitespace
+        return dictionary, codes
     pattern = "[\t\n\r&]" if unescape else "[\t\n\r]"
     dirty = pc.match_substring_regex(dictionary, pattern).to_numpy(zero_copy_only=False)
     if dirty.any():
@@ -830,9 +835,9 @@ def _clean(text: str | None, unescape: bool) -> str | None:
     over as written), tabs and line breaks turned into spaces (attribute-value normalisation)."""
     if text is None:
         return None
-    if unescape:
-        text = _unescape(text)
-    return _BLANKS.sub(" ", text) if ("\n" in text or "\t" in text or "\r" in text) else text
+    if "\n" in text or "\t" in text or "\r" in text:  # literal ones only: &#10; stays a line break
+        text = _BLANKS.sub(" ", text)
+    return _unescape(text) if unescape else text
 
 
 _ENTITY_TEXT = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}

@@ -371,8 +371,9 @@ def _bounded_for_model(events: pd.DataFrame) -> tuple[pd.DataFrame, Warning_ | N
     kept = keep_activities(events, frequent_activities(events, share))
     note = Warning_(
         "model_activities_limited",
-        f"the model is discovered from the {MODEL_ACTIVITY_LIMIT} most frequent of {len(counts):,} activities ({share:.1%} of the events); "
-        "its quality is still measured on every event — choose with --activities, e.g. --activities 80%",
+        f"the model is discovered from the {MODEL_ACTIVITY_LIMIT} most frequent of {len(counts):,} activities ({share:.1%} of their events); "
+        "its quality is measured on all cases, where token replay passes over the activities the model leaves out "
+        "— choose with --activities, e.g. --activities 80%",
     )
     return kept, note
 

@@ -752,3 +752,114 @@ def deviations_per_case(replay: Replay) -> pd.DataFrame:
     cases = pd.DataFrame({"case": np.flatnonzero(case_variant >= 0), "variant": case_variant[case_variant >= 0]})
     out = cases.merge(per_variant, on="variant", how="inner").drop(columns="variant")
     return out.sort_values(["case", "activity", "kind"], kind="stable").reset_index(drop=True)[columns]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# OCEL 2.0 files (object-centric event logs), read by pm4py and handed over as plain tables
+
+# Suffix → pm4py's OCEL 2.0 importer. The pure-Python variants, not the rustxes ones `pm4py.read_ocel2_*`
+# picks when rustxes is installed: those panic (a BaseException, with a Rust trace on stderr) on a time
+# without a UTC offset and hand back naive times, so the answer would depend on what is installed.
+OCEL_FORMATS = {".jsonocel": "JSON", ".json": "JSON", ".xmlocel": "XML", ".xml": "XML", ".sqlite": "SQLite"}
+
+
+def ocel_format(path: str | Path) -> str:
+    """"JSON", "XML" or "SQLite", by the file's suffix; anything else is an InputError."""
+    path = Path(path)
+    kind = OCEL_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(
+            "unknown OCEL 2.0 format", file=str(path),
+            hint="use an OCEL 2.0 file ending in .jsonocel (or .json), .xmlocel (or .xml) or .sqlite",
+        )  # fmt: skip
+    return kind
+
+
+def read_ocel2(path: str | Path):
+    """pm4py's OCEL object for an OCEL 2.0 file (JSON, XML or SQLite by the suffix). A file pm4py cannot
+    read is an InputError naming the file."""
+    path = Path(path)
+    kind = ocel_format(path)
+    _pm4py()
+    try:
+        with quiet():
+            if kind == "JSON":
+                from pm4py.objects.ocel.importer.jsonocel import importer  # noqa: PLC0415
+
+                return importer.apply(str(path), variant=importer.Variants.OCEL20_STANDARD)
+            if kind == "XML":
+                from pm4py.objects.ocel.importer.xmlocel import importer  # noqa: PLC0415
+
+                return importer.apply(str(path), variant=importer.Variants.OCEL20)
+            from pm4py.objects.ocel.importer.sqlite import importer  # noqa: PLC0415
+
+            return importer.apply(str(path), variant=importer.Variants.OCEL20)
+    except (CxmineError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad input file
+        text = str(getattr(exc, "msg", None) or exc).strip()
+        reason = f"{exc.__class__.__name__}: {text.splitlines()[0][:160]}" if text else exc.__class__.__name__
+        raise InputError(
+            f"not a readable OCEL 2.0 {kind} file ({reason})", file=str(path), line=getattr(exc, "lineno", None),
+            hint=f"export the log again as OCEL 2.0 {kind} (cxmine reads OCEL 2.0 JSON, XML and SQLite, not OCEL 1.0)",
+        ) from None  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OcelTables:
+    """An OCEL 2.0 log as plain pandas tables under our own column names (pm4py's object never leaves
+    this module through it).
+
+    events: event_id, activity, timestamp (tz-aware UTC), then the event attributes.
+    objects: object_id, object_type, then the object attributes (their first recorded values).
+    relations (event to object): event_id, object_id, object_type, qualifier.
+    object_links (object to object, as written: from object_id to linked_object_id): object_id,
+    linked_object_id, qualifier.
+    """
+
+    events: pd.DataFrame
+    objects: pd.DataFrame
+    relations: pd.DataFrame
+    object_links: pd.DataFrame
+
+
+def ocel_tables(ocel) -> OcelTables:
+    """pm4py's OCEL object → OcelTables (copies, renamed; times made tz-aware UTC, naive ones read as UTC,
+    which is what pm4py's importers already assume)."""
+    event_id, activity, timestamp = ocel.event_id_column, ocel.event_activity, ocel.event_timestamp
+    object_id, object_type, qualifier = ocel.object_id_column, ocel.object_type_column, ocel.qualifier
+    linked = object_id + "_2"
+
+    def renamed(frame: pd.DataFrame, names: dict[str, str], first: list[str]) -> pd.DataFrame:
+        frame = frame.reset_index(drop=True)
+        # An attribute that happens to carry one of our names keeps its data under another name.
+        clashes = {c: f"{c}_attribute" for c in frame.columns if c in set(names.values()) and c not in names}
+        frame = frame.rename(columns={**clashes, **names})
+        for name in first:
+            if name not in frame.columns:
+                frame[name] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        return frame[first + [c for c in frame.columns if c not in first]]
+
+    events = renamed(ocel.events, {event_id: "event_id", activity: "activity", timestamp: "timestamp"}, ["event_id", "activity", "timestamp"])
+    times = pd.to_datetime(events["timestamp"], errors="coerce", utc=False)
+    events["timestamp"] = times.dt.tz_convert("UTC") if isinstance(times.dtype, pd.DatetimeTZDtype) else times.dt.tz_localize("UTC")
+    objects = renamed(ocel.objects, {object_id: "object_id", object_type: "object_type"}, ["object_id", "object_type"])
+    relations = renamed(
+        ocel.relations[[c for c in (event_id, object_id, object_type, qualifier) if c in ocel.relations.columns]],
+        {event_id: "event_id", object_id: "object_id", object_type: "object_type", qualifier: "qualifier"},
+        ["event_id", "object_id", "object_type", "qualifier"],
+    )
+    o2o = getattr(ocel, "o2o", None)
+    if o2o is None or not {object_id, linked} <= set(o2o.columns):
+        o2o = pd.DataFrame({object_id: pd.Series(dtype="string"), linked: pd.Series(dtype="string")})
+    links = renamed(
+        o2o[[c for c in (object_id, linked, qualifier) if c in o2o.columns]],
+        {object_id: "object_id", linked: "linked_object_id", qualifier: "qualifier"},
+        ["object_id", "linked_object_id", "qualifier"],
+    )
+    return OcelTables(events, objects, relations, links)
+
+
+def read_ocel_tables(path: str | Path) -> OcelTables:
+    """An OCEL 2.0 file (JSON, XML or SQLite) as OcelTables."""
+    return ocel_tables(read_ocel2(path))

@@ -102,6 +102,14 @@ RENDERERS: dict[tuple[str, OutputFormat], Renderer] = {
     ("cases", J): _json,
     ("cases", M): _with_top("cxmine.render.cases", "render_markdown", 0),
     ("cases", C): _lazy("cxmine.render.cases", "render_csv"),
+    ("journey", T): _with_top("cxmine.render.journey", "render_journey_table", 10, color=True),
+    ("journey", J): _json,
+    ("journey", M): _with_top("cxmine.render.journey", "render_journey_markdown", 10),
+    ("journey", C): _lazy("cxmine.render.journey", "render_journey_csv"),
+    ("portfolio", T): _with_top("cxmine.render.journey", "render_portfolio_table", 0, color=True),
+    ("portfolio", J): _json,
+    ("portfolio", M): _with_top("cxmine.render.journey", "render_portfolio_markdown", 0),
+    ("portfolio", C): _lazy("cxmine.render.journey", "render_portfolio_csv"),
     ("report", M): _lazy("cxmine.render.report_md", "render_markdown"),
     ("report", H): _report_html,
     ("report", J): _json,
@@ -115,6 +123,8 @@ COMMAND_FORMATS: dict[str, tuple[OutputFormat, ...]] = {
     "discover": (T, J, M),
     "conformance": (T, J, M),
     "cases": (T, J, M, C),
+    "journey": (T, J, M, C),
+    "portfolio": (T, J, M, C),
     "report": (M, H, J),
 }
 

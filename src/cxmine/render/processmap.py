@@ -284,12 +284,12 @@ def to_dot(mv: MapView, *, page: bool = False) -> str:
         # place in the layout, so they never overlap); edges are drawn under nodes and labels.
         out.append('  graph [rankdir=TB, fontname="Helvetica", nodesep=0.2, ranksep=0.2, pad=0.05, newrank=true, outputorder=edgesfirst];')
         out.append('  node [fontname="Helvetica", fontsize=12, shape=box, style="filled", color="#616161", margin="0.1,0.04"];')
-        out.append('  edge [fontname="Helvetica", fontsize=11, arrowsize=0.7, labelfloat=false];')
+        out.append('  edge [fontname="Helvetica", fontsize=12, arrowsize=0.7, labelfloat=false];')
     else:
         out.append(f'  graph [rankdir=LR, fontname="Helvetica", fontsize=12, labelloc=t, label={_dot_string(title + " — " + mv.overlay)}, nodesep=0.35, ranksep=0.5];')
         out.append('  node [fontname="Helvetica", fontsize=10, shape=box, style="filled", color="#616161"];')
         out.append('  edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];')
-    ends = "fontsize=10, width=0.55" if page else "fontsize=8, width=0.45"
+    ends = "fontsize=12, width=0.6" if page else "fontsize=8, width=0.45"
     out.append(f'  start [shape=circle, label="start", {ends}, fixedsize=true, fillcolor="#66bb6a", color="#2e7d32"];')
     out.append(f'  end [shape=doublecircle, label="end", {ends.replace("0.45", "0.4")}, fixedsize=true, fillcolor="#ef5350", color="#b71c1c"];')
 

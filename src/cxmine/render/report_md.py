@@ -171,9 +171,21 @@ def evidence_items(report, point) -> list[tuple[str, str]]:
         if point.complaint_lift is not None:
             text += f" — {lift_text(point)}, q = {q_text(point.q_value)}"
         items.append(("Complaints", text))
+    for outcome in getattr(point, "outcomes", ()):
+        if outcome.name == "complaint" or not outcome.tested or outcome.rate_exposed is None:
+            continue
+        text = f"{percent(outcome.rate_exposed)} of affected cases vs {percent(outcome.rate_others)} of the others"
+        if outcome.lift is not None:
+            text += f" — {outcome.lift:.1f}× ({outcome.ci_low:.1f}–{outcome.ci_high:.1f}), q = {q_text(outcome.q_value)}"
+        if outcome.mean_score_difference is not None:
+            text += f"; mean score {outcome.mean_score_difference:+.1f}"
+        items.append((f"Outcome: {outcome.name}", text))
     fixes = []
     if point.complaints_avoided_if_fixed >= 0.5:
         fixes.append(f"≈ {number(round(point.complaints_avoided_if_fixed))} fewer complaining cases")
+    for outcome in getattr(point, "outcomes", ()):
+        if outcome.name != "complaint" and outcome.excess_cases >= 0.5:
+            fixes.append(f"≈ {number(round(outcome.excess_cases))} fewer cases {outcome.name}")
     if point.customer_hours_saved_if_fixed >= 0.5:
         fixes.append(f"{number(round(point.customer_hours_saved_if_fixed))} customer-hours saved")
     if fixes:

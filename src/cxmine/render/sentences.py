@@ -52,7 +52,7 @@ def sentence(point: FrictionPoint, phrases: dict[str, str] | None = None) -> str
     fields = kind.template_fields(point.activity, point.from_activity, point.to_activity, point.details)
     fields.update(
         label=point.label,
-        who=f"{share(point.cases_affected_share)} of cases",
+        who=f"{share(point.cases_affected_share)} of {'customers' if kind.scope == 'customer' else 'cases'}",
         who_due=_who_due(point),
         threshold=duration(point.threshold_seconds),
         typical=duration(point.measure_p50_seconds),
