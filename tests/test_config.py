@@ -89,7 +89,7 @@ def test_example_config_maps_the_example_log() -> None:
 def test_to_dict_is_json_ready_with_stable_keys() -> None:
     config = load_config(EXAMPLES / "cxmine.toml")
     data = config.to_dict()
-    assert list(data) == ["path", "log", "touchpoints", "promises", "complaints", "calendar", "friction", "model", "outcomes", "prepare", "journey", "redact"]
+    assert list(data) == ["path", "log", "touchpoints", "promises", "complaints", "calendar", "friction", "model", "outcomes", "prepare", "journey", "redact", "sources", "value"]
     assert data["promises"][0] == {
         "name": "Order placed → Delivered within 5d", "from": "Order placed", "to": "Delivered", "within_seconds": 432000.0,
         "applies_when": [], "void_when": [],

@@ -372,7 +372,7 @@ def test_conformance_cli_json_says_which_method_and_whether_counts_are_approxima
 A4_CONTENT_PX = (186 / 25.4 * 96, 250 / 25.4 * 96)  # the report's @page: A4 minus 12 mm / 14 mm margins, less the caption
 
 
-def _page_map(real_log=None):
+def _page_map():
     from cxmine.io import load_log
 
     events = load_log(DATA.parent.parent / "examples" / "orders.csv").events

@@ -280,9 +280,26 @@ def test_conformance_markdown_is_inert():
 
 # Markdown and CSV renderers with a test above. `discover` draws a Mermaid block, which the process-map work
 # escapes (issue 12, item 13); its tables go through the same escaping `markdown.table`.
-MARKDOWN_TESTED = {"inspect", "friction", "timings", "report", "conformance", "cases"}
+MARKDOWN_TESTED = {"inspect", "friction", "timings", "report", "conformance", "cases", "journey", "portfolio"}
 MARKDOWN_ELSEWHERE = {"discover"}
-CSV_TESTED = {"friction", "timings", "cases"}
+CSV_TESTED = {"friction", "timings", "cases", "journey", "portfolio"}
+
+
+def test_journey_and_portfolio_outputs_are_inert(tmp_path, run):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "journeys"
+    for name in ("orders.csv", "tickets.csv", "survey.csv", "cxmine.toml"):
+        text = (example / name).read_text(encoding="utf-8")
+        if name == "tickets.csv":
+            text = text.replace("Answered", IMG.replace(",", " ")).replace("Closed", FORMULA.replace(",", " "))
+        (tmp_path / name).write_text(text.replace('"Answered"', '"' + IMG.replace(",", " ").replace('"', "'") + '"'), encoding="utf-8")
+    for command in ("journey", "portfolio"):
+        shown = run(command, tmp_path / "cxmine.toml", "--format", "markdown")
+        assert shown.exit_code == 0, shown.stderr
+        assert "<img" not in _html(shown.stdout)
+        table = run(command, tmp_path / "cxmine.toml", "--format", "csv")
+        assert table.exit_code == 0 and not any(line.startswith("=") for line in table.stdout.splitlines())
 
 
 def test_case_lists_are_inert_in_markdown_and_safe_in_csv():

@@ -22,7 +22,7 @@ SCHEMAS = ROOT / "docs" / "schema"
 def test_every_kind_is_complete():
     assert kinds.types() == (
         "wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise",
-        "complaint_hotspot", "repeat_contact", "deviation",
+        "complaint_hotspot", "repeat_contact", "deviation", "contact_during_wait", "cross_channel_repeat", "spillover",
     )
     for kind in kinds.REGISTRY.values():
         assert kind.title and kind.description and kind.label and kind.sentence, kind.type
@@ -30,10 +30,10 @@ def test_every_kind_is_complete():
         assert callable(kind.detect), kind.type
         assert kind.evidence in ("lift", "own_test"), kind.type
         # Every template field is one the renderer provides (a point's fields, details, or the kind's extras).
-        assert any(field in kind.sentence for field in ("{who}", "{who_due}", "{complaints}")), kind.type
+        assert any(field in kind.sentence for field in ("{who}", "{who_due}", "{complaints}", "{share_long}")), kind.type
 
 
-@pytest.mark.parametrize("schema", ["friction.schema.json", "report.schema.json"])
+@pytest.mark.parametrize("schema", ["friction.schema.json", "report.schema.json", "journey.schema.json"])
 def test_schemas_list_exactly_the_registered_kinds(schema):
     document = json.loads((SCHEMAS / schema).read_text(encoding="utf-8"))
     assert document["$defs"]["kind"]["enum"] == list(kinds.types()), f"update $defs.kind.enum in docs/schema/{schema}"

@@ -41,7 +41,7 @@ NPS = dict(ordinary=([6, 7, 8, 9, 10], [0.03, 0.07, 0.25, 0.35, 0.30]),
            delayed=([2, 3, 4, 5, 6, 7], [0.05, 0.2, 0.25, 0.25, 0.15, 0.1]))
 OTHER_TICKET_CUSTOMERS = 0.12  # customers with an ordinary question (returns, invoices, products)
 FOLLOW_UP = dict(after_delay_ticket=0.30, after_other_ticket=0.05, within_days=7)
-ESCALATION = dict(share_of_tickets=0.30, days=[2, 6])  # the red herring
+ESCALATION = dict(share_of_ticket_customers=0.30, days=[2, 6])  # the red herring: all tickets of these customers
 REOPEN_SHARE = 0.10
 
 DETRACTOR_BELOW = 7
@@ -49,12 +49,18 @@ KEYS = {
     "wait": "of an order: from its Shipped event to its first Delivered or Cancelled event after Shipped",
     "delayed order": f"an order whose wait is longer than {PROMISE_DAYS} days (the promise Shipped -> Delivered within 3d)",
     "ticket in wait": "a 'Ticket opened' of the same customer at or after Shipped and at or before the end of the wait",
-    "surveyed order": "the customer's order with the latest 'Order placed'; the answer comes after all their orders end",
+    "survey answer": "one per customer, after all their orders have ended; it reflects the whole relationship",
+    "customer with a delayed order": "a customer with at least one delayed order (before their survey answer)",
+    "last order": "the customer's order with the latest 'Order placed' (where a join by customer and time lands)",
     "detractor": f"nps < {DETRACTOR_BELOW}",
     "detractor rate of tickets": "red herring: share of detractors among the survey answers of the tickets' customers",
+    "detractor rate of customers": "red herring: share of detractors among customers with an escalated ticket, and "
+                                   "among the other customers with a ticket",
     "repeat contact": "a 'Ticket opened' within 7 days after an earlier 'Ticket opened' of the same customer on a different channel",
-    "measured": "counted in the written files with the definitions above (tests/test_journey_example.py recounts them)",
-    "planted": "the generator's intent; measured values differ slightly where independent draws overlap",
+    "planted": "the generator's parameters (shares and ranges)",
+    "planted_counts": "how many cases the generator planted it in",
+    "measured": "counted in the written files with the definitions above (tests/test_journey_example.py recounts "
+                "them); chance tickets inside a wait can make measured counts a little higher than planted_counts",
 }
 
 
@@ -84,6 +90,18 @@ def exact(rng, within, share):
     mask = np.zeros(len(within), bool)
     mask[rng.choice(pool, size=int(round(share * len(pool))), replace=False)] = True
     return mask
+
+
+def spread(rng, strata, labels, p):
+    """Labels in exactly the shares p within every stratum (in random order), so that no chance
+    correlation arises between the label and the strata."""
+    out = np.empty(len(strata), dtype=object)
+    for value in np.unique(strata):
+        pool = rng.permutation(np.flatnonzero(strata == value))
+        cuts = np.round(np.cumsum(p) * len(pool)).astype(int)
+        for label, lo, hi in zip(labels, np.r_[0, cuts[:-1]], cuts):
+            out[pool[lo:hi]] = label
+    return out.astype(str)
 
 
 def in_hours(t):
@@ -148,7 +166,7 @@ def make_orders(rng):
 
 
 # ---------------------------------------------------------------- tickets
-def first_tickets(rng, o):
+def first_tickets(rng, o, voice):
     """Where-is-my-order tickets inside waits, and ordinary questions at any time."""
     shipped_ok = ~o["early"]
     on_time = shipped_ok & ~o["delayed"]
@@ -170,7 +188,8 @@ def first_tickets(rng, o):
     t = np.concatenate([t_wd, t_wo, t_other])
     latest = np.concatenate([o["end"][wd] - 2 * HOUR, o["end"][wo] - HOUR, last[asks] + 14 * DAY])
     group = np.array(["delay"] * int(wd.sum()) + ["on_time_wait"] * int(wo.sum()) + ["other"] * len(asks))
-    channel = rng.choice(TICKET_CHANNELS[0], size=len(t), p=TICKET_CHANNELS[1])
+    # Channels in the same shares for every kind of ticket and every kind of survey answer.
+    channel = spread(rng, np.char.add(group, voice[cust].astype(str)), *TICKET_CHANNELS)
     # Phone and chat are closed at night: such a customer calls in the morning if the wait is not over
     # by then, and writes an email otherwise.
     morning = open_at(t, *SUPPORT_HOURS) + secs(rng, 0, HOUR, len(t))
@@ -190,10 +209,8 @@ def follow_ups(rng, cust, t, channel, group):
     first_ch = channel[again]
     others = np.array([[c for c in TICKET_CHANNELS[0] if c != f] for f in first_ch])
     ch2 = others[np.arange(m), rng.integers(2, size=m)]
-    closed = ~in_hours(t2) & (ch2 != "email")
-    ch2 = np.where(closed & (first_ch != "email"), "email", ch2)  # at night the other channel is email...
-    move = closed & (first_ch == "email")  # ...unless the first ticket was an email: call in the morning
-    t2 = np.where(move, open_at(t2, *SUPPORT_HOURS) + secs(rng, 0, 2 * HOUR, m), t2)
+    night = ~in_hours(t2) & (ch2 != "email")  # phone and chat are closed: call or chat in the morning
+    t2 = np.where(night, open_at(t2, *SUPPORT_HOURS) + secs(rng, 0, 2 * HOUR, m), t2)
     return cust[again], t2, ch2, np.full(m, "follow_up"), again
 
 
@@ -210,32 +227,37 @@ def close_after(rng, t, channel):
     n = len(t)
     return t + np.select([channel == "phone", channel == "chat"],
                          [secs(rng, 1 * MIN, 10 * MIN, n), secs(rng, 5 * MIN, 30 * MIN, n)],
-                         secs(rng, 1 * DAY, 3 * DAY, n))  # email: closed when the customer does not reply
+                         secs(rng, 10 * MIN, 4 * HOUR, n))
 
 
 def make_tickets(rng, o, voice):
     """voice: per customer 0 = no survey answer, 1 = promoter or passive, 2 = detractor."""
-    cust, t, channel, group, counts = first_tickets(rng, o)
+    cust, t, channel, group, counts = first_tickets(rng, o, voice)
     c2, t2, ch2, g2, had_follow_up = follow_ups(rng, cust, t, channel, group)
-    followed = np.concatenate([had_follow_up, np.zeros(len(t2), bool)])
     cust, t = np.concatenate([cust, c2]), np.concatenate([t, t2])
     channel, group = np.concatenate([channel, ch2]), np.concatenate([group, g2])
     by_time = np.lexsort((cust, t))
-    cust, t, channel, group, followed = (a[by_time] for a in (cust, t, channel, group, followed))
+    cust, t, channel, group = cust[by_time], t[by_time], channel[by_time], group[by_time]
     n = len(t)
 
-    # The red herring and reopening are drawn in the same share from every kind of ticket (and from those
-    # followed by a repeat contact or not): they do not depend on the delay and cause nothing.
-    # Drawn within strata (kind of ticket x followed up or not x the customer's survey answer), so that
-    # small-sample chance does not make the red herring look harmful or helpful either.
-    answer = voice[cust]
-    escalated = np.zeros(n, bool)
-    for g in ("delay", "on_time_wait", "other", "follow_up"):
-        for f in (False, True):
+    # The red herring does not depend on the delay and causes nothing: the tickets of the same share of
+    # customers in every stratum (contacted about a delayed order or not x one ticket, several, or a repeat
+    # contact x survey answer) are checked with the warehouse, so that small-sample chance does not make it
+    # look harmful or helpful either, per customer or per ticket.
+    asked = np.zeros(N_CUSTOMERS, bool)
+    asked[cust] = True
+    about_delay = np.zeros(N_CUSTOMERS, bool)
+    about_delay[cust[group == "delay"]] = True
+    tickets = (np.bincount(cust, minlength=N_CUSTOMERS) > 1).astype(int)
+    tickets[c2] = 2  # customers with a repeat contact
+    chosen = np.zeros(N_CUSTOMERS, bool)
+    for d in (False, True):
+        for k in (0, 1, 2):
             for a in (0, 1, 2):
-                stratum = (group == g) & (followed == f) & (answer == a)
+                stratum = asked & (about_delay == d) & (tickets == k) & (voice == a)
                 if stratum.any():
-                    escalated |= exact(rng, stratum, ESCALATION["share_of_tickets"])
+                    chosen |= exact(rng, stratum, ESCALATION["share_of_ticket_customers"])
+    escalated = chosen[cust]
     reopened = exact(rng, escalated, REOPEN_SHARE) | exact(rng, ~escalated, REOPEN_SHARE)
     answered = answer_after(rng, t, channel)
     esc = answered + secs(rng, 10 * MIN, 60 * MIN, n)
@@ -276,12 +298,15 @@ def make_survey(rng, o):
     latest_end = np.zeros(N_CUSTOMERS, np.int64)
     np.maximum.at(latest_end, o["cust"], o["end"])
     who = np.flatnonzero(exact(rng, np.ones(N_CUSTOMERS, bool), SURVEY_SHARE))
-    bad = o["delayed"][last[who]]
+    hurt = np.zeros(N_CUSTOMERS, bool)
+    hurt[o["cust"][o["delayed"]]] = True  # the customer had at least one delayed delivery
+    bad = hurt[who]
     at = latest_end[who] + secs(rng, 0.5 * DAY, 5 * DAY, len(who))
     nps = np.where(bad, rng.choice(NPS["delayed"][0], size=len(who), p=NPS["delayed"][1]),
                    rng.choice(NPS["ordinary"][0], size=len(who), p=NPS["ordinary"][1]))
     frame = pd.DataFrame({"customer_id": [f"C-{c + 1:04d}" for c in who], "t": at, "nps": nps})
-    o["counts"]["answers_after_delayed_order"] = int(bad.sum())
+    o["counts"]["answers_of_customers_with_delayed_order"] = int(bad.sum())
+    o["counts"]["of_them_last_order_delayed"] = int(o["delayed"][last[who]].sum())
     voice = np.zeros(N_CUSTOMERS, np.int64)
     voice[who] = np.where(nps < DETRACTOR_BELOW, 2, 1)
     return frame.sort_values(["t", "customer_id"], kind="mergesort").reset_index(drop=True), voice
@@ -314,7 +339,7 @@ def measure(orders, tickets, survey):
 
     last = orders[orders["activity"] == "Order placed"].sort_values("t", kind="mergesort").groupby("customer_id").last()
     s = survey.merge(last[["order_id"]], left_on="customer_id", right_index=True)
-    s["delayed"] = s["order_id"].isin(d_ids)
+    s["delayed"] = s["customer_id"].isin(d_cust)
     sd, so = s[s["delayed"]], s[~s["delayed"]]
 
     pairs2 = opened.merge(opened, on="customer_id", suffixes=("", "_before"))
@@ -333,7 +358,13 @@ def measure(orders, tickets, survey):
     voiced = opened.merge(s[["customer_id", "nps"]], on="customer_id")  # tickets whose customer answered
     s_esc = voiced[voiced["ticket_id"].isin(esc_ids)]
     s_no = voiced[~voiced["ticket_id"].isin(esc_ids)]
-    det = lambda f: rate(int((f["nps"] < DETRACTOR_BELOW).sum()), len(f))
+    esc_cust = set(opened.loc[opened["ticket_id"].isin(esc_ids), "customer_id"])
+    c_esc = s[s["customer_id"].isin(esc_cust)]
+    c_no = s[s["customer_id"].isin(set(opened["customer_id"]) - esc_cust)]
+
+    def det(f):
+        return rate(int((f["nps"] < DETRACTOR_BELOW).sum()), len(f))
+
     dl = shipped.loc[delayed]
     carrier = orders[orders["activity"] == "Shipped"].set_index("order_id")["resource"]
     swift = (shipped.index.map(carrier) == CARRIERS[1])
@@ -359,7 +390,9 @@ def measure(orders, tickets, survey):
             "swiftpost_share_on_time": rate(int(swift[~delayed.to_numpy()].sum()), int((~delayed).sum())),
         },
         "detractors": {
-            "answers": len(s), "answers_after_delayed_order": len(sd), "answers_after_other_order": len(so),
+            "answers": len(s), "answers_customers_with_delayed_order": len(sd),
+            "of_them_last_order_delayed": int(s["order_id"].isin(d_ids).sum()),
+            "answers_other_customers": len(so),
             "mean_nps_delayed": round(float(sd["nps"].mean()), 2), "mean_nps_other": round(float(so["nps"].mean()), 2),
             "detractors_delayed": int((sd["nps"] < DETRACTOR_BELOW).sum()),
             "detractors_other": int((so["nps"] < DETRACTOR_BELOW).sum()),
@@ -389,6 +422,10 @@ def measure(orders, tickets, survey):
             "repeat_contact_rate_not_escalated": rate(len(followed - esc_ids), len(all_ids - esc_ids)),
             "escalated_tickets_of_survey_answerers": len(s_esc), "detractor_rate_escalated": det(s_esc),
             "other_tickets_of_survey_answerers": len(s_no), "detractor_rate_not_escalated": det(s_no),
+            "customers_with_escalated_ticket": len(esc_cust),
+            "share_of_ticket_customers": rate(len(esc_cust), int(opened["customer_id"].nunique())),
+            "answers_customers_escalated": len(c_esc), "detractor_rate_customers_escalated": det(c_esc),
+            "answers_customers_not_escalated": len(c_no), "detractor_rate_customers_not_escalated": det(c_no),
         },
     }
 
@@ -422,12 +459,13 @@ def main():
              "measured": m["delay"]},
             {"name": "delayed_deliveries_detractors", "kind": "cross_process_outcome",
              "sources": ["orders", "survey"], "outcomes": ["detractor", "cancelled"],
-             "planted": {"nps_after_delayed_order": dict(zip(("values", "p"), NPS["delayed"])),
-                         "nps_after_other_order": dict(zip(("values", "p"), NPS["ordinary"])),
+             "planted": {"nps_customers_with_delayed_order": dict(zip(("values", "p"), NPS["delayed"])),
+                         "nps_other_customers": dict(zip(("values", "p"), NPS["ordinary"])),
                          "survey_share_of_customers": SURVEY_SHARE,
                          "cancelled_while_waiting_share_of_delayed": CANCEL_IN_WAIT,
                          "cancelled_before_picking_share_of_orders": CANCEL_EARLY},
-             "planted_counts": {k: o["counts"][k] for k in ("answers_after_delayed_order", "cancelled_while_waiting",
+             "planted_counts": {k: o["counts"][k] for k in ("answers_of_customers_with_delayed_order",
+                                                            "of_them_last_order_delayed", "cancelled_while_waiting",
                                                             "cancelled_before_picking")},
              "measured": m["detractors"]},
             {"name": "repeat_contact_other_channel", "kind": "repeat_contact", "sources": ["support"],

@@ -23,7 +23,14 @@ def _describe(inputs: Inputs):
     """The sentence writer, with the configured outcome phrases ("are cancelled")."""
     from cxmine.render.sentences import describer  # noqa: PLC0415
 
-    return describer({outcome.name: outcome.said for outcome in inputs.config.outcomes})
+    return describer(_phrases(inputs.config))
+
+
+def _phrases(config: Any) -> dict[str, str]:
+    """How sentences say each outcome, and the score column of survey outcomes."""
+    out = {outcome.name: outcome.said for outcome in config.outcomes}
+    out.update({f"score:{outcome.name}": f"score:{outcome.score}" for outcome in config.outcomes if outcome.score})
+    return out
 
 
 def _deviations(inputs: Inputs, progress: Progress | None):
@@ -183,6 +190,10 @@ def weekly_report(
     elif baseline_json is not None:
         comparison = compare(result.to_dict(), baseline_json, label=str(window.baseline_file), source=str(window.baseline_file))
     result = replace(result, comparison=comparison)
+    if inputs.config.sources and inputs.config.path is not None:
+        if progress:
+            progress("Following the customers across processes…")
+        result = replace(result, journeys=journeys_section(inputs.config.path))
     result = replace(result, gates=evaluate_gates(tuple(rules), result.to_dict(), comparison))
     if stamp:
         result = replace(result, generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat())
@@ -212,7 +223,8 @@ def list_cases(
 
     chosen = sum(x is not None and x is not False for x in (point, kind, open_now or None))
     if chosen != 1:
-        raise UsageError("say which cases: --point N, --kind KIND (with --activity), or --open", hint="e.g. cxmine cases log.csv --point 1")
+        what = "choose one of --point, --kind and --open" if chosen > 1 else "say which cases: --point N, --kind KIND (with --at PLACE), or --open"
+        raise UsageError(what, hint="e.g. cxmine cases log.csv --point 1")
     stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=_deviations(inputs, progress), scores=inputs.scores)
     described = None
     if open_now:
@@ -263,15 +275,27 @@ def _analyse_processes(journey: Any, progress: Progress | None = None) -> list:
     from cxmine.render.sentences import describer  # noqa: PLC0415
 
     names = tuple(p.name for p in journey.processes)
-    phrases = {o.name: o.said for o in journey.config.outcomes}
+    phrases = _phrases(journey.config)
     out = []
     for process in journey.processes:
         if progress:
             progress(process.name)
-        config = for_process(journey.config, process.name, names)
+        config = _present(for_process(journey.config, process.name, names), process.log)
         stage = detect(process.log, config, None, notes=[], scores=journey.scores)
         out.append(ProcessAnalysis(process.name, process.log, stage, rank(stage, config, describe=describer(phrases)), process.contacts))
     return out
+
+
+def _present(config: Any, log: Any) -> Any:
+    """The config without the outcomes whose activities this process never does (they are another
+    process's outcomes; the journey checks that some process has them)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cxmine.matching import matches  # noqa: PLC0415
+
+    names = [str(c) for c in log.events["activity"].cat.categories]
+    kept = tuple(o for o in config.outcomes if not o.activities or matches(names, list(o.activities)))
+    return replace(config, outcomes=kept)
 
 
 def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by: str = "score") -> Any:
@@ -299,7 +323,7 @@ def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by:
     config = replace(for_process(journey.config, None, names), touchpoints=Touchpoints(), promises=(), customer=None, team=None)
     scores = {name: table.assign(case_id=table["customer"]) for name, table in journey.scores.items()}
     stage = detect(timeline, config, None, notes=[], scores=scores, processes=tuple(analyses))
-    phrases = {o.name: o.said for o in journey.config.outcomes}
+    phrases = _phrases(journey.config)
     friction = rank(stage, config, describe=describer(phrases), rank_by=rank_by)
     events = timeline.events
     per_customer = events.groupby("case_id", observed=True)
@@ -321,6 +345,25 @@ def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by:
         for a in analyses
     )
     return JourneyReport(str(journey.config.path or "journey"), processes, len(cases), summary, friction, tuple(journey.notes))
+
+
+def journeys_section(config_path: Any, progress: Progress | None = None) -> dict[str, Any]:
+    """What the weekly report adds when the config has [[sources]]: the portfolio, the top cross-process
+    points and the journey map (processes as lanes, contacts drawn where they happen)."""
+    from cxmine.friction.crossprocess import journey_lanes  # noqa: PLC0415
+    from cxmine.inputs import load_journey_inputs  # noqa: PLC0415
+
+    opened = load_journey_inputs(config_path, progress=progress)
+    report = customer_journey(opened, progress=progress)
+    ranked = portfolio(opened, progress=progress)
+    analyses = _analyse_processes(opened)
+    return {
+        "customers": report.customers,
+        "summary": report.summary,
+        "portfolio": ranked.to_dict(),
+        "cross_process_points": [p.to_dict() for p in report.friction.friction_points[:5]],
+        "map": journey_lanes(analyses, report.friction),
+    }
 
 
 def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:

@@ -83,6 +83,7 @@ def load_inputs(
 
     log = load_log(Path(log_path), merged)
     log, shape_notes = shape(log, merged, config.prepare, analysis=True)
+    shape_notes = shape_notes + _outcome_names(config, log, windowed=bool(merged.since or merged.until or merged.where))
     say("complaints")
     complaints, log, complaint_notes = _complaints(config, log)
     scores, score_notes = _scores(config)
@@ -107,6 +108,25 @@ def shape(log: EventLog, options: LoadOptions, preparation: Preparation | None =
         keep_lifecycle=not analysis or options.lifecycle_in_activity,
     )
     return where_cases(log, tuple(options.where)), notes
+
+
+def _outcome_names(config: Config, log: EventLog, *, windowed: bool) -> tuple[Warning_, ...]:
+    """An outcome naming activities the log never has is a typo: an error — or, when --since/--until/--where
+    cut the log, a warning (that window may simply hold none)."""
+    from cxmine.errors import ConfigError  # noqa: PLC0415
+    from cxmine.matching import closest, matches  # noqa: PLC0415
+
+    names = [str(c) for c in log.events["activity"].cat.categories]
+    notes = []
+    for outcome in config.outcomes:
+        if outcome.activities and not matches(names, list(outcome.activities)):
+            guess = closest(outcome.activities[0], names)
+            what = f"[[outcomes]] {outcome.name!r}: no activity {', '.join(map(repr, outcome.activities))} in the log"
+            hint = (f"did you mean {guess!r}? " if guess else "") + "check the activity names (cxmine inspect lists them)"
+            if not windowed:
+                raise ConfigError(what, file=str(config.path) if config.path else None, hint=hint)
+            notes.append(Warning_("outcome_not_in_window", f"{what} window: no case has this outcome"))
+    return tuple(notes)
 
 
 def _scores(config: Config) -> tuple[dict[str, pd.DataFrame], tuple[Warning_, ...]]:
@@ -206,8 +226,25 @@ def load_journey_inputs(source: Path | str, *, customer_type: str | None = None,
                 continue
             processes.append(_process(source, config, notes))
         paths = tuple(dict.fromkeys([path, *(s.path for s in config.sources if s.path is not None), *paths_read_outcomes(config)]))
+    _check_outcomes(config, processes)
     scores, score_notes = _scores(config)
     return JourneyInputs(tuple(processes), config, tuple(notes) + score_notes, paths, scores)
+
+
+def _check_outcomes(config: Config, processes: list[ProcessLog]) -> None:
+    """An outcome must name activities that some process does (a typo would find nothing)."""
+    from cxmine.errors import ConfigError  # noqa: PLC0415
+    from cxmine.matching import closest, matches  # noqa: PLC0415
+
+    names = sorted({str(c) for p in processes for c in p.log.events["activity"].cat.categories})
+    for outcome in config.outcomes:
+        plain = [a.partition(":")[2] if a.partition(":")[0] in {p.name for p in processes} else a for a in outcome.activities]
+        if plain and not matches(names, plain):
+            guess = closest(plain[0], names)
+            raise ConfigError(
+                f"[[outcomes]] {outcome.name!r}: no process has {', '.join(map(repr, plain))}", file=str(config.path),
+                hint=(f"did you mean {guess!r}? " if guess else "") + "check the activity names (cxmine inspect lists them)",
+            )
 
 
 def paths_read_outcomes(config: Config) -> tuple[Path, ...]:

@@ -11,8 +11,8 @@ from cxmine.cli.runtime import handled
 EPILOG = (
     "Examples:\n\n"
     "  cxmine cases examples/orders.csv --point 1                 # the cases behind the top friction point\n\n"
-    "  cxmine cases log.xes.gz --kind rework --activity 'Resolve ticket' --format csv -o rework.csv\n\n"
-    "  cxmine cases log.xes.gz --kind wait --activity 'A → B'\n\n"
+    "  cxmine cases log.xes.gz --kind rework --at 'Resolve ticket' --format csv -o rework.csv\n\n"
+    "  cxmine cases log.xes.gz --kind wait --at 'A → B'\n\n"
     "  cxmine cases log.csv --open --where channel=phone          # this week's list: open cases in trouble now\n\n"
     "  cxmine cases log.csv --point 2 --redact --format json | jq '.cases[].case_id'"
 )

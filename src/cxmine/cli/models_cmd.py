@@ -29,7 +29,7 @@ DISCOVER_EPILOG = (
 
 CONFORMANCE_EPILOG = (
     "Examples:\n\n"
-    "  cxmine conformance examples/orders.csv --happy-path 'Order placed,Order confirmation sent,Pick items,Ship parcel,Delivered'\n\n"
+    "  cxmine conformance examples/orders.csv --happy-path 'Order placed,Order confirmation sent,Pick items,Pack parcel,Delivered'\n\n"
     "  cxmine conformance log.xes.gz --model designed.bpmn --format markdown\n\n"
     "  cxmine conformance log.xes.gz --model designed.pnml --alignments --format json | jq '.deviations[0]'\n\n"
     "Skipped = the model wanted the step and the case did not do it; inserted = the case did a step the model\n"
@@ -72,7 +72,7 @@ TopVariants = Annotated[Optional[int], typer.Option("--top-variants", min=1, hel
 OverlayOption = Annotated[Overlay, typer.Option("--overlay", help="What the map shows: frequency, performance (times) or friction (ranked friction points).", rich_help_panel=PANEL)]
 Quality = Annotated[bool, typer.Option("--quality/--no-quality", help="Measure the model's fitness and simplicity on the log.", rich_help_panel=PANEL)]
 Precision = Annotated[bool, typer.Option("--precision", help="Also measure the model's precision (ETConformance; can be slow on complex models).", rich_help_panel=PANEL)]
-FormatOption = opt.format_option(DiscoverFormats, "Summary on stdout: table, json or markdown (json is always printed; table/markdown only without --output).")
+FormatOption = opt.format_option(DiscoverFormats, "Summary on stdout: table, json or markdown (with --output, only json is printed).")
 ModelFile = Annotated[Optional[Path], typer.Option("--model", "-m", help="The intended process: a .bpmn or .pnml file.", show_default=False)]
 HappyPath = Annotated[Optional[str], typer.Option("--happy-path", help="The intended process as activities in order, comma-separated: 'A,B,C'.", show_default=False)]
 Alignments = Annotated[bool, typer.Option("--alignments", help="Use alignments (exact deviations, slower) instead of token replay.")]

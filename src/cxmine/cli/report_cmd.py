@@ -95,7 +95,7 @@ def _redaction(redact: bool, min_group: int, config):
     from cxmine.render.sentences import describer  # noqa: PLC0415
 
     salt = os.environ.get("CXMINE_REDACT_SALT") or DEFAULT_SALT
-    phrases = {outcome.name: outcome.said for outcome in config.outcomes}
+    phrases = {outcome.name: outcome.said for outcome in config.outcomes} | {f"score:{o.name}": f"score:{o.score}" for o in config.outcomes if o.score}
     return partial(
         redact_report, min_group=min_group, salt=salt, customer_column=config.customer, keep=config.redact.keep,
         team_column=config.team, describe=describer(phrases),

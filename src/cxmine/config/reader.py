@@ -44,7 +44,7 @@ def find_config(log_path: Path | None, explicit: Path | None) -> Path | None:
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "log": (
         "path", "case", "activity", "timestamp", "start_timestamp", "resource", "timestamp_format", "timezone",
-        "encoding", "lifecycle_in_activity", "customer", "team",
+        "encoding", "lifecycle_in_activity", "ambiguous", "customer", "team",
     ),
     "touchpoints": ("activities", "attribute", "customer_initiated", "chasing", "inbound", "outbound", "channel", "dimension"),
     "promises": ("from", "to", "within", "name", "applies_when", "void_when"),
@@ -271,7 +271,7 @@ class _Reader:
         if not integer:
             ok = ok or (isinstance(value, float) and math.isfinite(value))
         if not ok:
-            raise self.expected(section, key, value, "a whole number" if integer else "a number", hint=f"write e.g. {key} = {default}")
+            raise self.expected(section, key, value, "a whole number" if integer else "a number", hint=f"write e.g. {key} = {default if default is not None else 7} (no quotes)")
         too_low = low is not None and (value <= low if low_open else value < low)
         too_high = high is not None and value > high
         if too_low or too_high:
@@ -372,8 +372,18 @@ class _Reader:
             timezone=self.timezone(table, "log", "timezone", "UTC"),
             encoding=self.encoding(table, "log", "encoding"),
             lifecycle_in_activity=self.boolean(table, "log", "lifecycle_in_activity", False),
+            ambiguous=self.choice(table, "log", "ambiguous", ("earliest", "latest", "error"), "earliest"),
         )
         return self.path(table, "log", "path"), options, get("customer"), get("team")
+
+    def choice(self, table: dict[str, Any], section: str, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.string(table, section, key)
+        if value is None:
+            return default
+        if value not in allowed:
+            close = _suggest(value, allowed)
+            raise self.error(f"{key!r} in [{section}] must be one of {', '.join(allowed)}, not {value!r}", section=section, key=key, hint=f"did you mean {close!r}?" if close else None)
+        return value
 
     def touchpoints(self, table: dict[str, Any]) -> Touchpoints:
         self.check_keys(table, "touchpoints", _SECTIONS["touchpoints"])

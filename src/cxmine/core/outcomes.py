@@ -84,14 +84,6 @@ def case_outcomes(events: pd.DataFrame, outcomes: tuple[OutcomeSettings, ...], s
         if outcome.source in ("ends_with", "reaches"):
             patterns = outcome.ends_with or outcome.reaches
             chosen = matches(names, list(patterns))
-            if not chosen:
-                from cxmine.matching import closest  # noqa: PLC0415
-
-                guess = closest(patterns[0], names)
-                raise ConfigError(
-                    f"[[outcomes]] {outcome.name!r}: no activity {', '.join(map(repr, patterns))} in the log",
-                    file=source or None, hint=(f"did you mean {guess!r}? " if guess else "") + "check the activity names (cxmine inspect lists them)",
-                )
             rows = np.isin(codes, [i for i, name in enumerate(names) if name in chosen])
             if outcome.source == "ends_with":
                 rows &= last

@@ -134,8 +134,14 @@ def where_cases(log: EventLog, conditions: tuple[str, ...]) -> EventLog:
             raise UsageError(f"--where {condition!r} is not attribute=value", hint="write e.g. --where channel=phone (repeat for several)")
         column = name if name in events.columns else (f"case:{name}" if f"case:{name}" in events.columns else None)
         if column is None:
-            raise UsageError(f"--where: no attribute {name!r} in the log", hint=f"attributes: {', '.join(map(str, events.columns[:30]))}")
+            from cxmine.matching import closest  # noqa: PLC0415
+
+            guess = closest(name, [str(c) for c in events.columns])
+            raise UsageError(f"--where: no attribute {name!r} in the log", hint=(f"did you mean {guess!r}? " if guess else "") + f"attributes: {', '.join(map(str, events.columns[:30]))}")
         hit = (events[column].astype("string") == value).fillna(False).to_numpy(dtype=bool)
+        if not hit.any():
+            present = events[column].dropna().astype("string").unique()[:12]
+            raise UsageError(f"--where: no event has {name} = {value!r}", hint=f"values of {name}: {', '.join(map(str, present))} (compared as text, case-sensitive)")
         keep &= np.bincount(case[hit], minlength=keep.size) > 0
     if not keep.any():
         raise InputError(f"no case matches --where {' and '.join(conditions)}", file=log.source, hint="check the attribute value (it is compared as text)")

@@ -99,6 +99,35 @@ def value_type(values: pd.Series) -> str:
     return "string"
 
 
+MARKERS = ("?", "NULL", "null", "N/A", "n/a", "NA", "-", "none", "None")
+
+
+def _shape_findings(events: pd.DataFrame) -> list[QualityFinding]:
+    """Real log shapes that inflate friction, each with the setting that handles it."""
+    from cxmine.core.shapes import shape_counts  # noqa: PLC0415
+
+    counts = shape_counts(events, MARKERS)
+    total = max(1, len(events))
+    found = []
+    if counts["consecutive_repeats"] / total >= 0.1:
+        found.append(QualityFinding(
+            "consecutive_repeats", f"{100 * counts['consecutive_repeats'] / total:.0f}% of events repeat the activity just before them in their case "
+            "(a snapshot log, one row per state update?) — consider [prepare] merge_repeats = true (or --merge-repeats)",
+            counts["consecutive_repeats"], "events",
+        ))  # fmt: skip
+    if counts["marker_values"]:
+        found.append(QualityFinding(
+            "missing_markers", "values such as '?', 'NULL' or 'N/A' that probably mean missing — list them in [prepare] missing (or --missing)",
+            counts["marker_values"], "values",
+        ))  # fmt: skip
+    if counts["non_complete_lifecycle"]:
+        found.append(QualityFinding(
+            "non_complete_lifecycle", "lifecycle events that are not completions (schedule, …): friction analysis does not count them as occurrences",
+            counts["non_complete_lifecycle"], "events",
+        ))  # fmt: skip
+    return found
+
+
 def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple[QualityFinding, ...]:
     events = log.events
     findings: list[QualityFinding] = []
@@ -114,12 +143,14 @@ def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple
         findings.append(
             QualityFinding(
                 "duplicate_events",
-                "events repeated with the same case, activity, timestamp" + (" and resource" if len(key) == 4 else ""),
+                "events repeated with the same case, activity, timestamp" + (" and resource" if len(key) == 4 else "")
+                + " — they count as rework; set [prepare] drop_duplicates = true (or --drop-duplicates)",
                 int(duplicated.sum()),
                 "events",
                 _case_examples(events, duplicated),
             )
         )
+    findings.extend(_shape_findings(events))
     first = case_starts(events)
     sizes = np.diff(np.append(np.flatnonzero(first), len(events)))
     single = sizes == 1

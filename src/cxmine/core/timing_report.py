@@ -42,6 +42,9 @@ def timings_report(log: EventLog, config: Config) -> TimingsReport:
     masks = touchpoint_masks(events, config.touchpoints, notes)
     gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
     summary = gap_summary(gaps, tuple(config.promises))
+    if not summary.empty:
+        # A gap the customer ends (a refund request, a survey) is the company waiting for the customer.
+        summary["ended_by_customer"] = summary["to_activity"].astype(str).isin(list(masks.customer_initiated)).to_numpy()
     if config.calendar is not None and not gaps.occurrences.empty:
         from cxmine.core.calendar import working_seconds  # noqa: PLC0415
 

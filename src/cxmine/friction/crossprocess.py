@@ -314,3 +314,43 @@ def portfolio(processes: list[ProcessAnalysis], contacts: list[Candidate], criti
 def with_process(report: FrictionReport, name: str) -> FrictionReport:
     """A process's friction report with its name in the source line."""
     return replace(report, source=f"{name}: {report.source}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The journey map
+
+MAX_STEPS = 8  # activities per lane
+
+
+def _lane(events: pd.DataFrame) -> list[str]:
+    """A lane's main activities in their usual order: those in at least a fifth of the cases (at most
+    MAX_STEPS), ordered by their median relative position in the case (0 = first, 1 = last)."""
+    case = events["case_id"].cat.codes.to_numpy()
+    first = np.ones(len(case), dtype=bool)
+    first[1:] = case[1:] != case[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(case)), 0))
+    length = np.bincount(case, minlength=case.max() + 1 if len(case) else 0)[case]
+    relative = (np.arange(len(case)) - start) / np.maximum(length - 1, 1)
+    table = pd.DataFrame({"activity": events["activity"].astype(str).to_numpy(), "case": case, "relative": relative})
+    stats = table.groupby("activity").agg(cases=("case", "nunique"), median=("relative", "median"))
+    n_cases = max(1, int(np.unique(case).size))
+    stats = stats[stats["cases"] >= 0.2 * n_cases].sort_values("cases", ascending=False).head(MAX_STEPS)
+    return list(stats.sort_values(["median", "cases"], ascending=[True, False]).index)
+
+
+def journey_lanes(processes: list[ProcessAnalysis], report: FrictionReport) -> dict[str, Any]:
+    """The journey map's data: lanes [{process, steps}] and the contacts drawn where they happen, edges
+    [{process, from_activity, contact_process, to_activity, label}] (from the journey's contact_during_wait points)."""
+    lanes_ = [(p.name, _lane(p.log.events)) for p in processes]
+    edges = []
+    for point in report.friction_points:
+        if point.kind != "contact_during_wait":
+            continue
+        waiting = point.details.get("process")
+        share = point.details.get("share_contacted_long")
+        for target in point.details.get("contact_processes") or []:
+            steps = dict(lanes_).get(target) or []
+            if steps and point.from_activity:
+                edges.append((waiting, point.from_activity, target, steps[0], f"{100 * float(share or 0):.0f}% contact during the wait"))
+    keys = ("process", "from_activity", "contact_process", "to_activity", "label")
+    return {"lanes": [{"process": name, "steps": steps} for name, steps in lanes_], "edges": [dict(zip(keys, e)) for e in edges[:6]]}

@@ -71,6 +71,8 @@ def outcome_lift(candidate: Candidate, mask: np.ndarray, outcome: CaseOutcome) -
         with np.errstate(invalid="ignore"):
             late = mask & outcome.has & (began >= outcome.at_ns)
         valid &= ~late
+    if outcome.score is not None:  # a survey: only the cases that answered can say how it went
+        valid &= np.isfinite(outcome.score)
     exposed = mask & valid
     others = ~mask & valid
     if candidate.eligible is not None:  # compare with the cases that went through the same place
@@ -86,7 +88,8 @@ def outcome_lift(candidate: Candidate, mask: np.ndarray, outcome: CaseOutcome) -
     if outcome.score is not None:
         difference, ci = stats.mean_difference(outcome.score[exposed], outcome.score[others])
     if found is None:
-        return OutcomeLift(outcome.name, n1, a, rate1, rate0, None, None, None, None, tested=False, note="no comparison group", mean_score_difference=difference, mean_score_ci=ci)
+        note = "no case had the outcome" if a == 0 and c == 0 and n1 and n0 else "no comparison group"
+        return OutcomeLift(outcome.name, n1, a, rate1, rate0, None, None, None, None, tested=False, note=note, mean_score_difference=difference, mean_score_ci=ci)
     return OutcomeLift(outcome.name, n1, a, rate1, rate0, found.value, found.ci_low, found.ci_high, found.p_value, excess_cases=excess, mean_score_difference=difference, mean_score_ci=ci)
 
 
@@ -193,7 +196,8 @@ def _low_evidence(evidence: Evidence, lifts: tuple[OutcomeLift, ...], min_cases:
     if lift is not None and lift.ci_low <= 1 <= lift.ci_high:
         reasons.append("complaint lift 95% CI includes 1")
     tested = [o for o in lifts if o.q_value is not None]
-    if tested and all(o.q_value >= ALPHA for o in tested):
+    # A point with customer time of its own stands on that; one that ranks on outcomes needs them to hold.
+    if tested and all(o.q_value >= ALPHA for o in tested) and (evidence.customer_hours == 0 or lift is not None):
         best = min(o.q_value for o in tested)
         reasons.append(f"not significant after Benjamini–Hochberg (q = {best:.2g})")
     return tuple(reasons)

@@ -215,7 +215,7 @@ register(FrictionKind(
     title="Broken promise",
     description="The customer was promised B within a time after A, and it took longer (or is still open past the deadline).",
     label="broken promise: {promise_name}",
-    sentence="{who_due} did not get '{to_activity}' within {threshold} of '{from_activity}' ({late} late, {open_past_due} still owed past the deadline)",
+    sentence="{who_due} did not get '{to_activity}' within {threshold} of '{from_activity}' ({late:,} late, {open_past_due:,} still owed past the deadline)",
     customer_time=True, map_placement="transition", detect=signals.broken_promises, extra_fields=_promise_fields,
 ))
 register(FrictionKind(

@@ -253,6 +253,12 @@ def prepare_journey(
     have_complaints = complaints is not None and bool(complained.any())
     promises = tuple(config.promises)
     notes.extend(unknown_names(events, config))
+    for key, column in (("customer", config.customer), ("team", config.team)):
+        if column and column not in events.columns:
+            from cxmine.matching import closest  # noqa: PLC0415
+
+            guess = closest(column, [str(c) for c in events.columns])
+            notes.append(Warning_("column_not_found", f"[log] {key} = {column!r} is not a column of the log, so it is not used" + (f" — did you mean {guess!r}?" if guess else "")))
     status = case_status(events, config.journey.end_activities)
     pauses = frozenset(matches([str(c) for c in events[schema.ACTIVITY].cat.categories], config.journey.pauses))
     journey = Journey(

@@ -279,10 +279,16 @@ def ping_pong(ctx: Journey, top_pairs: int = 10) -> list[Candidate]:
         names = labels.cat.categories
         values = labels.cat.codes.to_numpy().astype(np.int64)[kept]  # -1 = missing
         prev1, prev2, prev3 = np.roll(values, 1), np.roll(values, 2), np.roll(values, 3)
-        direct = same_case_2 & (values >= 0) & (prev1 >= 0) & (values == prev2) & (values != prev1)
+        # A loop inside a timestamp tie is the file's order, not the customer's (lab results written at once).
+        t = ctx.time_ns[kept]
+        moved1 = np.ones(kept.size, dtype=bool)
+        moved1[1:] = t[1:] > t[:-1]
+        moved2 = moved1 & np.roll(moved1, 1)
+        moved3 = moved2 & np.roll(moved1, 2)
+        direct = same_case_2 & moved2 & (values >= 0) & (prev1 >= 0) & (values == prev2) & (values != prev1)
         patterns = [("direct", direct, 2)]
         if column == schema.ACTIVITY:
-            indirect = same_case_3 & (values >= 0) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
+            indirect = same_case_3 & moved3 & (values >= 0) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
             patterns.append(("indirect", indirect, 3))
         width = np.int64(len(names) + 1)
         for style, mask, back in patterns:
@@ -325,17 +331,28 @@ def _contacts(ctx: Journey, mask: np.ndarray | None, kind: str) -> list[Candidat
     out: list[Candidate] = []
     codes = ctx.events[schema.ACTIVITY].cat.codes.to_numpy()
     names = ctx.events[schema.ACTIVITY].cat.categories
+    # Who could have had such a contact: the cases that reached the touchpoint it most often follows (calls
+    # about an offer are compared with the other applications that got an offer, not with all of them).
+    plain_touchpoint = ctx.touchpoint & ~mask & ~(ctx.outbound if ctx.outbound is not None else np.zeros_like(mask))
+    index = np.arange(len(codes))
+    latest = np.maximum.accumulate(np.where(plain_touchpoint | ctx.first, index, 0))
     for code in np.unique(codes[mask]):
         rows = np.flatnonzero(mask & (codes == code))
         cases = ctx.case[rows]
         contacts = np.bincount(cases, minlength=ctx.n_cases)
         affected = contacts > 0
+        before = latest[rows]
+        before = before[plain_touchpoint[before]]
+        eligible = None
+        if before.size:
+            usual = np.bincount(codes[before]).argmax()
+            eligible = np.unique(ctx.case[codes == usual])
         out.append(
             Candidate.from_case_arrays(
                 kind, "", affected, contacts * ctx.contact_seconds, "contacts per case",
                 contacts[affected].astype(float), contacts[affected].astype(float), activity=str(names[code]),
                 details={"contacts": int(rows.size), "contacts_per_affected_case": round(float(contacts[affected].mean()), 3)},
-                start_per_case=_first_per_case(cases, ctx.time_ns[rows], ctx.n_cases),
+                start_per_case=_first_per_case(cases, ctx.time_ns[rows], ctx.n_cases), eligible_cases=eligible,
             )
         )
     return out

@@ -31,7 +31,7 @@ def lift(a: int, n1: int, c: int, n0: int) -> Lift | None:
     from scipy.stats.contingency import relative_risk  # noqa: PLC0415
 
     p_value = fisher_p(a, n1, c, n0)
-    if p_value is None:
+    if p_value is None or (a == 0 and c == 0):  # nobody had the outcome: there is no lift to speak of
         return None
     if a > 0 and c > 0:
         result = relative_risk(a, n1, c, n0)

@@ -59,6 +59,10 @@ def load_log(
 ) -> EventLog:
     """Read an XES/CSV/Parquet log into the canonical event table.
 
+    >>> log = load_log("tests/data/running-example.xes")
+    >>> len(log.events), log.events["case_id"].nunique()
+    (42, 6)
+
     `attributes`: which non-role columns to keep (None keeps all); Parquet and CSV then read only the
     columns needed.
     """

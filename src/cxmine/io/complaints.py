@@ -5,13 +5,13 @@ activity matches a pattern ("Complaint*"); or a case attribute holding a complai
 """
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
+from cxmine.matching import pattern_matches
 from cxmine.core.normalise import parse_timestamps, row_number
 from cxmine.errors import ConfigError, InputError
 from cxmine.model import LoadOptions, Warning_
@@ -100,7 +100,7 @@ def complaints_from_events(events: pd.DataFrame, pattern: str) -> tuple[pd.DataF
     """Events whose activity matches `pattern` are complaints (tag = the activity). Returns the complaints
     and a mask of those events, which the caller removes from the process events."""
     names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
-    matching = [n for n in names if fnmatchcase(n, pattern)]
+    matching = sorted(pattern_matches(names, pattern))  # the one matcher: an exact name wins over a glob
     mask = events[schema.ACTIVITY].isin(matching).to_numpy()
     frame = pd.DataFrame(
         {

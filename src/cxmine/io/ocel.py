@@ -33,8 +33,9 @@ if TYPE_CHECKING:  # the tables pm4py's file becomes; the adapter is imported wh
 CUSTOMER = "customer"
 FORMAT = "ocel"
 
-# The flattened table before normalise, under names no OCEL attribute is likely to carry.
-_CASE, _ACTIVITY, _TIME, _CUSTOMER = "ocel:object", "ocel:activity", "ocel:time", "ocel:customer"
+# The flattened table before normalise, under pm4py's OCEL names (normalise's messages name them), and
+# each row's object code, carried through normalise.
+_CASE, _ACTIVITY, _TIME, _CODE = "ocel:oid", "ocel:activity", "ocel:timestamp", "ocel:object code"
 _EXAMPLES = 3
 
 
@@ -91,32 +92,38 @@ def sources_from_tables(tables: OcelTables, customer_type: str, notes: list[Warn
     """The flattening itself, on the adapter's plain tables (pure pandas, no pm4py)."""
     events, file_notes = _unique_events(tables.events)
     relations = tables.relations[["event_id", "object_id", "object_type"]].dropna()
+    links = tables.object_links[["object_id", "linked_object_id"]].dropna()
+    objects, relation_code, link_code = _objects(tables.objects, relations, links, customer_type)
     position = pd.Index(events["event_id"]).get_indexer(relations["event_id"])
-    relations = relations.assign(position=position)[position >= 0]
+    relations = relations.assign(position=position, object=relation_code)[position >= 0]
     # One row per (event, object): an object related to an event under two qualifiers is one event of its case.
-    relations = relations.drop_duplicates(["event_id", "object_id"])
-    customer_of, several = _customers(relations, tables.object_links, _type_of(tables), customer_type)
-    notes.extend(file_notes)
+    relations = relations.drop_duplicates(["position", "object"])
+    alone = np.ones(len(events), dtype=bool)
+    alone[relations["position"].to_numpy()] = False
+    if alone.any():
+        shown = tuple(events["event_id"][alone].astype(str)[:_EXAMPLES])
+        file_notes.append(Warning_("ocel_event_without_object", "events related to no object belong to no process and were left out", int(alone.sum()), shown))
+    customer_of, candidates = _customers(relations, link_code, objects)
 
-    out = []
     types = [t for t in _types(tables) if t != customer_type]
     related = relations[relations["object_type"] != customer_type]
     groups = dict(tuple(related.groupby("object_type", sort=False, observed=True)))
     empty = [t for t in types if t not in groups]
     if empty:
-        notes.append(
+        file_notes.append(
             Warning_(
                 "ocel_type_without_events",
                 "object types with no event were left out (no process to read): " + ", ".join(repr(t) for t in empty[:10]),
                 len(empty), tuple(empty[:_EXAMPLES]),
             )
         )  # fmt: skip
+    notes.extend(file_notes)
+    out = []
     for name in types:
-        if name not in groups:
-            continue
-        log = _source_log(name, groups[name], events, tables.objects, customer_of, several, customer_type, source)
-        notes.extend(replace(w, message=f"{name}: {w.message}") for w in log.warnings)
-        out.append(Source(name, log))
+        if name in groups:
+            log = _source_log(name, groups[name], events, tables.objects, objects, customer_of, candidates, customer_type, source)
+            notes.extend(replace(w, message=f"{name}: {w.message}") for w in log.warnings)
+            out.append(Source(name, log))
     return out
 
 
@@ -128,14 +135,30 @@ def _read_tables(path: Path) -> OcelTables:
 
 def _types(tables: OcelTables) -> tuple[str, ...]:
     found = pd.concat([tables.objects["object_type"], tables.relations["object_type"]], ignore_index=True).dropna()
-    return tuple(sorted(set(found.astype(str).tolist())))
+    return tuple(sorted(found.astype(str).unique().tolist()))
 
 
-def _type_of(tables: OcelTables) -> pd.Series:
-    """object id → object type; the objects table first, relations for objects it lacks."""
-    both = pd.concat([tables.objects[["object_id", "object_type"]], tables.relations[["object_id", "object_type"]]], ignore_index=True)
-    both = both.dropna().drop_duplicates("object_id")
-    return pd.Series(both["object_type"].astype(str).to_numpy(), index=both["object_id"].astype(str).to_numpy())
+@dataclass(frozen=True)
+class _Objects:
+    """Every object id once (its code is its position), and whether it is of the customer type."""
+
+    ids: np.ndarray
+    is_customer: np.ndarray
+
+
+def _objects(table: pd.DataFrame, relations: pd.DataFrame, links: pd.DataFrame, customer_type: str) -> tuple[_Objects, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The objects of every table, coded in one pass: (objects, the code of each relation's object, the
+    codes of each link's two ends). An object's type comes from the objects table, else from a relation;
+    an object only a link names has none (it is never a customer, and has no events)."""
+    known = table[["object_id", "object_type"]].dropna()
+    every = pd.concat([known["object_id"], relations["object_id"], links["object_id"], links["linked_object_id"]], ignore_index=True)
+    codes, ids = pd.factorize(every.astype(str))
+    ends = np.cumsum([len(known), len(relations), len(links)])
+    kinds = np.full(len(ids), None, dtype=object)
+    kinds[codes[ends[0] : ends[1]]] = relations["object_type"].astype(str).to_numpy(dtype=object)
+    kinds[codes[: ends[0]]] = known["object_type"].astype(str).to_numpy(dtype=object)  # the objects table wins
+    objects = _Objects(np.asarray(ids, dtype=object), kinds == customer_type)
+    return objects, codes[ends[0] : ends[1]], (codes[ends[1] : ends[2]], codes[ends[2] :])
 
 
 def _unique_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[Warning_]]:
@@ -147,67 +170,77 @@ def _unique_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[Warning_]]:
     return events.loc[~repeated].reset_index(drop=True), [note]
 
 
-def _customers(relations: pd.DataFrame, links: pd.DataFrame, type_of: pd.Series, customer_type: str) -> tuple[pd.Series, pd.Series]:
-    """(object id → its customer id, object id → number of candidate customers) for every object with one.
+def _customers(relations: pd.DataFrame, links: tuple[np.ndarray, np.ndarray], objects: _Objects) -> tuple[np.ndarray, np.ndarray]:
+    """For each object code: the code of its customer (-1: none) and how many candidates it had.
 
     Candidates come from object-to-object links (either direction) when the object has any; else from
     the customer objects related to the object's events. The most frequent wins (links: how many link
     it; events: how many events the two share); ties go to the customer id first in text order, so the
     choice does not depend on the order of the file."""
-    pairs = pd.concat(
-        [
-            pd.DataFrame({"case": links["object_id"].to_numpy(), "customer": links["linked_object_id"].to_numpy()}),
-            pd.DataFrame({"case": links["linked_object_id"].to_numpy(), "customer": links["object_id"].to_numpy()}),
-        ],
-        ignore_index=True,
-    ).dropna().astype(str)
-    case_type = pairs["case"].map(type_of)
-    pairs = pairs[(pairs["customer"].map(type_of) == customer_type) & case_type.notna() & (case_type != customer_type)]
-    linked = pairs.groupby(["case", "customer"], sort=False).size().rename("weight").reset_index()
+    n = len(objects.ids)
+    one, other = links
+    case, customer = np.concatenate([one, other]), np.concatenate([other, one])
+    keep = objects.is_customer[customer] & ~objects.is_customer[case]
+    case, customer = case[keep], customer[keep]
+    has_link = np.zeros(n, dtype=bool)
+    has_link[case] = True
 
-    is_customer = (relations["object_type"] == customer_type).to_numpy()
-    owners = relations.loc[is_customer, ["event_id", "object_id"]].rename(columns={"object_id": "customer"})
-    cases = relations.loc[~is_customer, ["event_id", "object_id"]].rename(columns={"object_id": "case"})
-    cases = cases[~cases["case"].isin(linked["case"])]
-    shared = cases.merge(owners, on="event_id", how="inner", sort=False).groupby(["case", "customer"], sort=False).size().rename("weight").reset_index()
+    code, position = relations["object"].to_numpy(), relations["position"].to_numpy()
+    owner = objects.is_customer[code]
+    mine = ~owner & ~has_link[code]
+    shared = pd.DataFrame({"position": position[mine], "case": code[mine]}).merge(
+        pd.DataFrame({"position": position[owner], "customer": code[owner]}), on="position", how="inner", sort=False,
+    )  # fmt: skip
 
-    candidates = pd.concat([linked, shared.astype({"case": str, "customer": str})], ignore_index=True)
-    if candidates.empty:
-        return pd.Series(dtype=object), pd.Series(dtype="int64")
-    candidates = candidates.sort_values(["case", "weight", "customer"], ascending=[True, False, True], kind="stable")
-    several = candidates.groupby("case", sort=False).size()
-    chosen = candidates.drop_duplicates("case")
-    return pd.Series(chosen["customer"].to_numpy(), index=chosen["case"].to_numpy()), several
+    pairs = np.concatenate([case, shared["case"].to_numpy()]).astype(np.int64) * n + np.concatenate([customer, shared["customer"].to_numpy()])
+    pairs, weight = np.unique(pairs, return_counts=True)
+    case, customer = np.divmod(pairs, n)
+    named = np.unique(customer)
+    rank = np.zeros(n, dtype=np.int64)
+    rank[named[np.argsort(objects.ids[named].astype(str), kind="stable")]] = np.arange(len(named))
+    order = np.lexsort((rank[customer], -weight, case))
+    case, customer = case[order], customer[order]
+    first = np.ones(len(case), dtype=bool)
+    first[1:] = case[1:] != case[:-1]
+    customer_of = np.full(n, -1, dtype=np.int64)
+    customer_of[case[first]] = customer[first]
+    return customer_of, np.bincount(case, minlength=n)
 
 
 def _source_log(
-    name: str, related: pd.DataFrame, events: pd.DataFrame, objects: pd.DataFrame, customer_of: pd.Series,
-    several: pd.Series, customer_type: str, source: str,
+    name: str, related: pd.DataFrame, events: pd.DataFrame, object_table: pd.DataFrame, objects: _Objects,
+    customer_of: np.ndarray, candidates: np.ndarray, customer_type: str, source: str,
 ) -> EventLog:  # fmt: skip
     related = related.sort_values("position", kind="stable")  # file order, which normalise keeps for ties
     picked = events.iloc[related["position"].to_numpy()].reset_index(drop=True)
     picked = picked.loc[:, picked.notna().any().to_numpy() | picked.columns.isin(["event_id", "activity", "timestamp"])]
-    case = related["object_id"].astype(str).to_numpy()
     attributes = picked.drop(columns=["activity", "timestamp"])
+    code = related["object"].to_numpy()
     raw = pd.concat(
-        [pd.DataFrame({_CASE: case, _ACTIVITY: picked["activity"].to_numpy(), _TIME: picked["timestamp"]}), attributes],
+        [
+            pd.DataFrame({_CASE: objects.ids[code], _ACTIVITY: picked["activity"].to_numpy(), _TIME: picked["timestamp"], _CODE: code}),
+            attributes, _case_attributes(object_table, name, objects.ids[code]),
+        ],
         axis=1,
-    )
-    raw[_CUSTOMER] = pd.Series(case).map(customer_of).to_numpy()
-    raw = pd.concat([raw, _case_attributes(objects, name, case)], axis=1)
-
+    )  # fmt: skip
     resource = schema.detect([str(c) for c in attributes.columns if c != "event_id"], schema.RESOURCE, set())
     mapping = {schema.CASE: _CASE, schema.ACTIVITY: _ACTIVITY, schema.TIMESTAMP: _TIME, schema.START: None, schema.RESOURCE: resource}
     result = normalise(raw, LoadOptions(), source=source, mapping=mapping, row_label=lambda i: f"event {picked['event_id'].iat[i]}")
     frame = result.events
     if CUSTOMER in frame.columns:  # an event attribute named "customer" keeps its data under another name
         frame = frame.rename(columns={CUSTOMER: f"{CUSTOMER}_attribute"})
-    frame = frame.rename(columns={_CUSTOMER: CUSTOMER})
-    frame[CUSTOMER] = _sorted_category(frame[CUSTOMER])
+
+    # Each row carries its object's code through normalise (which may strip, drop and reorder rows).
+    code = frame.pop(_CODE).to_numpy(dtype=np.int64)
+    frame[CUSTOMER] = _customer_column(customer_of[code], objects.ids)
     roles = [c for c in (schema.CASE, schema.ACTIVITY, schema.TIMESTAMP, schema.START, schema.RESOURCE, schema.LIFECYCLE) if c in frame.columns]
     frame = frame[roles + [CUSTOMER] + [c for c in frame.columns if c not in roles and c != CUSTOMER]]
 
-    warnings = list(result.warnings) + _customer_warnings(frame, several, name, customer_type)
+    case_codes = frame[schema.CASE].cat.codes.to_numpy()
+    starts = np.flatnonzero(np.r_[True, case_codes[1:] != case_codes[:-1]]) if len(frame) else np.zeros(0, dtype=np.int64)
+    cases = np.asarray(frame[schema.CASE].cat.categories.astype(str), dtype=object)[case_codes[starts]]
+    first = code[starts]  # one row per case: its customer is the case's
+    warnings = list(result.warnings) + _customer_warnings(cases, customer_of[first] < 0, candidates[first] > 1, customer_type)
     columns_used = {
         **result.columns_used,
         schema.CASE: f"{name} object id", schema.ACTIVITY: "event type", schema.TIMESTAMP: "event time",
@@ -230,34 +263,34 @@ def _case_attributes(objects: pd.DataFrame, name: str, case: np.ndarray) -> pd.D
     return joined.drop(columns="object").rename(columns=lambda c: f"case:{c}")
 
 
-def _sorted_category(values: pd.Series) -> pd.Series:
-    text = values.astype("string")
-    categories = pd.Index(sorted(set(text.dropna().tolist())), dtype="str")
-    return pd.Series(pd.Categorical(text, categories=categories), index=values.index, name=values.name)
+def _customer_column(customer: np.ndarray, ids: np.ndarray) -> pd.Categorical:
+    """Customer codes (-1: none) → a categorical of their ids (categories: the ids used, sorted)."""
+    used = np.unique(customer[customer >= 0])
+    names = ids[used].astype(str)
+    order = np.argsort(names, kind="stable")
+    remap = np.full(len(ids) + 1, -1, dtype=np.int64)  # the last slot answers code -1 (no customer)
+    remap[used[order]] = np.arange(len(used))
+    categories = pd.Index(names[order].tolist(), dtype="str")
+    return pd.Categorical.from_codes(remap[customer], dtype=pd.CategoricalDtype(categories))
 
 
-def _customer_warnings(frame: pd.DataFrame, several: pd.Series, name: str, customer_type: str) -> list[Warning_]:
-    per_case = frame.groupby(schema.CASE, observed=True, sort=True)[CUSTOMER].first()
-    cases = per_case.index.astype(str)
+def _customer_warnings(cases: np.ndarray, without: np.ndarray, several: np.ndarray, customer_type: str) -> list[Warning_]:
     out = []
-    without = per_case.isna().to_numpy()
     if without.any():
         out.append(
             Warning_(
                 "ocel_case_without_customer",
-                f"{int(without.sum()):,} of {len(per_case):,} cases have no {customer_type!r} object (none linked to the "
+                f"{int(without.sum()):,} of {len(cases):,} cases have no {customer_type!r} object (none linked to the "
                 "object or related to its events); their customer is missing",
-                int(without.sum()), tuple(cases[without][:_EXAMPLES]),
+                int(without.sum()), tuple(cases[without][:_EXAMPLES].tolist()),
             )
         )  # fmt: skip
-    counts = several.reindex(cases).fillna(0).to_numpy()
-    many = counts > 1
-    if many.any():
+    if several.any():
         out.append(
             Warning_(
                 "ocel_case_with_several_customers",
-                f"cases related to more than one {customer_type!r} object were given the most frequent one",
-                int(many.sum()), tuple(cases[many][:_EXAMPLES]),
+                f"cases related to more than one {customer_type!r} object were given the most frequent one (on a tie, the first by id)",
+                int(several.sum()), tuple(cases[several][:_EXAMPLES].tolist()),
             )
         )  # fmt: skip
     return out

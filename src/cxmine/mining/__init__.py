@@ -556,7 +556,8 @@ def check_conformance(
 
 def deviations_for_friction(events: pd.DataFrame, model_settings) -> tuple[pd.DataFrame, str]:
     """Per-case deviations from the configured [model] (path or happy_path), for the `deviation`
-    friction kind: (rows case/activity/kind/count, what to call the model in a label)."""
+    friction kind: (rows case/activity/kind/count, what to call the model in a label). Aligned when
+    affordable, as `conformance` does (choose_method); `alignments = true` always aligns."""
     path = getattr(model_settings, "path", None)
     model = load_model(path, getattr(model_settings, "happy_path", None) or None)
     result = replay(events, model, method="alignments" if getattr(model_settings, "alignments", False) else "auto")

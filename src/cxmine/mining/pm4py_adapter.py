@@ -782,7 +782,7 @@ def read_ocel2(path: str | Path):
     kind = ocel_format(path)
     _pm4py()
     try:
-        with quiet():
+        with quiet(), _keeping_objects_without_events():
             if kind == "JSON":
                 from pm4py.objects.ocel.importer.jsonocel import importer  # noqa: PLC0415
 
@@ -803,6 +803,25 @@ def read_ocel2(path: str | Path):
             f"not a readable OCEL 2.0 {kind} file ({reason})", file=str(path), line=getattr(exc, "lineno", None),
             hint=f"export the log again as OCEL 2.0 {kind} (cxmine reads OCEL 2.0 JSON, XML and SQLite, not OCEL 1.0)",
         ) from None  # fmt: skip
+
+
+@contextlib.contextmanager
+def _keeping_objects_without_events() -> Iterator[None]:
+    """pm4py's OCEL 2.0 importers end with `filtering_utils.propagate_relations_filtering`, which drops
+    every object no event relates to, and its object-to-object links with it. A customer is often such
+    an object (master data that orders link to), so inside this block that last step leaves the log as
+    read; the rows it would also drop (relations to unknown events or objects) the flattening skips."""
+    from pm4py.objects.ocel.util import filtering_utils  # noqa: PLC0415
+
+    real = getattr(filtering_utils, "propagate_relations_filtering", None)
+    if real is None:  # pm4py moved things: objects without events are lost, the rest stays right
+        yield
+        return
+    filtering_utils.propagate_relations_filtering = lambda ocel, parameters=None: ocel  # noqa: ARG005
+    try:
+        yield
+    finally:
+        filtering_utils.propagate_relations_filtering = real
 
 
 @dataclass(frozen=True)

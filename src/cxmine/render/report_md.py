@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxmine.render.escape import md, md_code
+from cxmine.render.escape import Markdown, md, md_code
 from cxmine.render.markdown import table as md_table
 from cxmine.render.units import duration, number, percent
 
@@ -273,6 +273,25 @@ def report_share(report) -> str:
 # Markdown
 
 
+def journey_lines(journeys: dict[str, Any]) -> list[str]:
+    """The report's section on the customer's whole journey: the critical few processes, the top
+    cross-process points and the journey map (Mermaid)."""
+    from cxmine.render.journeymap import to_mermaid  # noqa: PLC0415
+
+    portfolio = journeys["portfolio"]
+    out = ["## The customer's whole journey\n\n", f"{number(journeys['customers'])} customers across {len(portfolio['processes'])} processes.\n\n"]
+    rows = []
+    for p in portfolio["processes"]:
+        value = "–" if p["value"] is None else f"{number(round(p['value']))} {portfolio['currency']}"
+        rows.append([Markdown(f"**{p['rank']}**") if p["critical"] else p["rank"], p["name"], f"{p['score']:.1f}", number(p["customers_affected"]), number(round(p["customer_hours"])), f"{p['contacts_generated']:,.0f}", value])
+    out.append(md_table(["#", "process", "score", "customers affected", "customer-hours", "contacts generated", "value"], rows, "rlrrrrr"))
+    out.append("\nBold rank = one of the critical few processes.\n\n")
+    for point in journeys["cross_process_points"][:3]:
+        out.append(f"- {md(point['sentence'])}\n")
+    out.append("\n" + to_mermaid(journeys["map"]) + "\n")
+    return out
+
+
 def render_markdown(report) -> str:
     out: list[str] = []
     title = f"# CX friction report · {md(report.period.label)}\n\n"
@@ -336,6 +355,9 @@ def render_markdown(report) -> str:
             out.append(f"- {md(note)}\n")
         if c.notes:
             out.append("\n")
+
+    if getattr(report, "journeys", None):
+        out.extend(journey_lines(report.journeys))
 
     others = [p for p in report.points if not p.critical][: max(0, report.top - len(critical))]
     if others:

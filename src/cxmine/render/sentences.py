@@ -39,7 +39,8 @@ def _outcome_clause(outcome: OutcomeLift, said: str) -> str | None:
     if outcome.mean_score_difference is not None and outcome.mean_score_ci is not None and outcome.q_value is not None and outcome.q_value < ALPHA:
         low, high = outcome.mean_score_ci
         direction = "lower" if outcome.mean_score_difference < 0 else "higher"
-        return f"they score {abs(outcome.mean_score_difference):.1f} {direction} on {outcome.name} (95% CI {low:+.1f} to {high:+.1f})"
+        scale = said if said.startswith("score:") else ""
+        return f"their {scale[6:] or 'score'} is {abs(outcome.mean_score_difference):.1f} {direction} ({outcome.name}: 95% CI {low:+.1f} to {high:+.1f})"
     if outcome.lift is None or outcome.q_value is None or outcome.q_value >= ALPHA or outcome.lift <= 1:
         return None
     return f"they {said} {outcome.lift:.1f}× as often (95% CI {outcome.ci_low:.1f}–{outcome.ci_high:.1f})"
@@ -65,6 +66,8 @@ def sentence(point: FrictionPoint, phrases: dict[str, str] | None = None) -> str
     clauses = []
     for outcome in sorted((o for o in point.outcomes if o.name != "complaint"), key=lambda o: (o.q_value if o.q_value is not None else 1.0, o.name)):
         said = (phrases or {}).get(outcome.name, f"end up {outcome.name}")
+        if outcome.mean_score_difference is not None:
+            said = (phrases or {}).get(f"score:{outcome.name}", "score:score")
         clause = _outcome_clause(outcome, said)
         if clause:
             clauses.append(clause)
@@ -74,7 +77,8 @@ def sentence(point: FrictionPoint, phrases: dict[str, str] | None = None) -> str
 
 
 def describer(phrases: dict[str, str] | None = None):
-    """`sentence` with the configured outcome phrases bound (the engine's `describe`)."""
+    """`sentence` with the configured outcome phrases bound (the engine's `describe`); "score:<name>" keys
+    give the score column of a survey outcome ("nps")."""
     return lambda point: sentence(point, phrases)
 
 

@@ -18,7 +18,7 @@ def _gap_rows(report: TimingsReport) -> list[list[str]]:
     for g in sorted(report.customer_gaps, key=lambda r: -(r.get("customer_wait_p90_seconds") or 0)):
         rows.append(
             [
-                f"{g['from_activity']} → {g['to_activity']}", number(g["count"]), *(duration(g.get(c)) for c in GAP_COLUMNS),
+                f"{g['from_activity']} → {g['to_activity']}" + (" (the customer's move)" if g.get("ended_by_customer") else ""), number(g["count"]), *(duration(g.get(c)) for c in GAP_COLUMNS),
                 percent(g.get("promise_breach_rate")) if g.get("promise_breach_rate") is not None else "–",
                 g.get("behind_the_scenes") or "",
             ]

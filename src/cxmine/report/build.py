@@ -376,6 +376,7 @@ class Report:
     redaction: dict[str, Any] | None = None
     generated_at: str | None = None
     notes: tuple[str, ...] = field(default=())
+    journeys: dict[str, Any] | None = None  # with [[sources]]: the portfolio, the top cross-process points, the journey map
 
     @property
     def points(self):
@@ -413,6 +414,7 @@ class Report:
                 "notes": list(self.notes),
                 "comparison": None if self.comparison is None else self.comparison.to_dict(),
                 "gates": [g.to_dict() for g in self.gates],
+                "journeys": self.journeys,
             }
         )
         return out
