@@ -41,7 +41,7 @@ def open_config(log_path: Path | str | None, config_path: Path | str | None = No
     explicit = Path(config_path) if config_path is not None else None
     found = find_config(Path(log_path) if log_path is not None else None, explicit)
     config = load_config(found)
-    if explicit is None and found is not None and log_path is not None and config.log_path is not None:
+    if explicit is None and found is not None and log_path is not None and config.log_path is not None and Path(log_path).exists():
         if not _same_file(config.log_path, Path(log_path)):
             note = Warning_(
                 "config_for_another_log",
@@ -78,6 +78,7 @@ def load_inputs(
         say("config")
         config, notes = open_config(log_path, config_path)
     merged = with_cli_overrides(config, options or LoadOptions())
+    check_timezone(merged.timezone)
     say("log")
     from cxmine.io import load_log  # noqa: PLC0415 - pandas/pyarrow only when a log is read
 
@@ -91,6 +92,21 @@ def load_inputs(
         log=log, config=config, complaints=complaints, notes=notes + shape_notes + complaint_notes + score_notes,
         paths=paths_read(log_path, config), scores=scores,
     )
+
+
+def check_timezone(name: str) -> None:
+    """An unknown --timezone is a usage error even when every timestamp carries its own offset."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones  # noqa: PLC0415
+
+    from cxmine.errors import UsageError  # noqa: PLC0415
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        from cxmine.matching import closest  # noqa: PLC0415
+
+        guess = closest(name, sorted(available_timezones()))
+        raise UsageError(f"unknown timezone {name!r}", hint=(f"did you mean {guess!r}? " if guess else "") + "use an IANA name such as Europe/Amsterdam") from None
 
 
 def shape(log: EventLog, options: LoadOptions, preparation: Preparation | None = None, *, analysis: bool) -> tuple[EventLog, tuple[Warning_, ...]]:

@@ -17,9 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 
 def read_log(path: Path, options: "LoadOptions") -> "EventLog":
     """A log alone (no config): inspect, convert and init."""
-    from cxmine.inputs import shape  # noqa: PLC0415
+    from cxmine.inputs import check_timezone, shape  # noqa: PLC0415
     from cxmine.io import load_log  # noqa: PLC0415
 
+    check_timezone(options.timezone)
     with status(f"Reading {path.name}…"):
         log, notes = shape(load_log(path, options), options, analysis=False)
     warn(log.warnings + notes)
