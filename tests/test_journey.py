@@ -94,7 +94,15 @@ def test_bad_journey_input_is_one_line(run, tmp_path):
         result = run("journey", path)
         assert result.exit_code == 2, (path.name, result.stderr)
         assert words in result.stderr and "Traceback" not in result.stderr
-    ocel = ROOT.parent / "shared" / "data" / "ocel20_example.jsonocel"
-    if ocel.exists():
-        result = run("journey", ocel, "--customer-type", "customers")
-        assert result.exit_code == 2 and "object types" in result.stderr
+    result = run("journey", ROOT / "tests" / "data" / "ocel20_example.jsonocel", "--customer-type", "customers")
+    assert result.exit_code == 2 and "Purchase Requisition" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("suffix", ["jsonocel", "xmlocel", "sqlite"])
+def test_ocel_reads_into_the_same_journey_model(run, suffix):
+    result = run("journey", ROOT / "tests" / "data" / f"ocel20_example.{suffix}", "--customer-type", "Purchase Requisition", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    jsonschema.validate(data, json.loads((SCHEMAS / "journey.schema.json").read_text()))
+    assert [p["name"] for p in data["processes"]] == ["Invoice", "Payment", "Purchase Order"]
+    assert [p["cases"] for p in data["processes"]] == [3, 3, 2] and data["customers"] == 1

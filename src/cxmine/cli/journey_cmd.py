@@ -13,7 +13,7 @@ from cxmine.cli.runtime import handled
 JOURNEY_EPILOG = (
     "Examples:\n\n"
     "  cxmine journey examples/journeys/cxmine.toml                  # orders + support + survey, tied by customer\n\n"
-    "  cxmine journey ../shared/data/ocel20_example.jsonocel --customer-type customers --format json\n\n"
+    "  cxmine journey tests/data/ocel20_example.jsonocel --customer-type 'Purchase Requisition' --format json\n\n"
     "  cxmine journey examples/journeys/cxmine.toml --rank-by value --format markdown -o journey.md"
 )
 PORTFOLIO_EPILOG = (
