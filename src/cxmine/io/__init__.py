@@ -16,6 +16,8 @@ FORMATS = ("xes", "csv", "parquet")
 def detect_format(path: Path) -> str:
     """By extension, then by the first bytes (so `log.dat` that holds Parquet still loads)."""
     name = path.name.lower()
+    if path.is_dir():
+        return "parquet"  # a directory of Parquet files, or a hive-partitioned dataset (`convert --partition month`)
     if name.endswith((".xes", ".xes.gz")):
         return "xes"
     if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz", ".tab")):
@@ -46,7 +48,9 @@ def check_readable(path: Path) -> None:
     if not path.exists():
         raise InputError("file not found", file=str(path), hint="check the path")
     if path.is_dir():
-        raise InputError("is a directory, not a log file", file=str(path), hint="pass one log file inside it")
+        if not any(path.rglob("*.parquet")):
+            raise InputError("is a directory without Parquet files", file=str(path), hint="pass one log file, or a folder of Parquet files")
+        return
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=str(path), hint="export the log again")
 
@@ -88,7 +92,7 @@ def load_log(
     else:
         columns = tabular.parquet_columns(path)
         needed = None if attributes is None else _needed(columns, options, attributes, source)
-        raw = tabular.read_parquet(path, needed, notes=reader_notes)
+        raw = tabular.read_parquet(path, needed, notes=reader_notes, months=_months(options) if path.is_dir() else None)
         _check_roles_are_flat(columns, list(raw.columns), options, source)
         result = normalise(raw, options, source=source)
     return EventLog(
@@ -100,6 +104,15 @@ def load_log(
         rows_read=len(raw),
         rows_unusable=result.rows_unusable,
     )
+
+
+def _months(options: LoadOptions) -> tuple[str | None, str | None]:
+    """--since/--until as the case-start months a partitioned dataset can skip outside of."""
+    from cxmine.core.normalise import parse_bound  # noqa: PLC0415
+
+    since = parse_bound(options.since, flag="--since", timezone=options.timezone) if options.since else None
+    until = parse_bound(options.until, flag="--until", timezone=options.timezone) if options.until else None
+    return (since.strftime("%Y-%m") if since is not None else None, until.strftime("%Y-%m") if until is not None else None)
 
 
 def _check_roles_are_flat(stored: Sequence[str], read: Sequence[str], options: LoadOptions, source: str) -> None:

@@ -245,9 +245,27 @@ def numbers_where_plain(frame: pd.DataFrame, skip: set[str]) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
+PARTITION = "case_month"  # `convert --partition month`: the month (UTC) each case starts in
+
+
+def _dataset(path: Path):
+    """A directory of Parquet files (hive partitions such as case_month=2026-03 are read as columns)."""
+    import pyarrow.dataset as ds  # noqa: PLC0415
+
+    try:
+        return ds.dataset(path, format="parquet", partitioning="hive", exclude_invalid_files=False)
+    except Exception as exc:  # files whose schemas cannot be unified, unreadable files
+        raise InputError(
+            f"the Parquet files disagree or cannot be read ({_one_line(exc)})", file=str(path),
+            hint="every file of a dataset needs the same columns with the same types (write them with 'cxmine convert')",
+        ) from None
+
+
 def parquet_columns(path: Path) -> list[str]:
     import pyarrow.parquet as pq  # noqa: PLC0415
 
+    if path.is_dir():
+        return [name for name in _dataset(path).schema.names if name != PARTITION]
     try:
         return list(pq.read_schema(path).names)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for non-Parquet bytes
@@ -256,11 +274,19 @@ def parquet_columns(path: Path) -> list[str]:
         ) from None
 
 
-def read_parquet(path: Path, columns: Sequence[str] | None = None, notes: list[Warning_] | None = None) -> pd.DataFrame:
-    """The table, with nested columns made flat (see `flatten_nested`); `notes` receives what was done."""
+def read_parquet(
+    path: Path, columns: Sequence[str] | None = None, notes: list[Warning_] | None = None, months: tuple[str | None, str | None] | None = None,
+) -> pd.DataFrame:
+    """The table, with nested columns made flat (see `flatten_nested`); `notes` receives what was done.
+    A directory is a dataset: only the needed columns are read, and with `months` (the case-start months of
+    --since/--until) the partitions of a `case_month` dataset outside them are not read at all."""
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.parquet as pq  # noqa: PLC0415
 
+    if path.is_dir():
+        table = _read_dataset(path, columns, months)
+        table = flatten_nested(table, path, notes)
+        return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow"), pa.large_string(): pd.StringDtype(storage="pyarrow")}.get)
     try:
         table = pq.read_table(path, columns=list(columns) if columns is not None else None)
     except Exception as exc:
@@ -269,6 +295,32 @@ def read_parquet(path: Path, columns: Sequence[str] | None = None, notes: list[W
         ) from None
     table = flatten_nested(table, path, notes)
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow"), pa.large_string(): pd.StringDtype(storage="pyarrow")}.get)
+
+
+def _read_dataset(path: Path, columns: Sequence[str] | None, months: tuple[str | None, str | None] | None):
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    dataset = _dataset(path)
+    names = dataset.schema.names
+    condition = None
+    if months is not None and PARTITION in names:
+        since, until = months
+        if since is not None:
+            condition = pc.field(PARTITION) >= since
+        if until is not None:
+            upper = pc.field(PARTITION) <= until
+            condition = upper if condition is None else condition & upper
+    wanted = [c for c in (columns if columns is not None else names) if c != PARTITION]
+    try:
+        table = dataset.to_table(columns=wanted, filter=condition)
+    except Exception as exc:
+        raise InputError(
+            f"the Parquet dataset cannot be read ({_one_line(exc)})", file=str(path),
+            hint="every file of a dataset needs the same columns with the same types (write them with 'cxmine convert')",
+        ) from None
+    if table.num_rows == 0:
+        raise InputError("the Parquet dataset has no rows" + (" in the --since/--until months" if condition is not None else ""), file=str(path))
+    return table
 
 
 NESTED_LEFT_OUT = "nested_columns_left_out"

@@ -43,6 +43,24 @@ def write_parquet(log: EventLog, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+def write_dataset(log: EventLog, folder: Path) -> int:
+    """A hive-partitioned Parquet dataset: one folder per month (UTC) in which cases start,
+    `case_month=2026-03/…parquet`, so `--since/--until` read only the months they need. Returns the number of
+    partitions written. Whole cases stay in their start month's partition."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.dataset as ds  # noqa: PLC0415
+
+    events = log.events
+    starts = events.groupby("case_id", observed=True, sort=False)["timestamp"].transform("min")
+    months = starts.dt.tz_convert("UTC").dt.strftime("%Y-%m")
+    table = pa.Table.from_pandas(events.assign(case_month=months.to_numpy()), preserve_index=False)
+    ds.write_dataset(
+        table, folder, format="parquet", partitioning=["case_month"], partitioning_flavor="hive",
+        existing_data_behavior="error", basename_template="part-{i}.parquet",
+    )
+    return int(months.nunique())
+
+
 def write_csv(log: EventLog, path: Path, *, gzip: bool = False, safe_csv: bool = False) -> None:
     """`safe_csv`: text cells (and column names) that a spreadsheet would run as a formula get a leading
     `'`; plain numbers stay numbers. Off by default: the file is then the data, exactly."""
