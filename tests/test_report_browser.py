@@ -149,4 +149,4 @@ def test_the_map_labels_do_not_overlap_and_read_at_a4_width(page, tmp_path):
     assert measured["map_texts"] >= 20  # activities, counts, edge labels: the map is there
     assert measured["overlaps"] == [], measured["overlaps"]
     # 8 CSS px = 6 pt: the smallest type a printed page can carry (the report's map is drawn for the page)
-    assert measured["smallest_map_font_px"] >= 8, measured["smallest_map_font_px"]
+    assert measured["smallest_map_font_px"] >= 8, (measured["smallest_map_font_px"], "the report's map must be drawn for the page (processmap.page_svg)")

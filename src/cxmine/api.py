@@ -267,8 +267,38 @@ def _at(candidate: Any, activity: str | None) -> bool:
     return activity in (candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details.get("x"), candidate.details.get("y"))
 
 
+_ANALYSED: dict[int, tuple[Any, list]] = {}
+
+
 def _analyse_processes(journey: Any, progress: Progress | None = None) -> list:
-    """Each process of a journey ranked on its own, with the config as that process sees it."""
+    """Each process of a journey ranked on its own, with the config as that process sees it (once per
+    opened journey: the journey, the portfolio and the report's section share it)."""
+    cached = _ANALYSED.get(id(journey))
+    if cached is not None and cached[0] is journey:
+        return cached[1]
+    out = _analyse(journey, progress)
+    _ANALYSED.clear()
+    _ANALYSED[id(journey)] = (journey, out)
+    return out
+
+
+_TIMELINES: dict[int, tuple[Any, Any]] = {}
+
+
+def _timeline(analyses: list) -> Any:
+    """The customer timeline of these analyses (built once per analysis)."""
+    from cxmine.friction.crossprocess import customer_timeline  # noqa: PLC0415
+
+    cached = _TIMELINES.get(id(analyses))
+    if cached is not None and cached[0] is analyses:
+        return cached[1]
+    _TIMELINES.clear()
+    timeline = customer_timeline(analyses)
+    _TIMELINES[id(analyses)] = (analyses, timeline)
+    return timeline
+
+
+def _analyse(journey: Any, progress: Progress | None = None) -> list:
     from cxmine.config.settings import for_process  # noqa: PLC0415
     from cxmine.friction.crossprocess import ProcessAnalysis  # noqa: PLC0415
     from cxmine.friction.engine import detect, rank  # noqa: PLC0415
@@ -281,7 +311,7 @@ def _analyse_processes(journey: Any, progress: Progress | None = None) -> list:
         if progress:
             progress(process.name)
         config = _present(for_process(journey.config, process.name, names), process.log)
-        stage = detect(process.log, config, None, notes=[], scores=journey.scores)
+        stage = detect(process.log, config, None, notes=[], scores=journey.scores, contacts=process.contacts)
         out.append(ProcessAnalysis(process.name, process.log, stage, rank(stage, config, describe=describer(phrases)), process.contacts))
     return out
 
@@ -312,17 +342,17 @@ def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by:
     import numpy as np  # noqa: PLC0415
 
     from cxmine.config.settings import Touchpoints, for_process  # noqa: PLC0415
-    from cxmine.friction.crossprocess import customer_timeline  # noqa: PLC0415
     from cxmine.friction.engine import detect, rank  # noqa: PLC0415
     from cxmine.model import JourneyReport  # noqa: PLC0415
     from cxmine.render.sentences import describer  # noqa: PLC0415
 
     analyses = _analyse_processes(journey, progress)
-    timeline = customer_timeline(analyses)
+    timeline = _timeline(analyses)
     names = tuple(p.name for p in journey.processes)
     config = replace(for_process(journey.config, None, names), touchpoints=Touchpoints(), promises=(), customer=None, team=None)
     scores = {name: table.assign(case_id=table["customer"]) for name, table in journey.scores.items()}
     stage = detect(timeline, config, None, notes=[], scores=scores, processes=tuple(analyses))
+    stage.notes[:] = [n for n in stage.notes if n.code != "no_touchpoints"]  # customers have no touchpoints of their own
     phrases = _phrases(journey.config)
     friction = rank(stage, config, describe=describer(phrases), rank_by=rank_by)
     events = timeline.events
@@ -379,7 +409,7 @@ def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:
     from cxmine.model import PortfolioReport  # noqa: PLC0415
 
     analyses = _analyse_processes(journey, progress)
-    timeline = crossprocess.customer_timeline(analyses)
+    timeline = _timeline(analyses)
     contacts = crossprocess.contact_during_wait(analyses, timeline, 60.0 * journey.config.friction.contact_minutes)
     ranked = crossprocess.portfolio(analyses, contacts, journey.config.friction.critical_share, journey.config.value)
     currency = journey.config.value.currency if journey.config.value is not None else None

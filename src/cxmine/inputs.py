@@ -77,8 +77,9 @@ def load_inputs(
     if config is None:
         say("config")
         config, notes = open_config(log_path, config_path)
+    config = as_source(config, log_path)
     merged = with_cli_overrides(config, options or LoadOptions())
-    check_timezone(merged.timezone)
+    check_timezone(merged.timezone, str(log_path))
     say("log")
     from cxmine.io import load_log  # noqa: PLC0415 - pandas/pyarrow only when a log is read
 
@@ -94,7 +95,7 @@ def load_inputs(
     )
 
 
-def check_timezone(name: str) -> None:
+def check_timezone(name: str, file: str | None = None) -> None:
     """An unknown --timezone is a usage error even when every timestamp carries its own offset."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones  # noqa: PLC0415
 
@@ -106,7 +107,7 @@ def check_timezone(name: str) -> None:
         from cxmine.matching import closest  # noqa: PLC0415
 
         guess = closest(name, sorted(available_timezones()))
-        raise UsageError(f"unknown timezone {name!r}", hint=(f"did you mean {guess!r}? " if guess else "") + "use an IANA name such as Europe/Amsterdam") from None
+        raise UsageError(f"unknown timezone {name!r}", file=file, hint=(f"did you mean {guess!r}? " if guess else "") + "use an IANA name such as Europe/Amsterdam") from None
 
 
 def shape(log: EventLog, options: LoadOptions, preparation: Preparation | None = None, *, analysis: bool) -> tuple[EventLog, tuple[Warning_, ...]]:
@@ -152,6 +153,22 @@ def _scores(config: Config) -> tuple[dict[str, pd.DataFrame], tuple[Warning_, ..
     notes: list[Warning_] = []
     found = {outcome.name: read_scores(outcome, notes) for outcome in config.outcomes if outcome.path is not None}
     return found, tuple(notes)
+
+
+def as_source(config: Config, log_path: Path | str) -> Config:
+    """A config with [[sources]] used on one of its logs: that source's mapping and customer column, and
+    the journey-wide settings as that process sees them (`process:activity` names resolved; names of the
+    other processes' activities are left out rather than reported as typos)."""
+    if not config.sources:
+        return config
+    source = next((s for s in config.sources if s.path is not None and _same_file(Path(s.path), Path(log_path))), None)
+    if source is None:
+        return config
+    from cxmine.config.settings import for_process  # noqa: PLC0415
+
+    names = tuple(s.name for s in config.sources)
+    scoped = for_process(config, source.name, names)
+    return replace(scoped, load=source.load, customer=source.customer, log_path=Path(source.path), scoped_to=source.name)
 
 
 def paths_read(log_path: Path | str, config: Config) -> tuple[Path, ...]:
@@ -226,11 +243,15 @@ def load_journey_inputs(source: Path | str, *, customer_type: str | None = None,
     if not path.exists():
         raise InputError("file not found", file=str(path), hint="pass a cxmine.toml with [[sources]], or an OCEL 2.0 file (.jsonocel, .xmlocel, .sqlite)")
     notes: list[Warning_] = []
-    if path.suffix.lower() in (".jsonocel", ".xmlocel", ".sqlite", ".json", ".xml") and path.suffix.lower() != ".toml":
-        config = Config()
+    if path.suffix.lower() in (".jsonocel", ".xmlocel", ".sqlite", ".json", ".xml"):
+        config = Config(path=path)
         processes = _ocel_processes(path, customer_type, notes)
         paths: tuple[Path, ...] = (path,)
     else:
+        if path.suffix.lower() != ".toml":
+            from cxmine.errors import UsageError  # noqa: PLC0415
+
+            raise UsageError("a journey needs a cxmine.toml with [[sources]], or an OCEL 2.0 file", file=str(path), hint="e.g. cxmine journey examples/journeys/cxmine.toml, or a .jsonocel/.xmlocel/.sqlite file with --customer-type")
         config = load_config(path)
         if not config.sources:
             raise ConfigError("the config has no [[sources]]", file=str(path), hint='add [[sources]] blocks: name = "orders", path = "orders.csv", customer = "customer_id", …')

@@ -20,7 +20,7 @@ def read_log(path: Path, options: "LoadOptions") -> "EventLog":
     from cxmine.inputs import check_timezone, shape  # noqa: PLC0415
     from cxmine.io import load_log  # noqa: PLC0415
 
-    check_timezone(options.timezone)
+    check_timezone(options.timezone, str(path))
     with status(f"Reading {path.name}…"):
         log, notes = shape(load_log(path, options), options, analysis=False)
     warn(log.warnings + notes)

@@ -408,6 +408,7 @@ class Config:
     redact: RedactSettings = field(default_factory=RedactSettings)
     sources: tuple[SourceSettings, ...] = ()
     value: ValueSettings | None = None
+    scoped_to: str | None = None  # used on one source of a journey: its name (set by cxmine.inputs.as_source)
 
     def to_dict(self) -> dict[str, Any]:
         return {

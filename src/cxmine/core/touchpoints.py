@@ -35,8 +35,9 @@ class TouchpointMasks:
     outbound: np.ndarray | None = None  # per event: we contact the customer (counted inside the wait, not ending it)
 
 
-def touchpoint_masks(events: pd.DataFrame, touchpoints: TouchpointSettings, notes: list[Warning_]) -> TouchpointMasks:
-    """Touchpoint and chasing masks per event; a pattern that matches nothing becomes a note."""
+def touchpoint_masks(events: pd.DataFrame, touchpoints: TouchpointSettings, notes: list[Warning_], *, quiet: bool = False) -> TouchpointMasks:
+    """Touchpoint and chasing masks per event; a pattern that matches nothing becomes a note (unless `quiet`:
+    one process of a journey, where the other processes' touchpoints are expected not to match)."""
     names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
     codes = events[schema.ACTIVITY].cat.codes.to_numpy()
     pool = set(names)
@@ -47,7 +48,7 @@ def touchpoint_masks(events: pd.DataFrame, touchpoints: TouchpointSettings, note
     configured = bool(touchpoints.activities) or bool(touchpoints.attribute)
     if touchpoints.activities:
         for pattern in touchpoints.activities:
-            if not pattern_matches(pool, pattern):
+            if not pattern_matches(pool, pattern) and not quiet:
                 notes.append(Warning_("touchpoint_not_found", f"touchpoint pattern {pattern!r} matches no activity in the log"))
         mask = rows_of(matches(pool, touchpoints.activities))
     elif touchpoints.attribute:

@@ -120,6 +120,7 @@ class Journey:
     min_wait_seconds: float = 3600.0
     outbound: np.ndarray | None = None  # per event: we contact the customer (outbound touchpoint)
     paused: np.ndarray | None = None  # per event: inside a pause (the latest touchpoint before it is a [journey] pause)
+    contact_process: bool | None = None  # in a journey: are this process's cases contacts? (None: a single log)
     processes: tuple = ()  # customer scope: the processes analysed one by one (friction.crossprocess.ProcessAnalysis)
     timeline: Any = None  # customer scope: the customer timeline (EventLog)
     time_ns: np.ndarray | None = None  # completion per event, float ns since the epoch (NaN = missing)

@@ -51,19 +51,19 @@ def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
         if "customer" not in events.columns:
             continue
         known = events["customer"].notna().to_numpy()
+        part = events.loc[known, ["customer", schema.ACTIVITY, schema.TIMESTAMP, schema.CASE]]
         frames.append(pd.DataFrame({
-            "case_id": events.loc[known, "customer"].astype(str).to_numpy(),
-            "activity": events.loc[known, schema.ACTIVITY].astype(str).to_numpy(),
-            "timestamp": events.loc[known, schema.TIMESTAMP].to_numpy(),
+            "case_id": part["customer"].astype(str).to_numpy(),
+            "activity": part[schema.ACTIVITY].astype(str).to_numpy(),
+            "timestamp": part[schema.TIMESTAMP].dt.tz_convert("UTC").reset_index(drop=True),  # stays datetime64, never boxed
             "process": process.name,
-            "process_case": (process.name + ":" + events.loc[known, schema.CASE].astype(str)).to_numpy(),
+            "process_case": (process.name + ":" + part[schema.CASE].astype(str)).to_numpy(),
         }))  # fmt: skip
     if not frames:
         from cxmine.errors import InputError  # noqa: PLC0415
 
         raise InputError("no process has a customer column: the journey cannot tie them together", hint="set customer = \"…\" in each [[sources]]")
     frame = pd.concat(frames, ignore_index=True)
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame = frame.sort_values(["case_id", "timestamp"], kind="stable").reset_index(drop=True)
     for column in ("case_id", "activity", "process", "process_case"):
         frame[column] = frame[column].astype("category")
@@ -131,36 +131,43 @@ def contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, co
             keep = cust >= 0
             if keep.sum() < 5:
                 continue
-            frame = pd.DataFrame({"cust": cust[keep], "start": mine["start"].to_numpy()[keep], "end": mine["end"].to_numpy()[keep], "long": mine["gap_seconds"].to_numpy()[keep] > wait.threshold_seconds})
-            frame["start"] = pd.to_datetime(frame["start"], utc=True)
-            frame["end"] = pd.to_datetime(frame["end"], utc=True)
-            frame = frame.sort_values("start", kind="stable").reset_index()
+            frame = pd.DataFrame({
+                "cust": cust[keep], "start": mine["start"].reset_index(drop=True)[keep], "end": mine["end"].reset_index(drop=True)[keep],
+                "long": mine["gap_seconds"].to_numpy()[keep] > wait.threshold_seconds,
+            })  # fmt: skip
+            frame = frame.sort_values("start", kind="stable").reset_index(drop=True)
             right = contacts[["cust", "start"]].rename(columns={"start": "contact"}).sort_values("contact", kind="stable")
-            right["contact"] = pd.to_datetime(right["contact"], utc=True)
             joined = pd.merge_asof(frame, right, left_on="start", right_on="contact", by="cust", direction="forward")
             contacted = (joined["contact"].notna() & (joined["contact"] <= joined["end"])).to_numpy()
             long = joined["long"].to_numpy(dtype=bool)
-            n1, n0 = int(long.sum()), int((~long).sum())
+            cust_all = joined["cust"].to_numpy()
+            # Per customer: waited long at least once (exposed), and contacted during a long wait; the others
+            # are the customers whose waits here were all normal, and whether they contacted during one.
+            long_c = np.bincount(cust_all, weights=long, minlength=n) > 0
+            seen = np.bincount(cust_all, minlength=n) > 0
+            during_long = np.bincount(cust_all, weights=contacted & long, minlength=n) > 0
+            during_any = np.bincount(cust_all, weights=contacted, minlength=n) > 0
+            others = seen & ~long_c
+            n1, n0 = int(long_c.sum()), int(others.sum())
             if n1 < 5 or n0 < 5:
                 continue
-            a, c = int((contacted & long).sum()), int((contacted & ~long).sum())
+            a, c = int(during_long[long_c].sum()), int(during_any[others].sum())
             rate1, rate0 = a / n1, c / n0
             if rate1 <= rate0:
                 continue
-            exposed = joined["cust"].to_numpy()[long]
-            affected = np.bincount(exposed, minlength=n) > 0
-            per_contact = np.bincount(joined["cust"].to_numpy()[long & contacted], minlength=n).astype(float)
+            per_contact = np.bincount(cust_all[long & contacted], minlength=n).astype(float)
             out.append(
                 Candidate.from_case_arrays(
-                    "contact_during_wait", "", affected, per_contact * contact_seconds, "contacts during the wait",
-                    contacted[long].astype(float), contacted[long].astype(float), threshold_seconds=wait.threshold_seconds,
+                    "contact_during_wait", "", long_c, per_contact * contact_seconds, "contacts during the wait",
+                    during_long[long_c].astype(float), during_long[long_c].astype(float), threshold_seconds=wait.threshold_seconds,
                     from_activity=wait.from_activity, to_activity=wait.to_activity,
                     details={
-                        "process": process.name, "contact_processes": names, "customers_waiting_long": int(affected.sum()),
+                        "process": process.name, "contact_processes": names, "customers_waiting_long": n1, "customers_waiting_normally": n0,
                         "share_contacted_long": round(rate1, 6), "share_contacted_others": round(rate0, 6),
+                        "contacts_during_long_waits": int((long & contacted).sum()),
                         "contacts_generated": round(n1 * (rate1 - rate0), 3), "p_value": fisher_p(a, n1, c, n0),
                     },
-                    eligible_cases=joined["cust"].to_numpy(),
+                    eligible_cases=np.flatnonzero(seen),
                     p_value=fisher_p(a, n1, c, n0), complaint_cases=n1 * (rate1 - rate0),
                 )
             )
@@ -304,7 +311,7 @@ def portfolio(processes: list[ProcessAnalysis], contacts: list[Candidate], criti
     out, cumulative, reached = [], 0.0, False
     for rank_, r in enumerate(scored, start=1):
         s = score(r)
-        critical = not reached
+        critical = not reached and s > 0  # nothing measured, nothing critical
         cumulative += s
         reached = cumulative >= critical_share - 1e-9
         out.append(ProcessHarm(r[0], rank_, 100 * s, critical, r[5], r[6], r[7], r[1], r[2], r[3], r[4], r[8]))

@@ -217,11 +217,18 @@ def _priced(point: FrictionPoint, config: Config) -> FrictionPoint:
     prices = config.value
     if prices is None:
         return point
-    contacts = float(point.details.get("contacts") or 0) if point.kind in ("chasing", "outbound_contact") else 0.0
-    base = point.excess_customer_hours * prices.customer_hour + contacts * prices.contact
-    incurred = sum(o.cases_with_outcome * prices.price(o.name) for o in point.outcomes if o.tested)
-    avoidable = sum(o.excess_cases * prices.price(o.name) for o in point.outcomes)
-    return replace(point, value=base + incurred, value_if_fixed=base + avoidable)
+    details = point.details
+    if point.kind in ("chasing", "outbound_contact"):
+        made = avoided = float(details.get("contacts") or 0)
+    elif point.kind == "contact_during_wait":  # contacts made during the long waits / those above the others' rate
+        made, avoided = float(details.get("contacts_during_long_waits") or 0), float(details.get("contacts_generated") or 0)
+    else:
+        made = avoided = 0.0
+    hours = point.excess_customer_hours * prices.customer_hour
+    outcomes = [o for o in point.outcomes if o.name not in ("contact",)]
+    incurred = sum(o.cases_with_outcome * prices.price(o.name) for o in outcomes if o.tested)
+    avoidable = sum(o.excess_cases * prices.price(o.name) for o in outcomes)
+    return replace(point, value=hours + made * prices.contact + incurred, value_if_fixed=hours + avoided * prices.contact + avoidable)
 
 
 def _by_value(points: list[FrictionPoint], critical_share: float) -> list[FrictionPoint]:

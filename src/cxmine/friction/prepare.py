@@ -235,7 +235,7 @@ def prepare_journey(
     events = log.events
     settings = config.friction
     n_cases = int(events[schema.CASE].cat.categories.size)
-    masks = touchpoint_masks(events, config.touchpoints, notes)
+    masks = touchpoint_masks(events, config.touchpoints, notes, quiet=bool(config.sources))
     if not masks.configured:
         notes.append(Warning_("no_touchpoints", "no touchpoints configured: every activity counts as customer-facing (run 'cxmine init' to write a config)"))
     gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
@@ -252,7 +252,8 @@ def prepare_journey(
         overlay = complaint_overlay(located, gaps, events)
     have_complaints = complaints is not None and bool(complained.any())
     promises = tuple(config.promises)
-    notes.extend(unknown_names(events, config))
+    if not config.sources:  # in a journey, another process's names are expected not to match here
+        notes.extend(unknown_names(events, config))
     for key, column in (("customer", config.customer), ("team", config.team)):
         if column and column not in events.columns:
             from cxmine.matching import closest  # noqa: PLC0415
@@ -286,7 +287,7 @@ def prepare_journey(
 def detect(
     log: EventLog, config: Config, complaints: pd.DataFrame | None = None, *, notes: list[Warning_] | None = None,
     progress: Progress | None = None, deviations: tuple[pd.DataFrame, str] | None = None, scores: dict[str, pd.DataFrame] | None = None,
-    processes: tuple = (),
+    processes: tuple = (), contacts: bool | None = None,
 ) -> Stage:
     """Prepare the Journey and run every registered kind's detector on it, once."""
     from cxmine.friction import kinds  # noqa: PLC0415 - the registry imports the detectors
@@ -295,6 +296,7 @@ def detect(
     notes = [] if notes is None else notes
     say("customer journeys")
     journey, found = prepare_journey(log, config, complaints, notes, deviations, scores)
+    journey.contact_process = contacts
     say("friction signals")
     if processes:  # the customer journey: cases are customers, the kinds are the cross-process ones
         journey.processes, journey.timeline = tuple(processes), log

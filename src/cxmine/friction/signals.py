@@ -512,8 +512,8 @@ def repeat_contacts(ctx: Journey, within_days: float = 30.0) -> list[Candidate]:
     """`repeat_contact`: a customer comes back with a new case within `within_days` of their previous one."""
     events = ctx.events
     customer = ctx.customer
-    if not customer or customer not in events.columns:
-        return []
+    if not customer or customer not in events.columns or ctx.contact_process is False:
+        return []  # in a journey, a second order is no repeat contact: only contact processes have them
     grouped = events.groupby(schema.CASE, observed=True, sort=True)
     table = pd.DataFrame({"customer": grouped[customer].first().astype(object), "start": grouped[schema.TIMESTAMP].min(), "end": grouped[schema.TIMESTAMP].max()})
     table["case"] = np.arange(len(table))

@@ -57,6 +57,8 @@ def render_table(report: FrictionReport, top: int = 10) -> str:
             evidence += f" Also seen as {len(point.related)} related point(s), e.g. {point.related[0].label}."
         if point.low_evidence:
             evidence += f" Low evidence: {'; '.join(point.low_evidence_reasons)}."
+        if report.currency is not None:
+            evidence += f" Value if fixed: {number(round(point.value_if_fixed or 0))} {report.currency}."
         grid.add_row(
             f"{mark}{point.rank}", terminal(point.kind), f"{point.score:.1f}", f"{point.cases_affected:,}\n({percent(point.cases_affected_share, 0)})",
             number(round(point.excess_customer_hours)), _lift(point), terminal(evidence),
@@ -71,14 +73,19 @@ def render_markdown(report: FrictionReport, top: int = 10) -> str:
     out += [f"- {md(line)}\n" for line in _header(report)]
     out.append("\n")
     rows = []
+    priced = report.currency is not None
     for p in report.friction_points[:top]:
-        rows.append(
-            [
-                Markdown(f"**{p.rank}**") if p.critical else p.rank, p.kind, _where(p), f"{p.score:.1f}", f"{p.cases_affected:,}",
-                number(round(p.excess_customer_hours)), _lift(p), "yes" if p.low_evidence else "", p.sentence,
-            ]
-        )
-    out.append(md_table(["#", "kind", "where", "score", "cases", "customer-hours", "complaint lift (95% CI)", "low evidence", "evidence"], rows, "rllrrrrll"))
+        row = [
+            Markdown(f"**{p.rank}**") if p.critical else p.rank, p.kind, _where(p), f"{p.score:.1f}", f"{p.cases_affected:,}",
+            number(round(p.excess_customer_hours)), _lift(p), "yes" if p.low_evidence else "", p.sentence,
+        ]
+        if priced:
+            row.insert(6, f"{number(round(p.value_if_fixed or 0))} {report.currency}")
+        rows.append(row)
+    headers = ["#", "kind", "where", "score", "cases", "customer-hours", "complaint lift (95% CI)", "low evidence", "evidence"]
+    if priced:
+        headers.insert(6, "value if fixed")
+    out.append(md_table(headers, rows, "rllrrrrrll" if priced else "rllrrrrll"))
     out.append("\nBold rank = critical (the few that cover most of the friction).\n")
     return "".join(out)
 
@@ -86,7 +93,7 @@ def render_markdown(report: FrictionReport, top: int = 10) -> str:
 CSV_FIELDS = [
     "rank", "kind", "label", "activity", "from_activity", "to_activity", "score", "critical", "low_evidence", "cases_affected",
     "cases_affected_share", "threshold_seconds", "affected_p50_seconds", "affected_p90_seconds", "excess_customer_hours",
-    "complaint_rate_affected", "complaint_rate_unaffected", "complaint_lift", "p_value", "q_value", "sentence",
+    "complaint_rate_affected", "complaint_rate_unaffected", "complaint_lift", "p_value", "q_value", "value", "value_if_fixed", "sentence",
 ]
 
 

@@ -14,7 +14,7 @@ from cxmine.render.units import number, percent
 def _summary_lines(report: JourneyReport) -> list[str]:
     s = report.summary
     processes = ", ".join(f"{p['name']} ({p['cases']:,} cases)" for p in report.processes)
-    lines = [f"{report.customers:,} customers across {len(report.processes)} processes: {processes}."]
+    lines = [f"{report.customers:,} customer{'s' if report.customers != 1 else ''} across {len(report.processes)} process{'es' if len(report.processes) != 1 else ''}: {processes}."]
     lines.append(f"Journeys per customer: {s['journeys_per_customer_mean']:.2f} on average; {s['customers_in_several_processes']:,} customers appear in more than one process.")
     if s.get("contacts_per_customer_mean") is not None:
         lines.append(f"Contacts per customer: {s['contacts_per_customer_mean']:.2f} on average; {s['customers_with_contacts']:,} customers contacted us.")
