@@ -109,7 +109,7 @@ def discover(inputs: Inputs, *, progress: Progress | None = None, **options: Any
 
 
 def check_conformance(
-    inputs: Inputs, model: Any = None, happy_path: str | None = None, *, alignments: bool = False, progress: Progress | None = None,
+    inputs: Inputs, model: Any = None, happy_path: str | None = None, *, alignments: bool = False, method: str = "auto", progress: Progress | None = None,
 ) -> "ConformanceResult":
     """Fitness, precision and per-activity deviations against a BPMN/PNML model or a happy path
     ("A,B,C"); without either, the config's [model].
@@ -134,7 +134,7 @@ def check_conformance(
         chosen = load_model(Path(model) if model is not None else None, happy_path)
     steps = happy_path.split(",") if isinstance(happy_path, str) else (list(settings.happy_path) if model is None else [])
     unknown = _unknown_steps(inputs, steps)
-    result = conformance(inputs.log, chosen, inputs.config, inputs.complaints, alignments=alignments, progress=progress)
+    result = conformance(inputs.log, chosen, inputs.config, inputs.complaints, alignments=alignments, method=method, progress=progress)
     if unknown:  # the same finding with "did you mean": replaces the model's own line about it
         from dataclasses import replace  # noqa: PLC0415
 

@@ -33,8 +33,9 @@ CONFORMANCE_EPILOG = (
     "  cxmine conformance log.xes.gz --model designed.bpmn --format markdown\n\n"
     "  cxmine conformance log.xes.gz --model designed.pnml --alignments --format json | jq '.deviations[0]'\n\n"
     "Skipped = the model wanted the step and the case did not do it; inserted = the case did a step the model\n"
-    "does not allow there; out of order = both, for the same step in the same case. Token replay (default) is\n"
-    "fast and approximate about where; --alignments is exact and slower."
+    "does not allow there; out of order = both, for the same step in the same case. Alignments (exact) are used\n"
+    "when the log's variants are few enough, else token replay (fast, approximate about where) — the output says\n"
+    "which and why; --alignments or --token-replay forces one."
 )
 
 
@@ -75,7 +76,8 @@ Precision = Annotated[bool, typer.Option("--precision", help="Also measure the m
 FormatOption = opt.format_option(DiscoverFormats, "Summary on stdout: table, json or markdown (with --output, only json is printed).")
 ModelFile = Annotated[Optional[Path], typer.Option("--model", "-m", help="The intended process: a .bpmn or .pnml file.", show_default=False)]
 HappyPath = Annotated[Optional[str], typer.Option("--happy-path", help="The intended process as activities in order, comma-separated: 'A,B,C'.", show_default=False)]
-Alignments = Annotated[bool, typer.Option("--alignments", help="Use alignments (exact deviations, slower) instead of token replay.")]
+Alignments = Annotated[bool, typer.Option("--alignments", help="Always use alignments (exact deviations), even over the automatic budget.")]
+TokenReplay = Annotated[bool, typer.Option("--token-replay", help="Always use token replay (fast; where a deviation is counted is approximate).")]
 ConformanceFormat = opt.format_option(ConformanceFormats)
 TopDeviations = Annotated[int, typer.Option("--top", min=1, help="How many activities to show in table/markdown output.")]
 
@@ -115,16 +117,17 @@ def _write_outputs(result, outputs: list[Path], reads: tuple[Path, ...]):
 
     layout_notes: list = []
     writers = {
-        ".pnml": pm4py_adapter.pnml_bytes,
+        ".pnml": lambda model: pm4py_adapter.pnml_bytes(model, layout_notes),
         ".bpmn": lambda model: pm4py_adapter.bpmn_bytes(model, layout_notes),
-        ".ptml": pm4py_adapter.ptml_bytes,
+        ".ptml": lambda model: pm4py_adapter.ptml_bytes(model, layout_notes),
     }
     mv = processmap.view_of(result)
     with status("Drawing…"):
         files = [(path, writers[_suffix(path)](result.model) if _suffix(path) in writers else processmap.draw(mv, _suffix(path))) for path in outputs]
     write_all(files, reads=reads)
-    warn(layout_notes[:1])
-    return replace(result, outputs=tuple(str(p) for p in outputs), notes=tuple(layout_notes[:1]) + result.notes)
+    unique = list({(n.code, n.message): n for n in layout_notes}.values())  # each note once, even for several files
+    warn(unique)
+    return replace(result, outputs=tuple(str(p) for p in outputs), notes=tuple(unique) + result.notes)
 
 
 @opt.log_options()
@@ -179,6 +182,7 @@ def conformance(
     model: ModelFile = None,
     happy_path: HappyPath = None,
     alignments: Alignments = False,
+    token_replay: TokenReplay = False,
     config: opt.ConfigOption = None,
     format: ConformanceFormat = ConformanceFormats.table,
     output: opt.Output = None,
@@ -200,10 +204,12 @@ def conformance(
 
         if model is not None and happy_path is not None:
             raise UsageError("give --model or --happy-path, not both")
+        if alignments and token_replay:
+            raise UsageError("give --alignments or --token-replay, not both")
         chosen = load_model(model, happy_path) if (model is not None or happy_path is not None) else None  # bad model files fail before the log is read
         inputs = open_inputs(log, options, open_config(log, config), [output], reads=[model])
         with status("Checking conformance:") as progress:
-            result = check_conformance(inputs, chosen, happy_path=happy_path, alignments=alignments, progress=progress)
+            result = check_conformance(inputs, chosen, happy_path=happy_path, alignments=alignments, method="token_replay" if token_replay else "auto", progress=progress)
         warn(result.notes)
         result = replace(result, notes=tuple(inputs.notes) + result.notes)
         emit_result("conformance", format, result, output, inputs.paths + ((model,) if model is not None else ()), top=top)

@@ -296,6 +296,8 @@ def detect(
     notes = [] if notes is None else notes
     say("customer journeys")
     journey, found = prepare_journey(log, config, complaints, notes, deviations, scores)
+    if contacts is None and config.scoped_to is not None:  # one source of a journey, analysed on its own
+        contacts = next((s.contacts for s in config.sources if s.name == config.scoped_to), None)
     journey.contact_process = contacts
     say("friction signals")
     if processes:  # the customer journey: cases are customers, the kinds are the cross-process ones

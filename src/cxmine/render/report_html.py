@@ -171,7 +171,36 @@ def context(report, *, process_map: str | None = None, map_note: str | None = No
         "redacted": bool(report.redaction),
         "generated_at": report.generated_at,
         "lead_time_p50": duration(report.headline.lead_time_p50_seconds),
+        "journeys": _journeys(report),
     }
+
+
+def _journeys(report) -> dict[str, Any] | None:
+    """The section on the customer's whole journey (with [[sources]]): portfolio rows, top cross-process
+    sentences and the journey map as inline SVG (or why it is missing)."""
+    data = getattr(report, "journeys", None)
+    if not data:
+        return None
+    portfolio = data["portfolio"]
+    rows = [
+        {
+            "rank": p["rank"], "name": p["name"], "critical": p["critical"], "score": f"{p['score']:.1f}", "customers_affected": number(p["customers_affected"]),
+            "customer_hours": number(round(p["customer_hours"])), "contacts": f"{p['contacts_generated']:,.0f}",
+            "value": "–" if p["value"] is None else f"{number(round(p['value']))} {portfolio['currency']}",
+        }
+        for p in portfolio["processes"]
+    ]
+    svg, note = None, None
+    try:
+        from cxmine.errors import MiningError  # noqa: PLC0415
+        from cxmine.render import journeymap, processmap  # noqa: PLC0415
+        from cxmine.render.charts import clean_svg  # noqa: PLC0415
+
+        image = processmap.render_image(journeymap.to_dot(data["map"]), "svg", timeout=30)
+        svg = clean_svg(image.decode("utf-8"), "journey", "The customer journey across processes", scale=processmap.PAGE_SCALE)
+    except MiningError as exc:
+        note = exc.what
+    return {"customers": number(data["customers"]), "rows": rows, "points": [p["sentence"] for p in data["cross_process_points"][:3]], "map": svg, "map_note": note}
 
 
 def default_charts(report) -> dict[str, str | None]:

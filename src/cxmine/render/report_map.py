@@ -4,7 +4,6 @@ from __future__ import annotations
 
 MAP_PATHS = 0.8  # the report's map shows the most frequent transitions holding 80% of all (plus what keeps it connected)
 MAP_TIMEOUT_SECONDS = 60
-MAP_SCALE = 0.65  # of graphviz's natural size: labels stay legible; a wide map scrolls inside its card
 
 
 def process_map(log, report) -> tuple[str | None, str | None]:
@@ -16,17 +15,16 @@ def process_map(log, report) -> tuple[str | None, str | None]:
     except ImportError:
         return None, "the process-map module is not installed in this version of cxmine"
     from cxmine.errors import MiningError  # noqa: PLC0415
-    from cxmine.render.charts import clean_svg  # noqa: PLC0415
 
     try:
         friction = report.friction
-        process_map = maps.directly_follows(log.events, maps.MapFilters(paths=MAP_PATHS))
+        process_map = maps.directly_follows(log.events, maps.MapFilters(paths=MAP_PATHS), activity_limit=maps.MAP_ACTIVITY_LIMIT, edge_limit=maps.MAP_EDGE_LIMIT)
         touchpoints = friction.touchpoints if friction.touchpoints_configured else ()
         title = f"{report.period.label} — {process_map.cases:,} cases"
         view = processmap.view(process_map, "friction", friction, touchpoints, title=title)
-        svg = processmap.render_image(processmap.to_dot(view), "svg", timeout=MAP_TIMEOUT_SECONDS)
+        svg = processmap.page_svg(view, title=f"Process map of {report.period.label} with friction heat", timeout=MAP_TIMEOUT_SECONDS)
     except MiningError as exc:
         return None, exc.what
     except (ImportError, AttributeError, TypeError) as exc:  # a map module of another version
         return None, f"the process-map module could not draw it ({exc.__class__.__name__})"
-    return clean_svg(svg.decode("utf-8"), "map", f"Process map of {report.period.label} with friction heat", scale=MAP_SCALE), None
+    return svg, None

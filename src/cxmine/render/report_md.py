@@ -219,8 +219,12 @@ def evidence_items(report, point) -> list[tuple[str, str]]:
 
 
 def quality_lines(report) -> list[str]:
+    """Each data-quality finding once: a load warning that repeats a finding is left out."""
     lines = [f"{q.message}: {number(q.count)} {q.unit}" for q in report.quality]
+    findings = {q.message for q in report.quality}
     for warning in report.warnings:
+        if warning["message"] in findings:
+            continue
         count = f" ({number(warning['count'])})" if warning.get("count", 1) != 1 else ""
         lines.append(f"{warning['message']}{count}")
     return lines
