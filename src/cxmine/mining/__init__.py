@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from cxmine.config import Config
 from cxmine.core import schema
 from cxmine.core.maps import (
     MAP_ACTIVITY_LIMIT, MAP_EDGE_LIMIT, Bound, MapFilters, ProcessMap, directly_follows, frequent_activities, keep_activities,
@@ -231,7 +232,7 @@ class ConformanceResult:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _touchpoints(events: pd.DataFrame, config, notes: list[Warning_]):
+def _touchpoints(events: pd.DataFrame, config: Config, notes: list[Warning_]):
     """(touchpoint mask, chasing mask, touchpoint names, configured?) as the friction engine sees them."""
     from cxmine.core.touchpoints import touchpoint_masks  # noqa: PLC0415
 
@@ -239,7 +240,7 @@ def _touchpoints(events: pd.DataFrame, config, notes: list[Warning_]):
     return masks.touchpoint, masks.chasing, masks.names, masks.configured
 
 
-def complained_cases(log: EventLog, config, complaints: pd.DataFrame | None, notes: list[Warning_]) -> tuple[np.ndarray | None, pd.DataFrame | None]:
+def complained_cases(log: EventLog, config: Config, complaints: pd.DataFrame | None, notes: list[Warning_]) -> tuple[np.ndarray | None, pd.DataFrame | None]:
     """Per case code: did the case complain (matched as `friction` does)? And the located complaints."""
     if complaints is None:
         return None, None
@@ -247,7 +248,7 @@ def complained_cases(log: EventLog, config, complaints: pd.DataFrame | None, not
 
     events = log.events
     touchpoint, chasing, _, _ = _touchpoints(events, config, [])
-    located, _unmatched = locate_complaints(complaints, events, touchpoint, chasing, getattr(config, "customer", None), notes)
+    located, _unmatched = locate_complaints(complaints, events, touchpoint, chasing, config.customer, notes)
     complained = np.zeros(len(events[schema.CASE].cat.categories), dtype=bool)
     complained[located["case"].to_numpy(dtype=int)] = True
     return complained, located
@@ -255,7 +256,7 @@ def complained_cases(log: EventLog, config, complaints: pd.DataFrame | None, not
 
 def discover_process(
     log: EventLog,
-    config,
+    config: Config,
     complaints: pd.DataFrame | None = None,
     *,
     algorithm: str = "inductive",
@@ -288,7 +289,7 @@ def discover_process(
     notes += [_bound_note(bound) for bound in process_map.bounds]
 
     touchpoint_names: tuple[str, ...] = ()
-    if getattr(config, "touchpoints", None) is not None and config.touchpoints.configured:
+    if config.touchpoints.configured:
         _, _, names, configured = _touchpoints(events, config, notes)
         touchpoint_names = names if configured else ()
     counts: dict[str, int] = {}
@@ -453,7 +454,7 @@ def replay(
 def check_conformance(
     log: EventLog,
     model: ProcessModel,
-    config=None,
+    config: Config | None = None,
     complaints: pd.DataFrame | None = None,
     *,
     alignments: bool = False,

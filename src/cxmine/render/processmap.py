@@ -91,10 +91,15 @@ def friction_heat(report: FrictionReport | None, process_map: ProcessMap) -> Hea
         bucket[key] = bucket.get(key, 0.0) + float(point.score)
         heat.labels.setdefault(key, []).append(f"#{point.rank} {point.kind}")
 
+    from cxmine.friction import kinds  # noqa: PLC0415 - where a point sits is its kind's map placement
+
     for point in report.friction_points:
         if point.score < MIN_SCORE:  # zero-score points are listed by the engine but carry no heat
             continue
-        if point.kind == "ping_pong" and point.details.get("between") == "activities":
+        placement = kinds.REGISTRY[point.kind].map_placement if point.kind in kinds.REGISTRY else "activity"
+        if placement == "none":
+            continue
+        if placement == "pair" and point.details.get("between") == "activities":
             x, y = point.details.get("x"), point.details.get("y")
             both = [(a, b) for a, b in ((x, y), (y, x)) if (a, b) in flow]
             if both:
@@ -102,7 +107,7 @@ def friction_heat(report: FrictionReport | None, process_map: ProcessMap) -> Hea
                     heat.edges[key] = heat.edges.get(key, 0.0) + float(point.score) / len(both)
                     heat.labels.setdefault(key, []).append(f"#{point.rank} {point.kind}")
                 continue
-        if point.from_activity is not None and point.to_activity is not None:
+        if placement == "transition" and point.from_activity is not None and point.to_activity is not None:
             key = (point.from_activity, point.to_activity)
             if key in flow:
                 add(heat.edges, key, point)
