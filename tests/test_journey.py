@@ -106,3 +106,20 @@ def test_ocel_reads_into_the_same_journey_model(run, suffix):
     jsonschema.validate(data, json.loads((SCHEMAS / "journey.schema.json").read_text()))
     assert [p["name"] for p in data["processes"]] == ["Invoice", "Payment", "Purchase Order"]
     assert [p["cases"] for p in data["processes"]] == [3, 3, 2] and data["customers"] == 1
+
+
+def test_a_portfolio_of_several_logs(run):
+    result = run("portfolio", ROOT / "tests" / "data" / "helpdesk.xes.gz", ROOT / "examples" / "orders.csv", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert sorted(p["name"] for p in data["processes"]) == ["helpdesk", "orders"]
+    assert sum(p["critical"] for p in data["processes"]) >= 1 and data["processes"][0]["score"] >= data["processes"][1]["score"]
+    twice = run("portfolio", ROOT / "examples" / "orders.csv", ROOT / "examples" / "orders.csv")
+    assert twice.exit_code == 2 and "comes twice" in twice.stderr
+
+
+def test_the_report_headline_carries_value(run, tmp_path):
+    out = tmp_path / "r.json"
+    assert run("report", ROOT / "examples" / "orders.csv", "-o", out).exit_code == 0
+    headline = json.loads(out.read_text())["headline"]
+    assert headline["value"]["currency"] == "EUR" and headline["value"]["total_if_fixed"] > 0

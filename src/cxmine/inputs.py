@@ -313,3 +313,40 @@ def _ocel_processes(path: Path, customer_type: str | None, notes: list[Warning_]
     from cxmine.io.ocel import read_ocel  # noqa: PLC0415
 
     return [ProcessLog(s.name, s.log) for s in read_ocel(Path(path), customer_type, notes)]
+
+
+def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | None = None, progress: Progress | None = None) -> JourneyInputs:
+    """Several configs and logs as one portfolio: each cxmine.toml with [[sources]] or OCEL file gives its
+    processes, each other log is one process (named after the file, read with the config found beside it).
+    The first config's settings (outcomes, value, friction) apply to all; process names must not repeat."""
+    from cxmine.errors import UsageError  # noqa: PLC0415
+
+    if len(sources) == 1:
+        return load_journey_inputs(sources[0], customer_type=customer_type, progress=progress)
+    processes: list[ProcessLog] = []
+    notes: list[Warning_] = []
+    paths: list[Path] = []
+    config: Config | None = None
+    for source in map(Path, sources):
+        if source.suffix.lower() == ".toml" or source.suffix.lower() in (".jsonocel", ".xmlocel", ".sqlite"):
+            part = load_journey_inputs(source, customer_type=customer_type, progress=progress)
+            config = config or part.config
+            processes += part.processes
+            notes += part.notes
+            paths += part.paths
+        else:
+            opened = load_inputs(source, progress=progress)
+            events = opened.log.events
+            column = opened.config.customer
+            if column and column in events.columns:
+                events = events.assign(customer=events[column].astype("string").astype("category"))
+            processes.append(ProcessLog(source.name.split(".")[0], replace(opened.log, events=events), False))
+            config = config or opened.config
+            notes += opened.notes
+            paths += opened.paths
+    names = [p.name for p in processes]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"process name {twice[0]!r} comes twice in the portfolio", hint="rename a [[sources]] entry or a file")
+    return JourneyInputs(tuple(processes), config or Config(), tuple(notes), tuple(dict.fromkeys(paths)), _scores(config or Config())[0])
+

@@ -19,10 +19,12 @@ JOURNEY_EPILOG = (
 PORTFOLIO_EPILOG = (
     "Examples:\n\n"
     "  cxmine portfolio examples/journeys/cxmine.toml\n\n"
-    "  cxmine portfolio examples/journeys/cxmine.toml --format json | jq '.processes[] | select(.critical) | .name'"
+    "  cxmine portfolio examples/journeys/cxmine.toml --format json | jq '.processes[] | select(.critical) | .name'\n\n"
+    "  cxmine portfolio tests/data/helpdesk.xes.gz examples/orders.csv     # several logs, each one process"
 )
 
 Source = Annotated[Path, typer.Argument(help="A cxmine.toml with [[sources]], or an OCEL 2.0 file (.jsonocel, .xmlocel, .sqlite).", show_default=False)]
+Sources = Annotated[list[Path], typer.Argument(help="One or more: a cxmine.toml with [[sources]], an OCEL 2.0 file, or a log (one process, with the config beside it).", show_default=False)]
 CustomerType = Annotated[Optional[str], typer.Option("--customer-type", help="OCEL input: the object type that plays the customer (every other type becomes a process).")]
 JourneyFormats = opt.format_choice("journey")
 PortfolioFormats = opt.format_choice("portfolio")
@@ -71,7 +73,7 @@ def journey(
 
 
 def portfolio(
-    source: Source,
+    source: Sources,
     customer_type: CustomerType = None,
     format: PortfolioFormat = PortfolioFormats.table,
     output: opt.Output = None,
@@ -84,8 +86,13 @@ def portfolio(
         from cxmine.cli.common import emit_result  # noqa: PLC0415
         from cxmine.cli.runtime import check_outputs, status  # noqa: PLC0415
 
-        check_outputs([output], [source])
-        opened = _open(source, customer_type, [output])
+        from cxmine.inputs import load_portfolio_inputs  # noqa: PLC0415
+        from cxmine.cli.runtime import warn  # noqa: PLC0415
+
+        with status("Reading the processes:") as progress:
+            opened = load_portfolio_inputs(list(source), customer_type=customer_type, progress=progress)
+        check_outputs([output], opened.paths)
+        warn(opened.notes)
         with status("Ranking the processes:") as progress:
             result = rank_processes(opened, progress=progress)
         emit_result("portfolio", format, result, output, opened.paths)

@@ -144,6 +144,9 @@ def headline_rows(report) -> list[dict[str, Any]]:
         rows.append(row("complaint_rate", percent(h.complaint_rate), percent, f"{number(h.complaints)} complaint{'s' if h.complaints != 1 else ''}"))
     if h.promise_keeping is not None:
         rows.append(row("promise_keeping", percent(h.promise_keeping), percent))
+    value = getattr(h, "value", None)
+    if value:
+        rows.append({"measure": "friction cost", "now": f"{number(round(value['total']))} {value['currency']}", "detail": f"{number(round(value['total_if_fixed']))} {value['currency']} if fixed", "before": None, "change": None})
     return rows
 
 

@@ -255,6 +255,7 @@ class Headline:
     promises: tuple[dict[str, Any], ...] = ()
     open_cases: int = 0  # still open at the log's end (right-censored)
     lead_time_basis: str = "ended cases"  # lead times are over cases that have ended
+    value: dict[str, Any] | None = None  # [value]: {currency, total, total_if_fixed} over the ranked points
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -271,6 +272,7 @@ class Headline:
             "complaint_rate": _r(self.complaint_rate),
             "promise_keeping": _r(self.promise_keeping),
             "promises": [dict(p) for p in self.promises],
+            "value": self.value,
         }
 
 
@@ -452,7 +454,9 @@ def _headline(log: EventLog, config: Config, friction: FrictionReport, summary, 
     lead = case_table(events)["duration_seconds"].to_numpy()[ended]
     durations = {"p50": float(np.percentile(lead, 50)), "p90": float(np.percentile(lead, 90))} if lead.size else {}
     has_complaints = friction.complaints_total > 0 or friction.complaint_rate is not None
+    value = friction.to_dict()["value"] if friction.currency is not None else None
     return Headline(
+        value=value,
         open_cases=int((~ended).sum()),
         cases=int(summary.cases),
         events=int(summary.events),
