@@ -44,30 +44,41 @@ class ProcessAnalysis:
 
 
 def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
-    """Every process's events with a known customer, one case per customer, sorted by customer and time."""
-    frames = []
+    """Every process's events with a known customer, one case per customer, sorted by customer and time.
+    Strings are never built per event: categories are unioned, and the sort runs on integer codes."""
+    from pandas.api.types import union_categoricals  # noqa: PLC0415
+
+    parts = []
     for process in processes:
         events = process.log.events
         if "customer" not in events.columns:
             continue
         known = events["customer"].notna().to_numpy()
         part = events.loc[known, ["customer", schema.ACTIVITY, schema.TIMESTAMP, schema.CASE]]
-        frames.append(pd.DataFrame({
-            "case_id": part["customer"].astype(str).to_numpy(),
-            "activity": part[schema.ACTIVITY].astype(str).to_numpy(),
-            "timestamp": part[schema.TIMESTAMP].dt.tz_convert("UTC").reset_index(drop=True),  # stays datetime64, never boxed
-            "process": process.name,
-            "process_case": (process.name + ":" + part[schema.CASE].astype(str)).to_numpy(),
-        }))  # fmt: skip
-    if not frames:
+        parts.append((_text(part["customer"]), _text(part[schema.ACTIVITY]), part[schema.TIMESTAMP].dt.tz_convert("UTC"), process.name, _text(part[schema.CASE], f"{process.name}:")))
+    if not parts:
         from cxmine.errors import InputError  # noqa: PLC0415
 
         raise InputError("no process has a customer column: the journey cannot tie them together", hint="set customer = \"…\" in each [[sources]]")
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame.sort_values(["case_id", "timestamp"], kind="stable").reset_index(drop=True)
-    for column in ("case_id", "activity", "process", "process_case"):
-        frame[column] = frame[column].astype("category")
+    customers = union_categoricals([p[0] for p in parts], sort_categories=True, ignore_order=True)
+    activities = union_categoricals([p[1] for p in parts], ignore_order=True)
+    cases = union_categoricals([p[4] for p in parts], ignore_order=True)
+    times = pd.concat([p[2].reset_index(drop=True) for p in parts], ignore_index=True)
+    process = pd.Categorical(np.repeat([p[3] for p in parts], [len(p[0]) for p in parts]), categories=[p[3] for p in parts])
+    frame = pd.DataFrame({"case_id": customers, "activity": activities, "timestamp": times, "process": process, "process_case": cases})
+    time_ns = times.dt.as_unit("ns").astype("int64").to_numpy()
+    order = np.lexsort((time_ns, frame["case_id"].cat.codes.to_numpy()))  # stable: ties keep their order
+    frame = frame.iloc[order].reset_index(drop=True)
+    for column in ("case_id", "activity", "process_case"):
+        frame[column] = frame[column].cat.remove_unused_categories()
     return EventLog(frame, "customer journey", "journey", {"case_id": "customer"})
+
+
+def _text(values: pd.Series, prefix: str = "") -> pd.Categorical:
+    """A categorical with plain-text categories (any category dtype, so categoricals of several logs union)."""
+    column = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    categories = pd.Index([prefix + str(c) for c in column.cat.categories], dtype=object)  # one per category, not per event
+    return pd.Categorical.from_codes(column.cat.codes.to_numpy(), categories=categories)
 
 
 def _customer_index(timeline: EventLog) -> pd.Series:
@@ -75,15 +86,33 @@ def _customer_index(timeline: EventLog) -> pd.Series:
     return pd.Series(np.arange(len(categories)), index=categories.astype(str))
 
 
+def _event_customers(events: pd.DataFrame, index: pd.Series) -> np.ndarray:
+    """Per event: its customer's index in the timeline (-1: none), through the categories (no strings per event)."""
+    column = events["customer"]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("category")
+    lookup = index.reindex(column.cat.categories.astype(str)).fillna(-1).to_numpy(dtype=np.int64)
+    codes = column.cat.codes.to_numpy()
+    if lookup.size == 0:  # no customer at all
+        return np.full(len(codes), -1, dtype=np.int64)
+    return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
+
+
+def _first_rows(events: pd.DataFrame) -> np.ndarray:
+    case = events[schema.CASE].cat.codes.to_numpy()
+    first = np.ones(len(case), dtype=bool)
+    first[1:] = case[1:] != case[:-1]
+    return np.flatnonzero(first)
+
+
 def _case_customers(process: ProcessAnalysis, index: pd.Series) -> np.ndarray:
     """Per case index of the process: the customer index in the timeline (-1: none)."""
     events = process.log.events
-    if "customer" not in events.columns:
-        return np.full(process.stage.n_cases, -1, dtype=np.int64)
-    first = events.groupby(schema.CASE, observed=True, sort=True)["customer"].first().astype("string")
-    mapped = first.map(index)
     out = np.full(process.stage.n_cases, -1, dtype=np.int64)
-    out[: len(mapped)] = mapped.fillna(-1).to_numpy(dtype=np.int64)
+    if "customer" not in events.columns or events.empty:
+        return out
+    rows = _first_rows(events)
+    out[events[schema.CASE].cat.codes.to_numpy()[rows]] = _event_customers(events, index)[rows]
     return out
 
 
@@ -94,18 +123,24 @@ def _contact_starts(processes: list[ProcessAnalysis], index: pd.Series, exclude:
     frames = []
     for process in chosen:
         events = process.log.events
-        if "customer" not in events.columns:
+        if "customer" not in events.columns or events.empty:
             continue
-        grouped = events.groupby(schema.CASE, observed=True, sort=True)
-        table = pd.DataFrame({"customer": grouped["customer"].first().astype("string"), "start": grouped[schema.TIMESTAMP].min(), "end": grouped[schema.TIMESTAMP].max()})
-        table["channel"] = grouped["channel"].first().astype("string") if "channel" in events.columns else process.name
-        table["process"] = process.name
-        frames.append(table.reset_index(drop=True))
+        rows = _first_rows(events)
+        case = events[schema.CASE].cat.codes.to_numpy()
+        last = np.append(rows[1:] - 1, len(events) - 1)
+        times = events[schema.TIMESTAMP]
+        table = pd.DataFrame({
+            "cust": _event_customers(events, index)[rows],
+            "start": times.iloc[rows].reset_index(drop=True), "end": times.iloc[last].reset_index(drop=True),
+            "channel": events["channel"].iloc[rows].astype(str).to_numpy() if "channel" in events.columns else process.name,
+            "process": process.name,
+        })  # fmt: skip
+        del case
+        frames.append(table)
     if not frames:
-        return pd.DataFrame(columns=["customer", "start", "end", "channel", "process", "cust"])
-    contacts = pd.concat(frames, ignore_index=True).dropna(subset=["customer"])
-    contacts["cust"] = contacts["customer"].map(index)
-    return contacts.dropna(subset=["cust"]).astype({"cust": np.int64})
+        return pd.DataFrame(columns=["cust", "start", "end", "channel", "process"])
+    contacts = pd.concat(frames, ignore_index=True)
+    return contacts.loc[contacts["cust"] >= 0].reset_index(drop=True)
 
 
 def contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, contact_seconds: float) -> list[Candidate]:
