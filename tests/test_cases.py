@@ -41,6 +41,19 @@ def test_open_cases_in_trouble_now():
     listed = list_cases(load_inputs(DATA / "helpdesk.xes.gz", config_path=REAL / "helpdesk.toml"), open_now=True)
     assert listed.cases_total >= 1
     assert all(row["open"] and row["condition"].startswith(("waiting since", "promise")) for row in listed.rows)
+    waiting = [row["condition"] for row in listed.rows if row["condition"].startswith("waiting since")]
+    # The condition says how long is too long, so the row explains itself.
+    assert waiting and all(" (longer than " in c and c.endswith(("h)", "d)")) for c in waiting)
+
+
+def test_complaints_outside_the_window_are_out_of_scope_not_unmatched(run):
+    whole = json.loads(run("friction", ORDERS, "--format", "json").stdout)
+    window = run("friction", ORDERS, "--since", "2026-03-01", "--format", "json")
+    data = json.loads(window.stdout)
+    assert whole["complaints"]["unmatched"] == 3
+    assert data["complaints"]["unmatched"] == 0 and data["complaints"]["total"] < whole["complaints"]["total"]
+    assert "not analysed" in window.stderr
+    assert any(w["code"] == "complaints_out_of_scope" and w["count"] > 0 for w in data["warnings"])
 
 
 def test_where_and_redact(run):

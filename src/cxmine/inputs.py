@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from cxmine.config import Config, Preparation, find_config, load_config, with_cli_overrides
@@ -88,6 +89,17 @@ def load_inputs(
     shape_notes = shape_notes + _outcome_names(config, log, windowed=bool(merged.since or merged.until or merged.where))
     say("complaints")
     complaints, log, complaint_notes = _complaints(config, log)
+    if complaints is not None and (merged.where or merged.since or merged.until):
+        # Complaints about cases the window or --where left out are not "unmatched": they are out of scope.
+        cases = log.events["case_id"]
+        known = pd.Index(cases.cat.categories[np.unique(cases.cat.codes.to_numpy())].astype(str))
+        keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(known).to_numpy()
+        if not keep.all():
+            complaint_notes = complaint_notes + (Warning_(
+                "complaints_out_of_scope", "complaints about cases that --since/--until/--where left out are not analysed",
+                count=int((~keep).sum()),
+            ),)  # fmt: skip
+        complaints = complaints.loc[keep].reset_index(drop=True)
     scores, score_notes = _scores(config)
     return Inputs(
         log=log, config=config, complaints=complaints, notes=notes + shape_notes + complaint_notes + score_notes,

@@ -26,6 +26,11 @@ def _ns_text(values: np.ndarray) -> list[str | None]:
     return [None if pd.isna(v) else v.isoformat() for v in out]
 
 
+def _short(seconds: float) -> str:
+    """A threshold in words for the condition column (days above two days, else hours)."""
+    return f"{seconds / 86400:.1f}d" if seconds >= 2 * 86400 else f"{seconds / 3600:.1f}h"
+
+
 def point_cases(stage: Stage, candidates: Iterable[Candidate]) -> pd.DataFrame:
     """One row per affected case of the given candidates (a point and the candidates folded into it count
     once per case): case id, customer seconds lost, when it began, and the case's outcomes."""
@@ -105,7 +110,7 @@ def open_trouble(stage: Stage, wait_factor: float, min_wait_seconds: float) -> p
         late = is_open[cases] & ~paused & ~np.isnan(threshold) & (waited > threshold) & ~initiated
         if late.any():
             rows.append(pd.DataFrame({
-                "case": cases[late], "condition": [f"waiting since '{n}'" for n in names[late]],
+                "case": cases[late], "condition": [f"waiting since '{n}' (longer than {_short(t)})" for n, t in zip(names[late], threshold[late])],
                 "since_ns": journey.time_ns[last_rows][late], "overdue_seconds": waited[late] - threshold[late],
             }))  # fmt: skip
     promises = journey.promise_outcomes
