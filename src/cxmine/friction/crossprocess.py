@@ -77,7 +77,8 @@ def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
 def _text(values: pd.Series, prefix: str = "") -> pd.Categorical:
     """A categorical with plain-text categories (any category dtype, so categoricals of several logs union)."""
     column = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
-    categories = pd.Index([prefix + str(c) for c in column.cat.categories], dtype=object)  # one per category, not per event
+    names = column.cat.categories.astype(str)  # one string per category, never per event
+    categories = pd.Index(np.asarray(prefix + names if prefix else names, dtype=object), dtype=object)
     return pd.Categorical.from_codes(column.cat.codes.to_numpy(), categories=categories)
 
 
