@@ -114,6 +114,16 @@ def test_a_portfolio_of_several_logs(run):
     data = json.loads(result.stdout)
     assert sorted(p["name"] for p in data["processes"]) == ["helpdesk", "orders"]
     assert sum(p["critical"] for p in data["processes"]) >= 1 and data["processes"][0]["score"] >= data["processes"][1]["score"]
+    # Each log is ranked with the config found beside it (orders: its promises and touchpoints), not the first one's.
+    from cxmine import load_inputs, rank_friction
+
+    alone = rank_friction(load_inputs(ROOT / "examples" / "orders.csv")).friction_points
+    orders = next(p for p in data["processes"] if p["name"] == "orders")
+    assert [t["label"] for t in orders["top_points"]][:2] == [alone[0].label, alone[1].label]
+    assert orders["top_points"][0]["label"].startswith("broken promise")
+    # helpdesk has no [value]: it is unpriced (not "worth 0"), and the portfolio falls back to customer harm.
+    helpdesk = next(p for p in data["processes"] if p["name"] == "helpdesk")
+    assert helpdesk["value"] is None and orders["value"] > 0 and helpdesk["score"] > 0
     twice = run("portfolio", ROOT / "examples" / "orders.csv", ROOT / "examples" / "orders.csv")
     assert twice.exit_code == 2 and "comes twice" in twice.stderr
 

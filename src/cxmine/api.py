@@ -310,8 +310,9 @@ def _analyse(journey: Any, progress: Progress | None = None) -> list:
     for process in journey.processes:
         if progress:
             progress(process.name)
-        config = _present(for_process(journey.config, process.name, names), process.log)
-        stage = detect(process.log, config, None, notes=[], scores=journey.scores, contacts=process.contacts)
+        own = getattr(process, "config", None) or journey.config  # a portfolio's log keeps the config found beside it
+        config = _present(for_process(own, process.name, names), process.log)
+        stage = detect(process.log, config, getattr(process, "complaints", None), notes=[], scores=journey.scores, contacts=process.contacts)
         out.append(ProcessAnalysis(process.name, process.log, stage, rank(stage, config, describe=describer(phrases)), process.contacts))
     return out
 

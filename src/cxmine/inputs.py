@@ -226,6 +226,8 @@ class ProcessLog:
     name: str
     log: EventLog
     contacts: bool = False  # its cases are the customer contacting us (tickets, calls)
+    config: Config | None = None  # its own config (a log or config given beside others in a portfolio); None: the journey's
+    complaints: pd.DataFrame | None = None  # its complaints (a log given in a portfolio, read with its own config)
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,9 @@ def _ocel_processes(path: Path, customer_type: str | None, notes: list[Warning_]
 def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | None = None, progress: Progress | None = None) -> JourneyInputs:
     """Several configs and logs as one portfolio: each cxmine.toml with [[sources]] or OCEL file gives its
     processes, each other log is one process (named after the file, read with the config found beside it).
-    The first config's settings (outcomes, value, friction) apply to all; process names must not repeat."""
+    Each process is ranked with its own config (touchpoints, promises, outcomes, value); the first config's
+    journey settings (cross-process points, survey scores) apply to the whole portfolio. Process names must
+    not repeat."""
     from cxmine.errors import UsageError  # noqa: PLC0415
 
     if len(sources) == 1:
@@ -343,7 +347,7 @@ def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | Non
         if source.suffix.lower() == ".toml" or source.suffix.lower() in (".jsonocel", ".xmlocel", ".sqlite"):
             part = load_journey_inputs(source, customer_type=customer_type, progress=progress)
             config = config or part.config
-            processes += part.processes
+            processes += [replace(p, config=p.config or part.config) for p in part.processes]
             notes += part.notes
             paths += part.paths
         else:
@@ -352,7 +356,7 @@ def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | Non
             column = opened.config.customer
             if column and column in events.columns:
                 events = events.assign(customer=events[column].astype("string").astype("category"))
-            processes.append(ProcessLog(source.name.split(".")[0], replace(opened.log, events=events), False))
+            processes.append(ProcessLog(source.name.split(".")[0], replace(opened.log, events=events), False, opened.config, opened.complaints))
             config = config or opened.config
             notes += opened.notes
             paths += opened.paths

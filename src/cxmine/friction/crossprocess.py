@@ -310,7 +310,7 @@ class ProcessHarm:
 def portfolio(processes: list[ProcessAnalysis], contacts: list[Candidate], critical_share: float, value: Any = None) -> list[ProcessHarm]:
     """Each process's customer harm — customer-hours, outcomes raised, contacts it generates in other
     processes, value — and the critical few processes: the smallest top set holding `critical_share` of
-    the score. Score: the share of value when priced, else the mean of the shares of customer-hours,
+    the score. Score: the share of value when every process is priced, else the mean of the shares of customer-hours,
     outcomes raised and contacts generated."""
     rows = []
     for process in processes:
@@ -330,14 +330,14 @@ def portfolio(processes: list[ProcessAnalysis], contacts: list[Candidate], criti
         customers = int(customers_of.nunique()) if customers_of is not None else 0
         customers_affected = int(customers_of[affected[: len(customers_of)]].nunique()) if customers_of is not None else 0
         priced = None
-        if value is not None:
+        if value is not None and (not points or any(p.value_if_fixed is not None for p in points)):  # a log without its own [value] is unpriced
             priced = sum(p.value_if_fixed or 0.0 for p in points) + generated * value.contact
         top = tuple({"rank": p.rank, "kind": p.kind, "label": p.label, "score": round(p.score, 4), "sentence": p.sentence} for p in points[:3])
         rows.append([process.name, hours, raised, generated, priced, process.stage.n_cases, customers, customers_affected, top])
     totals = [sum(r[1] for r in rows), sum(sum(r[2].values()) for r in rows), sum(r[3] for r in rows), sum((r[4] or 0.0) for r in rows)]
 
     def score(r) -> float:
-        if value is not None and totals[3] > 0:
+        if value is not None and totals[3] > 0 and all(r[4] is not None for r in rows):  # value only when every process is priced
             return (r[4] or 0.0) / totals[3]
         parts = [r[1] / totals[0] if totals[0] else None, sum(r[2].values()) / totals[1] if totals[1] else None, r[3] / totals[2] if totals[2] else None]
         known = [p for p in parts if p is not None]
