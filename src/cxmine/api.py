@@ -412,6 +412,8 @@ def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:
     analyses = _analyse_processes(journey, progress)
     timeline = _timeline(analyses)
     contacts = crossprocess.contact_during_wait(analyses, timeline, 60.0 * journey.config.friction.contact_minutes)
-    ranked = crossprocess.portfolio(analyses, contacts, journey.config.friction.critical_share, journey.config.value)
-    currency = journey.config.value.currency if journey.config.value is not None else None
+    # The prices: the journey's [value], else the first process config that has one (a portfolio of logs).
+    value = journey.config.value or next((p.config.value for p in journey.processes if getattr(p, "config", None) and p.config.value), None)
+    ranked = crossprocess.portfolio(analyses, contacts, journey.config.friction.critical_share, value)
+    currency = value.currency if value is not None else None
     return PortfolioReport(str(journey.config.path or "journey"), tuple(ranked), currency, tuple(journey.notes))
