@@ -38,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import CHILD_ENV, reset_hwm, status_mb
+
 LOGS = {
     "road": "Road_Traffic_Fine_Management_Process.xes.gz",
     "bpi2012": "BPI_Challenge_2012.xes.gz",
@@ -46,34 +48,9 @@ TARGET_RATIO = 1.0
 TARGET_RSS_RATIO = 1.5
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
-CHILD_ENV = {
-    "TQDM_DISABLE": "1",
-    "PM4PY_SHOW_PROGRESS_BAR": "False",
-    "PM4PY_SHOW_INTERNAL_WARNINGS": "False",
-    "PYTHONWARNINGS": "ignore",
-}
-
-
-def _status_mb(field: str) -> float:
-    """VmRSS / VmHWM of this process in MB, from /proc/self/status."""
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 REPEAT = 3  # each side is timed 3 times in the same process; the best run counts (machines are noisy)
-
-
-def _reset_hwm() -> bool:
-    """Reset this process's VmHWM to its current RSS (Linux: write 5 to /proc/self/clear_refs)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _child(path: str) -> dict:
@@ -93,9 +70,9 @@ def _child(path: str) -> dict:
 
     log = load_log(path)
     events = log.events
-    rss_loaded = _status_mb("VmRSS")
-    hwm_loaded = _status_mb("VmHWM")
-    hwm_reset = _reset_hwm()  # so the analysis' peak is its own, not the XES parse's
+    rss_loaded = status_mb("VmRSS")
+    hwm_loaded = status_mb("VmHWM")
+    hwm_reset = reset_hwm()  # so the analysis' peak is its own, not the XES parse's
 
     config = load_config(None)
     cxmine_runs = []
@@ -104,11 +81,11 @@ def _child(path: str) -> dict:
         report = analyse(log, config, None)
         cxmine_runs.append(time.perf_counter() - start)
     cxmine_s = min(cxmine_runs)
-    hwm_cxmine = _status_mb("VmHWM")
-    rss_cxmine = _status_mb("VmRSS")
+    hwm_cxmine = status_mb("VmHWM")
+    rss_cxmine = status_mb("VmRSS")
     points = len(getattr(report, "friction_points", ()) or ())
     del report
-    _reset_hwm()
+    reset_hwm()
 
     keys = dict(case_id_key="case:concept:name", activity_key="concept:name", timestamp_key="time:timestamp")
     pm4py_runs = []
@@ -125,7 +102,7 @@ def _child(path: str) -> dict:
         pm4py.get_all_case_durations(frame, **keys)
         pm4py_runs.append(time.perf_counter() - start)
     pm4py_s = min(pm4py_runs)
-    hwm_pm4py = _status_mb("VmHWM")
+    hwm_pm4py = status_mb("VmHWM")
 
     return {
         "events": int(len(events)),

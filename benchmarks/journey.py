@@ -53,17 +53,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import CHILD_ENV, peak_mb, reset_hwm, status_mb
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "journeys"
 TARGET_RATIO = 0.5
 SHIFT_DAYS = 28  # replica k starts k × 4 weeks after replica 0 (a whole number of weeks keeps the weekdays)
 
-CHILD_ENV = {
-    "TQDM_DISABLE": "1",
-    "PM4PY_SHOW_PROGRESS_BAR": "False",
-    "PM4PY_SHOW_INTERNAL_WARNINGS": "False",
-    "PYTHONWARNINGS": "ignore",
-}
 
 # ---------------------------------------------------------------------------------------------------- data
 
@@ -126,32 +122,6 @@ def build_data(target_events: int, folder: Path) -> dict:
 # --------------------------------------------------------------------------------------------------- child
 
 
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _reset_hwm() -> bool:
-    """Reset this process's VmHWM to its current RSS (Linux: write 5 to /proc/self/clear_refs)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_mb(reset: bool) -> float:
-    if reset:
-        return _status_mb("VmHWM")
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
 def _cxmine_runs(folder: Path, repeat: int) -> tuple[list[dict], dict]:
     # Everything the journey imports lazily, imported here so no timed run pays for it.
     import pyarrow.parquet  # noqa: F401
@@ -169,8 +139,8 @@ def _cxmine_runs(folder: Path, repeat: int) -> tuple[list[dict], dict]:
     from cxmine.api import customer_journey, portfolio
     from cxmine.inputs import load_journey_inputs
 
-    base = _status_mb("VmRSS")
-    reset = _reset_hwm()
+    base = status_mb("VmRSS")
+    reset = reset_hwm()
     runs, info = [], {}
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -190,7 +160,7 @@ def _cxmine_runs(folder: Path, repeat: int) -> tuple[list[dict], dict]:
             "portfolio": [f"{p.rank}. {p.name} ({p.score:.0f}%{', critical' if p.critical else ''})" for p in ranked.processes],
         }
         del journey, report, ranked
-    return runs, {**info, "base_mb": base, "peak_mb": _peak_mb(reset), "hwm_reset": reset}
+    return runs, {**info, "base_mb": base, "peak_mb": peak_mb(reset), "hwm_reset": reset}
 
 
 def _pm4py_ocel(folder: Path):
@@ -248,8 +218,8 @@ def _pm4py_runs(folder: Path, repeat: int, objects_summary: bool) -> tuple[list[
     import pm4py.statistics.variants.pandas.get
     import pyarrow.parquet  # noqa: F401
 
-    base = _status_mb("VmRSS")
-    reset = _reset_hwm()
+    base = status_mb("VmRSS")
+    reset = reset_hwm()
     runs, info = [], {}
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -276,7 +246,7 @@ def _pm4py_runs(folder: Path, repeat: int, objects_summary: bool) -> tuple[list[
             pm4py.ocel_objects_summary(ocel)
             info["objects_summary_s"] = time.perf_counter() - t4
         del ocel, summary
-    info.update(base_mb=base, peak_mb=_peak_mb(reset), hwm_reset=reset)
+    info.update(base_mb=base, peak_mb=peak_mb(reset), hwm_reset=reset)
     return runs, info
 
 

@@ -50,6 +50,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import CHILD_ENV, rss_peak_mb
+
 LOGS = {
     "road": "Road_Traffic_Fine_Management_Process.xes.gz",
     "bpi2012": "BPI_Challenge_2012.xes.gz",
@@ -63,24 +65,9 @@ TARGET_INSPECT_PARQUET_S = 1.0
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-# Quiet children: no tqdm bars, no pm4py backend chatter, no welcome banner (see _child).
-CHILD_ENV = {
-    "PM4PY_SHOW_PROGRESS_BAR": "False",
-    "TQDM_DISABLE": "1",
-    "PM4PY_SHOW_INTERNAL_WARNINGS": "False",
-    "PYTHONWARNINGS": "ignore",
-}
 
 
 # ---------------------------------------------------------------------------------------------- child
-
-
-def _rss_peak_mb() -> float:
-    import resource  # noqa: PLC0415
-
-    # Linux reports ru_maxrss in KiB (macOS in bytes).
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _cpu_s() -> float:
@@ -125,7 +112,7 @@ def _child(spec: dict) -> dict:
             import polars  # noqa: F401, PLC0415
             import rustxes  # noqa: F401, PLC0415
     import_s = time.perf_counter() - t0
-    base_mb = _rss_peak_mb()
+    base_mb = rss_peak_mb()
 
     out: dict = {"import_s": import_s, "base_mb": base_mb}
     cpu0 = _cpu_s()
@@ -157,7 +144,7 @@ def _child(spec: dict) -> dict:
         out.update(events=len(frame), rows=len(frame), cases=int(frame["case:concept:name"].nunique()))
     out["wall_s"] = wall
     out["cpu_s"] = _cpu_s() - cpu0  # includes the counting above, a few ms
-    out["peak_rss_mb"] = _rss_peak_mb()
+    out["peak_rss_mb"] = rss_peak_mb()
     import resource  # noqa: PLC0415
 
     # Largest single finished subprocess of the load (worker processes), exact; 0 when there were none.

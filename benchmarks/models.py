@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import CHILD_ENV
+
 LOGS = {"bpi2012": "BPI_Challenge_2012.xes.gz", "road": "Road_Traffic_Fine_Management_Process.xes.gz", "helpdesk": "helpdesk.xes.gz"}
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 TARGET_RATIO = 0.5
@@ -56,7 +58,7 @@ def _discover_stages(discover_process, inputs, **options) -> tuple[object, float
 
 
 def measure(path: Path, noise: float, pm4py_precision: bool = True) -> dict:
-    os.environ.update({"TQDM_DISABLE": "1", "PM4PY_SHOW_PROGRESS_BAR": "False", "PM4PY_SHOW_INTERNAL_WARNINGS": "False"})
+    os.environ.update(CHILD_ENV)
     sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]
     with contextlib.redirect_stdout(io.StringIO()):
         import pm4py

@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import CHILD_ENV
+
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_FILE = "ocel20_example.jsonocel"
 DEFAULT_CUSTOMER = {"ocel20_example": "Purchase Requisition", "synthetic": "customers"}
@@ -105,7 +107,7 @@ def synthetic(orders: int, folder: Path) -> Path:
 
 
 def measure(path: Path, customer_type: str, repeat: int) -> dict:
-    os.environ.update({"TQDM_DISABLE": "1", "PM4PY_SHOW_PROGRESS_BAR": "False", "PM4PY_SHOW_INTERNAL_WARNINGS": "False"})
+    os.environ.update(CHILD_ENV)
     sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]
     with contextlib.redirect_stdout(io.StringIO()):
         import pm4py
