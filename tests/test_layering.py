@@ -14,8 +14,9 @@ import cxmine
 PACKAGE_ROOT = Path(cxmine.__file__).parent
 
 # Each layer may import only the layers listed for it (and itself). Neutral modules (errors, model,
-# matching, and the escaping helpers, a leaf that writers and renderers share) may be imported from anywhere.
-NEUTRAL = {"cxmine", "cxmine.errors", "cxmine.model", "cxmine.matching", "cxmine.render.escape"}
+# matching, and the escaping and unit helpers, leaves that writers, renderers and the drill-down's condition
+# text share) may be imported from anywhere.
+NEUTRAL = {"cxmine", "cxmine.errors", "cxmine.model", "cxmine.matching", "cxmine.render.escape", "cxmine.render.units"}
 ALLOWED = {
     "config": {"core"},
     "core": set(),

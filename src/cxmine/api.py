@@ -310,9 +310,9 @@ def _analyse(journey: Any, progress: Progress | None = None) -> list:
     for process in journey.processes:
         if progress:
             progress(process.name)
-        own = getattr(process, "config", None) or journey.config  # a portfolio's log keeps the config found beside it
+        own = process.config or journey.config  # a portfolio's log keeps the config found beside it
         config = _present(for_process(own, process.name, names), process.log)
-        stage = detect(process.log, config, getattr(process, "complaints", None), notes=[], scores=journey.scores, contacts=process.contacts)
+        stage = detect(process.log, config, process.complaints, notes=[], scores=journey.scores, contacts=process.contacts)
         out.append(ProcessAnalysis(process.name, process.log, stage, rank(stage, config, describe=describer(phrases)), process.contacts))
     return out
 
@@ -413,7 +413,7 @@ def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:
     timeline = _timeline(analyses)
     contacts = crossprocess.contact_during_wait(analyses, timeline, 60.0 * journey.config.friction.contact_minutes)
     # The prices: the journey's [value], else the first process config that has one (a portfolio of logs).
-    value = journey.config.value or next((p.config.value for p in journey.processes if getattr(p, "config", None) and p.config.value), None)
+    value = journey.config.value or next((p.config.value for p in journey.processes if p.config and p.config.value), None)
     ranked = crossprocess.portfolio(analyses, contacts, journey.config.friction.critical_share, value)
     currency = value.currency if value is not None else None
     return PortfolioReport(str(journey.config.path or "journey"), tuple(ranked), currency, tuple(journey.notes))

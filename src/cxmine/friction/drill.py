@@ -17,6 +17,7 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.friction.contract import Candidate
 from cxmine.friction.prepare import Stage
+from cxmine.render.units import duration
 
 DUE_SOON_SECONDS = 86400.0
 
@@ -24,11 +25,6 @@ DUE_SOON_SECONDS = 86400.0
 def _ns_text(values: np.ndarray) -> list[str | None]:
     out = pd.to_datetime(pd.Series(values), utc=True, unit="ns", errors="coerce").dt.round("us")  # float ns: µs are exact
     return [None if pd.isna(v) else v.isoformat() for v in out]
-
-
-def _short(seconds: float) -> str:
-    """A threshold in words for the condition column (days above two days, else hours)."""
-    return f"{seconds / 86400:.1f}d" if seconds >= 2 * 86400 else f"{seconds / 3600:.1f}h"
 
 
 def point_cases(stage: Stage, candidates: Iterable[Candidate]) -> pd.DataFrame:
@@ -110,7 +106,7 @@ def open_trouble(stage: Stage, wait_factor: float, min_wait_seconds: float) -> p
         late = is_open[cases] & ~paused & ~np.isnan(threshold) & (waited > threshold) & ~initiated
         if late.any():
             rows.append(pd.DataFrame({
-                "case": cases[late], "condition": [f"waiting since '{n}' (longer than {_short(t)})" for n, t in zip(names[late], threshold[late])],
+                "case": cases[late], "condition": [f"waiting since '{n}' (longer than {duration(t)})" for n, t in zip(names[late], threshold[late])],
                 "since_ns": journey.time_ns[last_rows][late], "overdue_seconds": waited[late] - threshold[late],
             }))  # fmt: skip
     promises = journey.promise_outcomes
