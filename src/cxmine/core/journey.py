@@ -20,6 +20,22 @@ def case_starts(events: pd.DataFrame) -> np.ndarray:
     return first
 
 
+def distinct(indices: np.ndarray, size: int) -> np.ndarray:
+    """The sorted distinct values of non-negative integers below `size` (case indices), in O(n + size)
+    instead of np.unique's sort."""
+    indices = np.asarray(indices, dtype=np.int64)
+    return np.flatnonzero(np.bincount(indices, minlength=size)) if indices.size else np.empty(0, dtype=np.int64)
+
+
+def seen_before(case: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Per event: has its case had this code before (an earlier row with the same case and code)?
+    One int64 key and a hash table, instead of a two-column DataFrame.duplicated."""
+    code = np.asarray(code, dtype=np.int64)
+    width = np.int64(max(int(code.max(initial=0)), 0) + 2)
+    key = np.asarray(case, dtype=np.int64) * width + (code + 1)
+    return pd.Series(key).duplicated().to_numpy()
+
+
 def position_in_case(events: pd.DataFrame) -> np.ndarray:
     """0-based index of each event within its case."""
     first = case_starts(events)
@@ -71,6 +87,29 @@ def _power(base: np.uint64, exponent: np.ndarray) -> np.ndarray:
     return result
 
 
+PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
+def case_durations(events: pd.DataFrame) -> np.ndarray:
+    """Per case (in case order): seconds from its first event's start (or completion) to its last
+    completion; NaN without timestamps. On the integer ticks, one reduceat per case run."""
+    starts = np.flatnonzero(case_starts(events))
+    if starts.size == 0:
+        return np.empty(0)
+    times = events[schema.TIMESTAMP].values  # datetime64 (UTC) in the column's own unit
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    missing = np.isnat(times)
+    low = np.minimum.reduceat(np.where(missing, big, times.view(np.int64)), starts)
+    high = np.maximum.reduceat(np.where(missing, small, times.view(np.int64)), starts)
+    if schema.START in events.columns:
+        begun = events[schema.START].values.astype(times.dtype)
+        begun_low = np.minimum.reduceat(np.where(np.isnat(begun), big, begun.view(np.int64)), starts)
+        low = np.minimum(low, begun_low)
+    out = (high - low) / PER_SECOND[np.datetime_data(times.dtype)[0]]
+    out[(low == big) | (high == small)] = np.nan
+    return out
+
+
 def case_table(events: pd.DataFrame) -> pd.DataFrame:
     """One row per case: first/last timestamp, duration in seconds, number of events, first/last activity."""
     grouped = events.groupby(schema.CASE, observed=True, sort=True)
@@ -84,7 +123,7 @@ def case_table(events: pd.DataFrame) -> pd.DataFrame:
     if schema.START in events.columns:
         first_start = grouped[schema.START].min()
         table["first"] = first_start.where(first_start.notna() & (first_start < table["first"]), table["first"])
-    table["duration_seconds"] = (table["last"] - table["first"]).dt.total_seconds()
+    table["duration_seconds"] = case_durations(events)
     first = case_starts(events)
     last = np.roll(first, -1)
     table["start_activity"] = events.loc[first, schema.ACTIVITY].to_numpy()

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
+from cxmine.core.journey import seen_before
 from cxmine.errors import ConfigError
 from cxmine.matching import matches, pattern_matches
 from cxmine.model import Warning_
@@ -57,14 +58,14 @@ def touchpoint_masks(events: pd.DataFrame, touchpoints: TouchpointSettings, note
         mask = events[touchpoints.attribute].notna().to_numpy()
     else:
         mask = np.ones(len(events), dtype=bool)
-    case = events[schema.CASE].cat.codes.to_numpy()
-    repeated = pd.DataFrame({"case": case, "activity": codes}).duplicated().to_numpy()  # done before in the case
     initiated = frozenset(matches(pool, touchpoints.customer_initiated))
     if touchpoints.chasing:
         chasing = rows_of(matches(pool, touchpoints.chasing))
-    else:  # a customer-initiated contact repeated in a case: the repeats are the chasing
-        chasing = rows_of(set(initiated)) & repeated
+    else:  # a customer-initiated contact repeated in a case (done before in the case): the repeats are the chasing
+        rows = np.flatnonzero(rows_of(set(initiated)))
+        chasing = np.zeros(len(codes), dtype=bool)
+        chasing[rows] = seen_before(events[schema.CASE].cat.codes.to_numpy()[rows], codes[rows])
     outbound = rows_of(matches(pool, getattr(touchpoints, "outbound", ())))  # settings objects of older callers may lack it
     mask = mask & ~outbound
-    touchpoint_names = tuple(sorted(names[i] for i in np.unique(codes[mask])))
+    touchpoint_names = tuple(sorted(names[i] for i in np.flatnonzero(np.bincount(codes[mask], minlength=len(names)))))
     return TouchpointMasks(mask, chasing & ~outbound, touchpoint_names, configured, initiated, outbound)

@@ -82,9 +82,11 @@ class Candidate:
         start_per_case: np.ndarray | None = None, eligible_cases: np.ndarray | None = None, **fields: Any,
     ) -> Candidate:
         """Build from per-case arrays (length n_cases), as vectorised detectors compute them."""
+        from cxmine.core.journey import distinct  # noqa: PLC0415
+
         cases = np.flatnonzero(affected)
         start = None if start_per_case is None else np.asarray(start_per_case, dtype=float)[cases]
-        eligible = None if eligible_cases is None else np.unique(np.asarray(eligible_cases, dtype=np.int64))
+        eligible = None if eligible_cases is None else distinct(eligible_cases, len(affected))
         return cls(kind, label, cases, np.asarray(excess_per_case, dtype=float)[cases], measure, values, affected_values, start_ns=start, eligible=eligible, **fields)
 
 

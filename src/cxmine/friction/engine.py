@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.config import Config
-from cxmine.core.journey import case_table
+from cxmine.core.journey import case_durations
 from cxmine.core.timings import wait_basis
 from cxmine.friction import kinds, stats
 from cxmine.core.outcomes import CaseOutcome
@@ -285,7 +285,7 @@ def rank(
     primaries.sort(key=lambda i: strength(i, raw))
     total = sum(raw[i][0] + sum(raw[i][1].values()) for i in primaries) or 1.0
 
-    lead = case_table(stage.log.events)["duration_seconds"].to_numpy()
+    lead = case_durations(stage.log.events)
     attributes = case_attributes(stage.log.events)
     points: list[FrictionPoint] = []
     cumulative = 0.0

@@ -138,18 +138,45 @@ def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Dat
     columns = chosen + numeric
     if not columns:
         return pd.DataFrame(index=range(n_cases))
-    grouped = events.groupby(schema.CASE, observed=True, sort=True)[columns]
-    distinct = grouped.nunique()
-    constant = [c for c in columns if (distinct[c] <= 1).all() or c in extra]
-    if not constant:
-        return pd.DataFrame(index=range(len(distinct)))
-    first = grouped.first()[constant].reset_index(drop=True)
-    for column in constant:
-        if column in numeric:
-            first[column] = _bands(pd.to_numeric(first[column].astype("string"), errors="coerce"))
-        else:
-            first[column] = first[column].astype("category")
-    return first
+    # Each column as numbers (category codes, or the values), NaN where missing: per case the smallest, the
+    # largest and the first known value in one pass each; a column is constant when they agree in every case.
+    # The table is sorted by case, so each case is one run of rows: reduceat over the runs.
+    starts = np.flatnonzero(case_starts(events))
+    out = pd.DataFrame(index=range(starts.size))
+    for column in columns if starts.size else ():
+        numbers = _numbers(events[column])
+        with np.errstate(invalid="ignore"):
+            low, high = np.fmin.reduceat(numbers, starts), np.fmax.reduceat(numbers, starts)
+        if ((low == high) | np.isnan(low)).all() or column in extra:
+            known = np.where(np.isnan(numbers), numbers.size, np.arange(numbers.size))
+            first_known = np.minimum.reduceat(known, starts)
+            first = np.where(first_known < numbers.size, numbers[np.minimum(first_known, numbers.size - 1)], np.nan)
+            out[column] = _per_case_attribute(events[column], first, banded=column in numeric)
+    return out
+
+
+def _per_case_attribute(values: pd.Series, first: np.ndarray, banded: bool) -> pd.Series | pd.Categorical:
+    """A case attribute from its first known value per case (as `_numbers` gives them): the category, or
+    the quartile band of the number (numbers stored as text are banded as the numbers they spell)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.nan_to_num(first, nan=-1).astype(np.int64)
+        categories = values.cat.categories
+        if not banded:
+            return pd.Categorical.from_codes(codes, categories)
+        numbers = pd.to_numeric(pd.Series(categories.astype(str)), errors="coerce")
+        numbers = numbers.astype("Int64") if pd.api.types.is_integer_dtype(numbers.dtype) else numbers
+        return _bands(numbers.iloc[codes.clip(0)].reset_index(drop=True).where(codes >= 0))
+    numbers = pd.Series(first)
+    return _bands(numbers.astype("Int64") if pd.api.types.is_integer_dtype(values.dtype) else numbers)
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """A column as float numbers: category codes (NaN for missing), or the numeric values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(float)
+        codes[codes < 0] = np.nan
+        return codes
+    return values.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _bands(values: pd.Series) -> pd.Series:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
+from cxmine.core.journey import distinct, seen_before
 from cxmine.core.timings import seconds
 from cxmine.friction.contract import Candidate, Journey
 from cxmine.friction.stats import binomial_greater
@@ -55,7 +56,8 @@ def customer_waits(ctx: Journey) -> list[Candidate]:
     categories = occ["from_activity"].cat.categories
     width = np.int64(len(categories) + 1)
     key = occ["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occ["to_activity"].cat.codes.to_numpy()
-    keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    inverse, keys = pd.factorize(key, sort=True)  # a hash table, not a sort of every gap
+    counts = np.bincount(inverse, minlength=len(keys))
     values = occ["gap_seconds"].to_numpy()
     medians = pd.Series(values).groupby(inverse).median().to_numpy()
     thresholds = np.maximum(ctx.wait_factor * medians, max(ctx.min_wait_seconds, MIN_THRESHOLD_SECONDS))
@@ -119,29 +121,30 @@ def internal_waits(ctx: Journey) -> list[Candidate]:
     if rows.size == 0:
         return []
     wait = (ctx.begin_ns[rows] - ctx.time_ns[rows - 1]) / 1e9
-    visible = _overlap_seconds(ctx, ctx.case[rows], ctx.time_ns[rows - 1], ctx.begin_ns[rows])
-    frame = pd.DataFrame(
-        {
-            "from": events[schema.ACTIVITY].shift(1).iloc[rows].astype(str).to_numpy(),
-            "to": events[schema.ACTIVITY].iloc[rows].astype(str).to_numpy(),
-            "case": ctx.case[rows],
-            "wait": wait,
-            "visible": visible,
-            "start": ctx.time_ns[rows - 1],
-        }
-    )
+    visible_all = _overlap_seconds(ctx, ctx.case[rows], ctx.time_ns[rows - 1], ctx.begin_ns[rows])
+    codes = events[schema.ACTIVITY].cat.codes.to_numpy().astype(np.int64)
+    names = events[schema.ACTIVITY].cat.categories.astype(str)
+    # One group per directly-follows pair, found on the codes (no per-event strings), visited in name order.
+    width = np.int64(len(names) + 1)
+    pair, keys = pd.factorize(codes[rows - 1] * width + codes[rows])
+    order = np.argsort(pair, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(pair, minlength=len(keys)))])
+    pairs = [(names[k // width], names[k % width]) for k in keys]
+    case_all, start_all = ctx.case[rows], ctx.time_ns[rows - 1]
     out: list[Candidate] = []
-    for (a, b), group in frame.groupby(["from", "to"], sort=True):
-        if len(group) < MIN_OCCURRENCES:
+    for g in sorted(range(len(keys)), key=pairs.__getitem__):
+        a, b = pairs[g]
+        members = order[bounds[g] : bounds[g + 1]]
+        if members.size < MIN_OCCURRENCES:
             continue
-        values = group["wait"].to_numpy()
+        values = wait[members]
         median = float(np.nanmedian(values))
         threshold = max(ctx.wait_factor * median, ctx.min_wait_seconds, MIN_THRESHOLD_SECONDS)
-        hit = (values > threshold) & (group["visible"].to_numpy() > 0)
+        hit = (values > threshold) & (visible_all[members] > 0)
         if not hit.any():
             continue
-        case = group["case"].to_numpy()
-        excess = np.minimum(values[hit] - threshold, group["visible"].to_numpy()[hit])
+        case = case_all[members]
+        excess = np.minimum(values[hit] - threshold, visible_all[members][hit])
         out.append(
             Candidate.from_case_arrays(
                 "hidden_wait", "",
@@ -149,11 +152,11 @@ def internal_waits(ctx: Journey) -> list[Candidate]:
                 # none here: a hidden wait ranks only on the complaints it drives.
                 np.bincount(case[hit], minlength=ctx.n_cases) > 0, np.zeros(ctx.n_cases),
                 "waiting time", values, values[hit], threshold_seconds=threshold, from_activity=a, to_activity=b,
-                others_values=values[~hit], start_per_case=_first_per_case(case[hit], group["start"].to_numpy()[hit], ctx.n_cases),
+                others_values=values[~hit], start_per_case=_first_per_case(case[hit], start_all[members][hit], ctx.n_cases),
                 eligible_cases=case,
                 details={
                     "customer_visible": False,
-                    "hidden_from_customer_share": round(float(1 - (group["visible"] > 0).mean()), 4),
+                    "hidden_from_customer_share": round(float(1 - (visible_all[members] > 0).mean()), 4),
                     "customer_hours_inside_gaps": round(float(excess.sum()) / 3600, 3),
                 },
             )
@@ -232,7 +235,7 @@ def rework(ctx: Journey) -> list[Candidate]:
         same_resource = (resource >= 0) & (resource == resource[previous_row])
     out: list[Candidate] = []
     categories = events[schema.ACTIVITY].cat.categories
-    doing = np.bincount(np.unique(ctx.case.astype(np.int64) * np.int64(len(categories) + 1) + codes) % np.int64(len(categories) + 1), minlength=len(categories))
+    doing = np.bincount(codes[~seen_before(ctx.case, codes)], minlength=len(categories))  # cases doing each activity
     for code in np.unique(codes[again]):
         rows = np.flatnonzero(again & (codes == code))
         cases = ctx.case[rows]
@@ -346,7 +349,7 @@ def _contacts(ctx: Journey, mask: np.ndarray | None, kind: str) -> list[Candidat
         eligible = None
         if before.size:
             usual = np.bincount(codes[before]).argmax()
-            eligible = np.unique(ctx.case[codes == usual])
+            eligible = distinct(ctx.case[codes == usual], ctx.n_cases)
         out.append(
             Candidate.from_case_arrays(
                 kind, "", affected, contacts * ctx.contact_seconds, "contacts per case",

@@ -447,11 +447,11 @@ def _headline(log: EventLog, config: Config, friction: FrictionReport, summary, 
             }
         )
     # Lead times over the cases that have ended: an open case's lead time so far is not its lead time.
-    from cxmine.core.journey import case_table  # noqa: PLC0415
+    from cxmine.core.journey import case_durations  # noqa: PLC0415
     from cxmine.core.shapes import case_status  # noqa: PLC0415
 
     ended = case_status(events, config.journey.end_activities)["ended"].to_numpy(dtype=bool)
-    lead = case_table(events)["duration_seconds"].to_numpy()[ended]
+    lead = case_durations(events)[ended]
     durations = {"p50": float(np.percentile(lead, 50)), "p90": float(np.percentile(lead, 90))} if lead.size else {}
     has_complaints = friction.complaints_total > 0 or friction.complaint_rate is not None
     value = friction.to_dict()["value"] if friction.currency is not None else None
