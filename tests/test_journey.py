@@ -133,3 +133,22 @@ def test_the_report_headline_carries_value(run, tmp_path):
     assert run("report", ROOT / "examples" / "orders.csv", "-o", out).exit_code == 0
     headline = json.loads(out.read_text())["headline"]
     assert headline["value"]["currency"] == "EUR" and headline["value"]["total_if_fixed"] > 0
+
+
+def test_a_portfolio_priced_in_two_currencies_is_refused(run, tmp_path):
+    """cxmine does not convert money: processes priced in EUR and USD cannot be added up (exit 2, both files named)."""
+    import shutil
+
+    for name, currency in (("a", "EUR"), ("b", "USD")):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy(ROOT / "examples" / "orders.csv", folder / f"{name}.csv")
+        shutil.copy(ROOT / "examples" / "complaints.csv", folder / "complaints.csv")
+        config = (ROOT / "examples" / "cxmine.toml").read_text().replace('currency = "EUR"', f'currency = "{currency}"').replace("orders.csv", f"{name}.csv")
+        assert f'currency = "{currency}"' in config
+        (folder / "cxmine.toml").write_text(config)
+    result = run("portfolio", tmp_path / "a" / "a.csv", tmp_path / "b" / "b.csv")
+    assert result.exit_code == 2
+    assert "different currencies" in result.stderr and "EUR" in result.stderr and "USD" in result.stderr
+    same = run("portfolio", tmp_path / "a" / "a.csv", ROOT / "examples" / "orders.csv", "--format", "json")
+    assert same.exit_code == 0, same.stderr

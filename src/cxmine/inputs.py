@@ -14,6 +14,7 @@ import pandas as pd
 
 from cxmine.config import Config, Preparation, find_config, load_config, with_cli_overrides
 from cxmine.model import EventLog, LoadOptions, Warning_
+from cxmine.errors import ConfigError
 
 Progress = Callable[[str], None]
 
@@ -142,7 +143,6 @@ def shape(log: EventLog, options: LoadOptions, preparation: Preparation | None =
 def _outcome_names(config: Config, log: EventLog, *, windowed: bool) -> tuple[Warning_, ...]:
     """An outcome naming activities the log never has is a typo: an error — or, when --since/--until/--where
     cut the log, a warning (that window may simply hold none)."""
-    from cxmine.errors import ConfigError  # noqa: PLC0415
     from cxmine.matching import closest, matches  # noqa: PLC0415
 
     names = [str(c) for c in log.events["activity"].cat.categories]
@@ -284,7 +284,6 @@ def load_journey_inputs(source: Path | str, *, customer_type: str | None = None,
 
 def _check_outcomes(config: Config, processes: list[ProcessLog]) -> None:
     """An outcome must name activities that some process does (a typo would find nothing)."""
-    from cxmine.errors import ConfigError  # noqa: PLC0415
     from cxmine.matching import closest, matches  # noqa: PLC0415
 
     names = sorted({str(c) for p in processes for c in p.log.events["activity"].cat.categories})
@@ -304,7 +303,6 @@ def paths_read_outcomes(config: Config) -> tuple[Path, ...]:
 
 def _process(source, config: Config, notes: list[Warning_]) -> ProcessLog:
     """One [[sources]] entry read with its own mapping, cleaned, its customer column named `customer`."""
-    from cxmine.errors import ConfigError  # noqa: PLC0415
     from cxmine.io import load_log  # noqa: PLC0415
 
     log = load_log(Path(source.path), source.load)
@@ -327,6 +325,15 @@ def _ocel_processes(path: Path, customer_type: str | None, notes: list[Warning_]
     from cxmine.io.ocel import read_ocel  # noqa: PLC0415
 
     return [ProcessLog(s.name, s.log) for s in read_ocel(Path(path), customer_type, notes)]
+
+
+def _one_currency(configs: list[Config | None]) -> None:
+    """Value adds up across processes only in one currency: cxmine does not convert, so configs that price
+    in different currencies are refused (exit 2), naming each file and its currency."""
+    priced = {str(c.path or "cxmine.toml"): c.value.currency for c in configs if c is not None and c.value is not None}
+    if len(set(priced.values())) > 1:
+        listed = ", ".join(f"{path}: {currency}" for path, currency in priced.items())
+        raise ConfigError(f"the processes are priced in different currencies ({listed})", hint="price every process in one currency ([value] currency = ...); cxmine does not convert between currencies")
 
 
 def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | None = None, progress: Progress | None = None) -> JourneyInputs:
@@ -364,5 +371,6 @@ def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | Non
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise UsageError(f"process name {twice[0]!r} comes twice in the portfolio", hint="rename a [[sources]] entry or a file")
+    _one_currency([config, *(p.config for p in processes)])
     return JourneyInputs(tuple(processes), config or Config(), tuple(notes), tuple(dict.fromkeys(paths)), _scores(config or Config())[0])
 
