@@ -134,6 +134,7 @@ def join_scores(scores: pd.DataFrame, events: pd.DataFrame, customer_column: str
             starts["case"] = np.arange(len(starts))
             starts = starts.dropna(subset=["customer"]).sort_values("start")
             asked = frame.loc[need, ["customer", "timestamp"]].reset_index().sort_values("timestamp")
+            asked["timestamp"] = asked["timestamp"].astype(starts["start"].dtype)  # one time unit on both sides
             joined = pd.merge_asof(asked, starts, left_on="timestamp", right_on="start", by="customer", direction="backward")
             frame.loc[joined["index"].to_numpy(), "case"] = joined["case"].to_numpy()
     unmatched = int(frame["case"].isna().sum())

@@ -144,7 +144,22 @@ def _contact_starts(processes: list[ProcessAnalysis], index: pd.Series, exclude:
     return contacts.loc[contacts["cust"] >= 0].reset_index(drop=True)
 
 
+_FOUND: dict[str, tuple[tuple, list[Candidate]]] = {}  # the last contact_during_wait result, and what it was found on
+
+
 def contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, contact_seconds: float) -> list[Candidate]:
+    """The contact_during_wait candidates, found once per timeline: the journey and the portfolio both need
+    them. Each caller gets its own copy (the engine folds details into candidates in place)."""
+    import copy  # noqa: PLC0415
+
+    basis = (timeline, *processes, contact_seconds)
+    cached = _FOUND.get("contacts")
+    if cached is None or len(cached[0]) != len(basis) or any(a is not b for a, b in zip(cached[0][:-1], basis[:-1])) or cached[0][-1] != contact_seconds:
+        _FOUND["contacts"] = (basis, _contact_during_wait(processes, timeline, contact_seconds))
+    return copy.deepcopy(_FOUND["contacts"][1])
+
+
+def _contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, contact_seconds: float) -> list[Candidate]:
     """`contact_during_wait`: for each long customer wait of a process (its `wait` candidates), the share of
     those customers who opened a contact in another process during the wait, against the share among the
     same gap's normal waits. Affected: the customers who waited long; their customer time: contact_minutes

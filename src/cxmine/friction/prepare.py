@@ -130,7 +130,7 @@ def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Dat
             n = len(values.cat.categories)
             if 2 <= n <= 30:
                 chosen.append(column)
-            elif n > 30 and pd.to_numeric(pd.Series(values.cat.categories), errors="coerce").notna().all():
+            elif n > 30 and _spells_numbers(values.cat.categories):
                 numeric.append(column)
         elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             numeric.append(column)
@@ -168,6 +168,12 @@ def _per_case_attribute(values: pd.Series, first: np.ndarray, banded: bool) -> p
         return _bands(numbers.iloc[codes.clip(0)].reset_index(drop=True).where(codes >= 0))
     numbers = pd.Series(first)
     return _bands(numbers.astype("Int64") if pd.api.types.is_integer_dtype(values.dtype) else numbers)
+
+
+def _spells_numbers(categories: pd.Index) -> bool:
+    """Are all these category names numbers ("12", "3.5")? The first few decide most columns (ids, names)."""
+    head = pd.to_numeric(pd.Series(categories[:64]), errors="coerce")
+    return bool(head.notna().all()) and bool(pd.to_numeric(pd.Series(categories), errors="coerce").notna().all())
 
 
 def _numbers(values: pd.Series) -> np.ndarray:

@@ -19,7 +19,7 @@ def read_scores(outcome: Any, notes: list[Warning_]) -> pd.DataFrame:
         raise InputError(f"[[outcomes]] {outcome.name!r}: scores file not found", file=str(path), hint="check `path` (relative to cxmine.toml)")
     try:
         if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path).astype("string")
+            frame = pd.read_parquet(path)  # typed columns stay typed (a timestamp is not parsed back from text)
         else:
             frame = pd.read_csv(path, dtype=str, sep=None, engine="python", encoding=outcome.encoding, keep_default_na=True)
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as exc:
@@ -40,8 +40,15 @@ def read_scores(outcome: Any, notes: list[Warning_]) -> pd.DataFrame:
         {
             "case_id": frame[outcome.case].astype("string") if outcome.case else pd.array([pd.NA] * len(frame), dtype="string"),
             "customer": frame[outcome.customer].astype("string") if outcome.customer else pd.array([pd.NA] * len(frame), dtype="string"),
-            "timestamp": pd.to_datetime(frame[outcome.timestamp], utc=True, errors="coerce", format="mixed") if outcome.timestamp else pd.NaT,
+            "timestamp": _instants(frame[outcome.timestamp]) if outcome.timestamp else pd.NaT,
             "score": score,
         }
     )
     return out.loc[out["score"].notna()].reset_index(drop=True)
+
+
+def _instants(values: pd.Series) -> pd.Series:
+    """Answer times in UTC (naive ones read as UTC); text that is not a time becomes NaT."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return pd.to_datetime(values, utc=True)
+    return pd.to_datetime(values.astype("string"), utc=True, errors="coerce", format="mixed")
