@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.config import Config, Preparation, find_config, load_config, with_cli_overrides
+from cxmine.core.normalise import text_category
 from cxmine.model import EventLog, LoadOptions, Warning_
 from cxmine.errors import ConfigError
 
@@ -317,7 +318,7 @@ def _process(source, config: Config, notes: list[Warning_]) -> ProcessLog:
         )
     if column is not None and column != "customer":
         events = events.rename(columns={column: "customer"}) if "customer" not in events.columns else events.assign(customer=events[column])
-    events = events.assign(customer=events["customer"].astype("string").astype("category")) if "customer" in events.columns else events
+    events = events.assign(customer=text_category(events["customer"])) if "customer" in events.columns else events
     return ProcessLog(source.name, replace(log, events=events), source.contacts)
 
 
@@ -362,7 +363,7 @@ def load_portfolio_inputs(sources: list[Path | str], *, customer_type: str | Non
             events = opened.log.events
             column = opened.config.customer
             if column and column in events.columns:
-                events = events.assign(customer=events[column].astype("string").astype("category"))
+                events = events.assign(customer=text_category(events[column]))
             processes.append(ProcessLog(source.name.split(".")[0], replace(opened.log, events=events), False, opened.config, opened.complaints))
             config = config or opened.config
             notes += opened.notes

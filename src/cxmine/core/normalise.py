@@ -316,6 +316,12 @@ def _categorical(values: pd.Series, *, sort: bool = False) -> pd.Series:
     return _canonical_categories(out) if sort else out
 
 
+def text_category(values: pd.Series) -> pd.Series:
+    """Any column as a category of its text values (only those used, sorted), through the categories when it
+    is one already: a journey's customer column, whatever type each log stores it in."""
+    return _categorical(values, sort=True)
+
+
 def _canonical_categories(values: pd.Series) -> pd.Series:
     """The same categorical whatever the reader: only used categories, as text, sorted.
 

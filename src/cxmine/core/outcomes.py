@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
+from cxmine.core.journey import case_starts
 from cxmine.matching import matches
 from cxmine.model import Warning_
 
@@ -119,6 +120,27 @@ def case_outcomes(events: pd.DataFrame, outcomes: tuple[OutcomeSettings, ...], s
     return found
 
 
+def _case_starts(events: pd.DataFrame, customer_column: str) -> pd.DataFrame:
+    """Per case index: its customer (the first known, as text) and its start. The table is sorted by case
+    and time, so on a categorical customer column with every time known this reads each case's run of rows
+    (reduceat) instead of grouping."""
+    column, times = events[customer_column], events[schema.TIMESTAMP]
+    if not isinstance(column.dtype, pd.CategoricalDtype) or times.isna().any():
+        grouped = events.groupby(schema.CASE, observed=True, sort=True)
+        out = pd.DataFrame({"customer": grouped[customer_column].first().astype("string"), "start": grouped[schema.TIMESTAMP].min()})
+        out["case"] = np.arange(len(out))
+        return out
+    rows = np.flatnonzero(case_starts(events))
+    codes = column.cat.codes.to_numpy()
+    n = codes.size
+    first = np.minimum.reduceat(np.where(codes >= 0, np.arange(n), n), rows) if n else np.empty(0, dtype=np.int64)
+    customer = np.where(first < n, codes[np.minimum(first, max(n - 1, 0))], -1)
+    return pd.DataFrame({
+        "customer": pd.Series(pd.Categorical.from_codes(customer, column.cat.categories)).astype("string"),
+        "start": times.iloc[rows].reset_index(drop=True), "case": np.arange(rows.size),
+    })  # fmt: skip
+
+
 def join_scores(scores: pd.DataFrame, events: pd.DataFrame, customer_column: str | None, notes: list[Warning_], name: str) -> pd.DataFrame:
     """Scores joined to case indices: by case id, else by customer (the case that started last before the
     answer). Returns columns case, timestamp, score — one answer per case (the last)."""
@@ -129,9 +151,7 @@ def join_scores(scores: pd.DataFrame, events: pd.DataFrame, customer_column: str
     if customer_column and customer_column in events.columns and frame["customer"].notna().any():
         need = frame["case"].isna() & frame["customer"].notna() & frame["timestamp"].notna()
         if need.any():
-            grouped = events.groupby(schema.CASE, observed=True, sort=True)
-            starts = pd.DataFrame({"customer": grouped[customer_column].first().astype("string"), "start": grouped[schema.TIMESTAMP].min()})
-            starts["case"] = np.arange(len(starts))
+            starts = _case_starts(events, customer_column)
             starts = starts.dropna(subset=["customer"]).sort_values("start")
             asked = frame.loc[need, ["customer", "timestamp"]].reset_index().sort_values("timestamp")
             asked["timestamp"] = asked["timestamp"].astype(starts["start"].dtype)  # one time unit on both sides

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
+from cxmine.core.journey import distinct
 from cxmine.friction.contract import Candidate
 from cxmine.friction.stats import fisher_p
 from cxmine.model import EventLog, FrictionReport
@@ -46,8 +47,6 @@ class ProcessAnalysis:
 def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
     """Every process's events with a known customer, one case per customer, sorted by customer and time.
     Strings are never built per event: categories are unioned, and the sort runs on integer codes."""
-    from pandas.api.types import union_categoricals  # noqa: PLC0415
-
     parts = []
     for process in processes:
         events = process.log.events
@@ -60,11 +59,11 @@ def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
         from cxmine.errors import InputError  # noqa: PLC0415
 
         raise InputError("no process has a customer column: the journey cannot tie them together", hint="set customer = \"…\" in each [[sources]]")
-    customers = union_categoricals([p[0] for p in parts], sort_categories=True, ignore_order=True)
-    activities = union_categoricals([p[1] for p in parts], ignore_order=True)
-    cases = union_categoricals([p[4] for p in parts], ignore_order=True)
+    customers = _union([p[0] for p in parts], sort=True)
+    activities = _union([p[1] for p in parts])
+    cases = _union([p[4] for p in parts])
     times = pd.concat([p[2].reset_index(drop=True) for p in parts], ignore_index=True)
-    process = pd.Categorical(np.repeat([p[3] for p in parts], [len(p[0]) for p in parts]), categories=[p[3] for p in parts])
+    process = pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts]), categories=[p[3] for p in parts])
     frame = pd.DataFrame({"case_id": customers, "activity": activities, "timestamp": times, "process": process, "process_case": cases})
     time_ns = times.dt.as_unit("ns").astype("int64").to_numpy()
     order = np.lexsort((time_ns, frame["case_id"].cat.codes.to_numpy()))  # stable: ties keep their order
@@ -72,6 +71,17 @@ def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
     for column in ("case_id", "activity", "process_case"):
         frame[column] = frame[column].cat.remove_unused_categories()
     return EventLog(frame, "customer journey", "journey", {"case_id": "customer"})
+
+
+def _union(parts: list[pd.Categorical], sort: bool = False) -> pd.Categorical:
+    """The categoricals one after another, over the union of their (text) categories — in order of first
+    appearance, or sorted. Recoded through the categories (a hash lookup per category, not per value);
+    3× faster than pandas' union_categoricals on a journey's customers and cases."""
+    categories = pd.Index(np.concatenate([np.asarray(p.categories, dtype=object) for p in parts]), dtype=object).unique()
+    if sort:
+        categories = categories.sort_values()
+    codes = [np.where(p.codes >= 0, categories.get_indexer(p.categories)[p.codes], -1) for p in parts]
+    return pd.Categorical.from_codes(np.concatenate(codes) if codes else np.empty(0, dtype=np.int64), categories=categories)
 
 
 def _text(values: pd.Series, prefix: str = "") -> pd.Categorical:
@@ -159,6 +169,23 @@ def contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, co
     return copy.deepcopy(_FOUND["contacts"][1])
 
 
+def _gap_codes(occ: pd.DataFrame) -> np.ndarray:
+    """Per gap occurrence: its (from, to) pair as one integer of the category codes."""
+    width = np.int64(len(occ["to_activity"].cat.categories) + 1)
+    return occ["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occ["to_activity"].cat.codes.to_numpy()
+
+
+def _gap_code(occ: pd.DataFrame, from_activity: str | None, to_activity: str | None) -> int:
+    """The `_gap_codes` integer of one (from, to) pair by name; -1 when a name is not a category."""
+    def code(column: str, name: str | None) -> int:
+        names = occ[column].cat.categories.astype(str)
+        found = np.flatnonzero(names == name)
+        return int(found[0]) if found.size else -2
+
+    a, b = code("from_activity", from_activity), code("to_activity", to_activity)
+    return -1 if a < 0 or b < 0 else a * (len(occ["to_activity"].cat.categories) + 1) + b
+
+
 def _contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, contact_seconds: float) -> list[Candidate]:
     """`contact_during_wait`: for each long customer wait of a process (its `wait` candidates), the share of
     those customers who opened a contact in another process during the wait, against the share among the
@@ -176,8 +203,9 @@ def _contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, c
         customers = _case_customers(process, index)
         occ = process.stage.journey.gaps.occurrences
         names = sorted(set(contacts["process"]))
+        gap_key = _gap_codes(occ)  # each gap's (from, to) as one integer, compared without strings
         for wait in (c for c in process.stage.candidates if c.kind == "wait"):
-            mine = occ.loc[(occ["from_activity"].astype(str) == wait.from_activity) & (occ["to_activity"].astype(str) == wait.to_activity)]
+            mine = occ.loc[gap_key == _gap_code(occ, wait.from_activity, wait.to_activity)]
             cust = customers[mine["case"].to_numpy()]
             keep = cust >= 0
             if keep.sum() < 5:
@@ -281,7 +309,7 @@ def spillovers(processes: list[ProcessAnalysis], timeline: EventLog) -> list[Can
                     threshold_seconds=candidate.threshold_seconds, activity=candidate.activity, from_activity=candidate.from_activity,
                     to_activity=candidate.to_activity, start_per_case=start,
                     details={"process": process.name, "point": point.label, "point_rank": point.rank, "point_kind": point.kind, "customer_hours_in_process": round(hours, 3)},
-                    eligible_cases=np.unique(customers[customers >= 0]),
+                    eligible_cases=distinct(customers[customers >= 0], n),
                 )
             )
     return out

@@ -262,7 +262,7 @@ def paused_events(events: pd.DataFrame, touchpoint: np.ndarray, pauses: frozense
 
 def prepare_journey(
     log: EventLog, config: Config, complaints: pd.DataFrame | None, notes: list[Warning_],
-    deviations: tuple[pd.DataFrame, str] | None = None, scores: dict[str, pd.DataFrame] | None = None,
+    deviations: tuple[pd.DataFrame, str] | None = None, scores: dict[str, pd.DataFrame] | None = None, customer_scope: bool = False,
 ) -> tuple[Journey, dict[str, Any]]:
     """The Journey of `log` under `config`, and what the complaints told (located, unmatched, overlay…)."""
     events = log.events
@@ -271,8 +271,10 @@ def prepare_journey(
     masks = touchpoint_masks(events, config.touchpoints, notes, quiet=bool(config.sources))
     if not masks.configured:
         notes.append(Warning_("no_touchpoints", "no touchpoints configured: every activity counts as customer-facing (run 'cxmine init' to write a config)"))
-    gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
-    window = gaps.window.reindex(range(n_cases))
+    # The customer timeline of a journey (cases are customers) needs no gaps of its own: its kinds read each
+    # process's journey, so the gaps between every pair of a customer's events are not built.
+    gaps = None if customer_scope else customer_gaps(events, masks.touchpoint, masks.chasing)
+    window = gaps.window.reindex(range(n_cases)) if gaps is not None else pd.DataFrame({"first_touchpoint": pd.NaT, "last_touchpoint": pd.NaT}, index=range(n_cases))
     times = events[schema.TIMESTAMP]
     begin = events[schema.START].where(events[schema.START].notna(), times) if schema.START in events.columns else times
     complained = np.zeros(n_cases, dtype=bool)
@@ -328,7 +330,7 @@ def detect(
     say = progress or (lambda _m: None)
     notes = [] if notes is None else notes
     say("customer journeys")
-    journey, found = prepare_journey(log, config, complaints, notes, deviations, scores)
+    journey, found = prepare_journey(log, config, complaints, notes, deviations, scores, customer_scope=bool(processes))
     if contacts is None and config.scoped_to is not None:  # one source of a journey, analysed on its own
         contacts = next((s.contacts for s in config.sources if s.name == config.scoped_to), None)
     journey.contact_process = contacts
