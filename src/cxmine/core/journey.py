@@ -90,19 +90,26 @@ def _power(base: np.uint64, exponent: np.ndarray) -> np.ndarray:
 PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
+def utc_datetime64(values: pd.Series) -> np.ndarray:
+    """A time column as numpy datetime64 (UTC, the column's own unit), without a copy."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(None).to_numpy()
+    return values.to_numpy()
+
+
 def case_durations(events: pd.DataFrame) -> np.ndarray:
     """Per case (in case order): seconds from its first event's start (or completion) to its last
     completion; NaN without timestamps. On the integer ticks, one reduceat per case run."""
     starts = np.flatnonzero(case_starts(events))
     if starts.size == 0:
         return np.empty(0)
-    times = events[schema.TIMESTAMP].values  # datetime64 (UTC) in the column's own unit
+    times = utc_datetime64(events[schema.TIMESTAMP])
     big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     missing = np.isnat(times)
     low = np.minimum.reduceat(np.where(missing, big, times.view(np.int64)), starts)
     high = np.maximum.reduceat(np.where(missing, small, times.view(np.int64)), starts)
     if schema.START in events.columns:
-        begun = events[schema.START].values.astype(times.dtype)
+        begun = utc_datetime64(events[schema.START]).astype(times.dtype)
         begun_low = np.minimum.reduceat(np.where(np.isnat(begun), big, begun.view(np.int64)), starts)
         low = np.minimum(low, begun_low)
     out = (high - low) / PER_SECOND[np.datetime_data(times.dtype)[0]]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.journey import PER_SECOND, case_starts, seen_before
+from cxmine.core.journey import PER_SECOND, case_starts, seen_before, utc_datetime64
 from cxmine.matching import matches
 
 QUANTILES = (0.5, 0.9, 0.95)
@@ -40,6 +40,15 @@ def epoch_ns(values) -> np.ndarray:
     values = pd.to_datetime(values, utc=True)
     out = values.dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # nanoseconds, whatever the unit
     out[values.isna().to_numpy()] = np.nan
+    return out
+
+
+def _step_seconds(times: pd.Series) -> np.ndarray:
+    """Seconds since the previous row (NaN for the first row or a missing time), on the integer ticks."""
+    values = utc_datetime64(times)
+    out = np.full(values.size, np.nan)
+    if values.size > 1:
+        out[1:] = seconds(pd.Series(values[1:] - values[:-1]))
     return out
 
 
@@ -171,7 +180,7 @@ def customer_gaps(events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndar
     gap = np.where(segment > 0, gap_of_row[opener], -1)
     internal = ~touchpoint & ~chasing & (segment > 0)
     member = (internal | (chasing & (segment > 0))) & (gap >= 0) & ~first
-    step_seconds = seconds(times - times.shift(1)).copy()
+    step_seconds = _step_seconds(times)
     step_seconds[first] = np.nan
     previous_code = np.roll(codes, 1)
     if schema.RESOURCE in events.columns:
@@ -208,9 +217,24 @@ def customer_gaps(events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndar
     occurrences["slowest_to"] = names(slow_to)
     occurrences["slowest_seconds"] = slow_seconds
 
-    tp_times = pd.DataFrame({"case": tp_case, "time": times.iloc[tp_rows].reset_index(drop=True)})
-    window = tp_times.groupby("case").agg(first_touchpoint=("time", "min"), last_touchpoint=("time", "max"))
-    return Gaps(occurrences, window)
+    return Gaps(occurrences, _window(tp_case, times.iloc[tp_rows].reset_index(drop=True)))
+
+
+def _window(tp_case: np.ndarray, tp_time: pd.Series) -> pd.DataFrame:
+    """Per case code with touchpoints: its first and last touchpoint time. The rows are sorted by case and
+    time, so these are each case's first and last touchpoint row (a group-by only when a time is missing)."""
+    ticks = utc_datetime64(tp_time).view(np.int64)
+    same_case = tp_case[1:] == tp_case[:-1]
+    ordered = bool((np.diff(tp_case.astype(np.int64)) >= 0).all()) and bool((np.diff(ticks)[same_case] >= 0).all())
+    if tp_time.isna().any() or not ordered:  # a hand-built table out of order: group instead
+        grouped = pd.DataFrame({"case": tp_case, "time": tp_time}).groupby("case")
+        return grouped.agg(first_touchpoint=("time", "min"), last_touchpoint=("time", "max"))
+    run = np.flatnonzero(np.r_[True, tp_case[1:] != tp_case[:-1]]) if tp_case.size else np.empty(0, dtype=np.int64)
+    last = np.r_[run[1:] - 1, tp_case.size - 1] if tp_case.size else run
+    return pd.DataFrame(
+        {"first_touchpoint": tp_time.iloc[run].to_numpy(), "last_touchpoint": tp_time.iloc[last].to_numpy()},
+        index=pd.Index(tp_case[run], name="case"),
+    ).astype({"first_touchpoint": tp_time.dtype, "last_touchpoint": tp_time.dtype})
 
 
 def gap_summary(gaps: Gaps, promises=()) -> pd.DataFrame:
