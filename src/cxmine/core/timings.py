@@ -231,10 +231,8 @@ def _window(tp_case: np.ndarray, tp_time: pd.Series) -> pd.DataFrame:
         return grouped.agg(first_touchpoint=("time", "min"), last_touchpoint=("time", "max"))
     run = np.flatnonzero(np.r_[True, tp_case[1:] != tp_case[:-1]]) if tp_case.size else np.empty(0, dtype=np.int64)
     last = np.r_[run[1:] - 1, tp_case.size - 1] if tp_case.size else run
-    return pd.DataFrame(
-        {"first_touchpoint": tp_time.iloc[run].to_numpy(), "last_touchpoint": tp_time.iloc[last].to_numpy()},
-        index=pd.Index(tp_case[run], name="case"),
-    ).astype({"first_touchpoint": tp_time.dtype, "last_touchpoint": tp_time.dtype})
+    window = pd.DataFrame({"first_touchpoint": tp_time.iloc[run].reset_index(drop=True), "last_touchpoint": tp_time.iloc[last].reset_index(drop=True)})
+    return window.set_axis(pd.Index(tp_case[run], name="case"))  # .iloc keeps the tz-aware dtype; .to_numpy() would box every value
 
 
 def gap_summary(gaps: Gaps, promises=()) -> pd.DataFrame:
