@@ -198,15 +198,8 @@ def customer_gaps(events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndar
     occurrences["rework_steps"] = np.bincount(g, weights=(repeat & internal)[member], minlength=n_gaps).astype(int)
     occurrences["chasing_contacts"] = np.bincount(g, weights=chasing[member], minlength=n_gaps).astype(int)
 
-    # The slowest step of each gap, the closing touchpoint's arrival included: sort by (gap, seconds).
-    rows = np.concatenate([np.flatnonzero(member), to_rows])
-    owner = np.concatenate([g, np.arange(n_gaps)])
-    duration = np.nan_to_num(step_seconds[rows], nan=-1.0)
-    order = np.lexsort((duration, owner))
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = owner[order][1:] != owner[order][:-1]
-    best = rows[order][last]
-    best_owner = owner[order][last]
+    # The slowest step of each gap, the closing touchpoint's arrival included (ties: the later step).
+    best, best_owner = _slowest_steps(np.flatnonzero(member), g, to_rows, step_seconds, n_gaps)
     slow_from = np.full(n_gaps, -1, dtype=np.int64)
     slow_to = np.full(n_gaps, -1, dtype=np.int64)
     slow_seconds = np.full(n_gaps, np.nan)
@@ -218,6 +211,33 @@ def customer_gaps(events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndar
     occurrences["slowest_seconds"] = slow_seconds
 
     return Gaps(occurrences, _window(tp_case, times.iloc[tp_rows].reset_index(drop=True)))
+
+
+def _slowest_steps(member_rows: np.ndarray, gap: np.ndarray, to_rows: np.ndarray, step_seconds: np.ndarray, n_gaps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per gap, the row of its slowest step among its member rows and its closing row (the latest of equal
+    ones), and the gaps that have one. Members come in row order, so their gap numbers never fall: each gap's
+    rows are laid out in place (members, then the closing row) and reduceat finds the maximum — no sort.
+    A gap numbering out of order (a hand-built table) takes the sort instead."""
+    if n_gaps == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if gap.size and not bool((np.diff(gap) >= 0).all()):
+        rows = np.concatenate([member_rows, to_rows])
+        owner = np.concatenate([gap, np.arange(n_gaps)])
+        order = np.lexsort((np.nan_to_num(step_seconds[rows], nan=-1.0), owner))
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = owner[order][1:] != owner[order][:-1]
+        return rows[order][last], owner[order][last]
+    members = np.bincount(gap, minlength=n_gaps)
+    size = members + 1
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    first_member = np.concatenate([[0], np.cumsum(members)[:-1]])
+    laid = np.empty(int(size.sum()), dtype=np.int64)
+    laid[start[gap] + np.arange(gap.size) - first_member[gap]] = member_rows
+    laid[start + members] = to_rows
+    duration = np.nan_to_num(step_seconds[laid], nan=-1.0)
+    peak = np.repeat(np.maximum.reduceat(duration, start), size)
+    latest = np.maximum.reduceat(np.where(duration == peak, np.arange(laid.size), -1), start)
+    return laid[latest], np.arange(n_gaps)
 
 
 def _window(tp_case: np.ndarray, tp_time: pd.Series) -> pd.DataFrame:
