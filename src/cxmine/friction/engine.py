@@ -143,9 +143,9 @@ def _fold(scored: list[_Scored], order: list[int]) -> tuple[list[int], dict[int,
         home = None
         for j in primaries:
             other = scored[j].candidate
-            both = int((scored[i].mask & scored[j].mask).sum())
+            both = int(np.count_nonzero(scored[i].mask & scored[j].mask))
             overlap = both / min(c.n_affected, other.n_affected)
-            jaccard = both / int((scored[i].mask | scored[j].mask).sum())
+            jaccard = both / (c.n_affected + other.n_affected - both)  # the union, counted without a second pass
             same_place = c.from_activity is not None and c.location in places[j]
             if (overlap >= OVERLAP_RELATED and jaccard >= JACCARD_RELATED) or same_place:
                 home = j
@@ -319,13 +319,14 @@ def _point(
     best = min((o for o in s.lifts if o.q_value is not None), key=lambda o: o.q_value, default=None)
     p_value, q_value = (e.p_value, e.q_value) if stage.have_complaints or best is None else (best.p_value, best.q_value)
     reasons = _low_evidence(e, s.lifts, config.friction.min_cases)
+    measured, affected = stats.percentiles(c.values, (50, 90)), stats.percentiles(c.affected_values, (50, 90))
     return FrictionPoint(
         rank=rank_, kind=c.kind, label=c.label, activity=c.activity, from_activity=c.from_activity, to_activity=c.to_activity,
         score=time_part + sum(outcome_parts.values()), score_time_part=time_part, score_complaint_part=complaint_part, critical=critical,
         low_evidence=bool(reasons), low_evidence_reasons=reasons,
         cases_affected=e.cases_affected, cases_affected_share=e.cases_affected / stage.n_cases, threshold_seconds=c.threshold_seconds,
-        measure=c.measure, measure_p50_seconds=stats.percentile(c.values, 50), measure_p90_seconds=stats.percentile(c.values, 90),
-        affected_p50_seconds=stats.percentile(c.affected_values, 50), affected_p90_seconds=stats.percentile(c.affected_values, 90),
+        measure=c.measure, measure_p50_seconds=measured[0], measure_p90_seconds=measured[1],
+        affected_p50_seconds=affected[0], affected_p90_seconds=affected[1],
         excess_customer_hours=e.customer_hours, complaint_rate_affected=e.rate_affected, complaint_rate_unaffected=e.rate_unaffected,
         complaint_lift=None if lift is None else lift.value, complaint_lift_ci_low=None if lift is None else lift.ci_low,
         complaint_lift_ci_high=None if lift is None else lift.ci_high, p_value=p_value, q_value=q_value,

@@ -68,6 +68,15 @@ def percentile(values: np.ndarray, q: float) -> float | None:
     return float(np.percentile(values, q)) if values.size else None
 
 
+def percentiles(values: np.ndarray, qs: Sequence[float]) -> tuple[float | None, ...]:
+    """`percentile` at several qs with one partition of the values (the same numbers as one call each)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)] if values.size else values
+    if not values.size:
+        return tuple(None for _ in qs)
+    return tuple(float(v) for v in np.percentile(values, list(qs)))
+
+
 def drivers(affected: np.ndarray, attributes: pd.DataFrame, min_count: int = 5, limit: int = 3) -> tuple[dict[str, Any], ...]:
     """Case attribute values over-represented among affected cases (share among affected / share overall)."""
     n_aff = int(affected.sum())
