@@ -27,6 +27,16 @@ def distinct(indices: np.ndarray, size: int) -> np.ndarray:
     return np.flatnonzero(np.bincount(indices, minlength=size)) if indices.size else np.empty(0, dtype=np.int64)
 
 
+def first_known(known: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per case run (the rows from each of `starts` to the next): the first row where `known` is true, or -1
+    when none is. One reduceat over the sorted table, no group-by."""
+    n = known.size
+    if starts.size == 0:
+        return np.empty(0, dtype=np.int64)
+    first = np.minimum.reduceat(np.where(known, np.arange(n), n), starts)
+    return np.where(first < n, first, -1)
+
+
 def seen_before(case: np.ndarray, code: np.ndarray) -> np.ndarray:
     """Per event: has its case had this code before (an earlier row with the same case and code)?
     One int64 key and a hash table, instead of a two-column DataFrame.duplicated."""
@@ -130,7 +140,7 @@ def case_table(events: pd.DataFrame) -> pd.DataFrame:
     if schema.START in events.columns:
         first_start = grouped[schema.START].min()
         table["first"] = first_start.where(first_start.notna() & (first_start < table["first"]), table["first"])
-    table["duration_seconds"] = case_durations(events)
+    table["duration_seconds"] = (table["last"] - table["first"]).dt.total_seconds()
     first = case_starts(events)
     last = np.roll(first, -1)
     table["start_activity"] = events.loc[first, schema.ACTIVITY].to_numpy()

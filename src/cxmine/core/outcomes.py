@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.journey import case_starts
+from cxmine.core.journey import case_starts, first_known
 from cxmine.matching import matches
 from cxmine.model import Warning_
 
@@ -132,9 +132,8 @@ def _case_starts(events: pd.DataFrame, customer_column: str) -> pd.DataFrame:
         return out
     rows = np.flatnonzero(case_starts(events))
     codes = column.cat.codes.to_numpy()
-    n = codes.size
-    first = np.minimum.reduceat(np.where(codes >= 0, np.arange(n), n), rows) if n else np.empty(0, dtype=np.int64)
-    customer = np.where(first < n, codes[np.minimum(first, max(n - 1, 0))], -1)
+    row = first_known(codes >= 0, rows)
+    customer = np.where(row >= 0, codes[row], -1) if row.size else row  # row -1 reads the last code, masked here
     return pd.DataFrame({
         "customer": pd.Series(pd.Categorical.from_codes(customer, column.cat.categories)).astype("string"),
         "start": times.iloc[rows].reset_index(drop=True), "case": np.arange(rows.size),

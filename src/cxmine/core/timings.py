@@ -29,6 +29,11 @@ def seconds(delta: pd.Series) -> np.ndarray:
     values = delta.to_numpy()
     if values.dtype.kind != "m":
         return delta.dt.total_seconds().to_numpy(dtype=float, copy=True)
+    return _tick_seconds(values)
+
+
+def _tick_seconds(values: np.ndarray) -> np.ndarray:
+    """numpy timedelta64 as float seconds (NaN for NaT)."""
     out = values.view(np.int64) / PER_SECOND[np.datetime_data(values.dtype)[0]]
     out[np.isnat(values)] = np.nan
     return out
@@ -48,7 +53,7 @@ def _step_seconds(times: pd.Series) -> np.ndarray:
     values = utc_datetime64(times)
     out = np.full(values.size, np.nan)
     if values.size > 1:
-        out[1:] = seconds(pd.Series(values[1:] - values[:-1]))
+        out[1:] = _tick_seconds(values[1:] - values[:-1])
     return out
 
 
@@ -124,6 +129,13 @@ class Gaps:
 
     occurrences: pd.DataFrame  # case, from_activity, to_activity, start, end, gap_seconds, internal_steps, handovers, rework_steps, slowest_*
     window: pd.DataFrame  # per case code: first_touchpoint, last_touchpoint (the customer's window)
+
+
+def gap_keys(occurrences: pd.DataFrame) -> tuple[np.ndarray, np.int64]:
+    """Per gap occurrence: its (from, to) pair as one integer, from * width + to on the category codes (both
+    columns share the activity categories), and that width, to read a key back."""
+    width = np.int64(len(occurrences["from_activity"].cat.categories) + 1)
+    return occurrences["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occurrences["to_activity"].cat.codes.to_numpy(), width
 
 
 def customer_gaps(events: pd.DataFrame, touchpoint: np.ndarray, chasing: np.ndarray | None = None) -> Gaps:

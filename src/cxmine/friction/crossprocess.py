@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.journey import distinct
+from cxmine.core.journey import case_starts, distinct
+from cxmine.core.timings import gap_keys
 from cxmine.friction.contract import Candidate
 from cxmine.friction.stats import fisher_p
 from cxmine.model import EventLog, FrictionReport
@@ -109,20 +110,13 @@ def _event_customers(events: pd.DataFrame, index: pd.Series) -> np.ndarray:
     return np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1)
 
 
-def _first_rows(events: pd.DataFrame) -> np.ndarray:
-    case = events[schema.CASE].cat.codes.to_numpy()
-    first = np.ones(len(case), dtype=bool)
-    first[1:] = case[1:] != case[:-1]
-    return np.flatnonzero(first)
-
-
 def _case_customers(process: ProcessAnalysis, index: pd.Series) -> np.ndarray:
     """Per case index of the process: the customer index in the timeline (-1: none)."""
     events = process.log.events
     out = np.full(process.stage.n_cases, -1, dtype=np.int64)
     if "customer" not in events.columns or events.empty:
         return out
-    rows = _first_rows(events)
+    rows = np.flatnonzero(case_starts(events))
     out[events[schema.CASE].cat.codes.to_numpy()[rows]] = _event_customers(events, index)[rows]
     return out
 
@@ -136,7 +130,7 @@ def _contact_starts(processes: list[ProcessAnalysis], index: pd.Series, exclude:
         events = process.log.events
         if "customer" not in events.columns or events.empty:
             continue
-        rows = _first_rows(events)
+        rows = np.flatnonzero(case_starts(events))
         case = events[schema.CASE].cat.codes.to_numpy()
         last = np.append(rows[1:] - 1, len(events) - 1)
         times = events[schema.TIMESTAMP]
@@ -154,7 +148,7 @@ def _contact_starts(processes: list[ProcessAnalysis], index: pd.Series, exclude:
     return contacts.loc[contacts["cust"] >= 0].reset_index(drop=True)
 
 
-_FOUND: dict[str, tuple[tuple, list[Candidate]]] = {}  # the last contact_during_wait result, and what it was found on
+_FOUND: dict[tuple, tuple[tuple, list[Candidate]]] = {}  # the last contact_during_wait result, by the ids it was found on
 
 
 def contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, contact_seconds: float) -> list[Candidate]:
@@ -162,28 +156,20 @@ def contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, co
     them. Each caller gets its own copy (the engine folds details into candidates in place)."""
     import copy  # noqa: PLC0415
 
-    basis = (timeline, *processes, contact_seconds)
-    cached = _FOUND.get("contacts")
-    if cached is None or len(cached[0]) != len(basis) or any(a is not b for a, b in zip(cached[0][:-1], basis[:-1])) or cached[0][-1] != contact_seconds:
-        _FOUND["contacts"] = (basis, _contact_during_wait(processes, timeline, contact_seconds))
-    return copy.deepcopy(_FOUND["contacts"][1])
+    key = (id(timeline), *map(id, processes), contact_seconds)
+    if key not in _FOUND:
+        _FOUND.clear()
+        # The objects are kept with the result, so their ids cannot be reused while the key stands.
+        _FOUND[key] = ((timeline, *processes), _contact_during_wait(processes, timeline, contact_seconds))
+    return copy.deepcopy(_FOUND[key][1])
 
 
-def _gap_codes(occ: pd.DataFrame) -> np.ndarray:
-    """Per gap occurrence: its (from, to) pair as one integer of the category codes."""
-    width = np.int64(len(occ["to_activity"].cat.categories) + 1)
-    return occ["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occ["to_activity"].cat.codes.to_numpy()
-
-
-def _gap_code(occ: pd.DataFrame, from_activity: str | None, to_activity: str | None) -> int:
-    """The `_gap_codes` integer of one (from, to) pair by name; -1 when a name is not a category."""
-    def code(column: str, name: str | None) -> int:
-        names = occ[column].cat.categories.astype(str)
-        found = np.flatnonzero(names == name)
-        return int(found[0]) if found.size else -2
-
-    a, b = code("from_activity", from_activity), code("to_activity", to_activity)
-    return -1 if a < 0 or b < 0 else a * (len(occ["to_activity"].cat.categories) + 1) + b
+def _gap_key(occ: pd.DataFrame, width: np.int64, from_activity: str | None, to_activity: str | None) -> int:
+    """The `core.timings.gap_keys` integer of one (from, to) pair by name; -1 (no gap has it) when a name is
+    not an activity."""
+    names = occ["from_activity"].cat.categories.astype(str)
+    a, b = np.flatnonzero(names == from_activity), np.flatnonzero(names == to_activity)
+    return int(a[0] * width + b[0]) if a.size and b.size else -1
 
 
 def _contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, contact_seconds: float) -> list[Candidate]:
@@ -203,9 +189,9 @@ def _contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, c
         customers = _case_customers(process, index)
         occ = process.stage.journey.gaps.occurrences
         names = sorted(set(contacts["process"]))
-        gap_key = _gap_codes(occ)  # each gap's (from, to) as one integer, compared without strings
+        keys, width = gap_keys(occ)  # each gap's (from, to) as one integer, compared without strings
         for wait in (c for c in process.stage.candidates if c.kind == "wait"):
-            mine = occ.loc[gap_key == _gap_code(occ, wait.from_activity, wait.to_activity)]
+            mine = occ.loc[keys == _gap_key(occ, width, wait.from_activity, wait.to_activity)]
             cust = customers[mine["case"].to_numpy()]
             keep = cust >= 0
             if keep.sum() < 5:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cxmine.config import Config
 from cxmine.core import schema
-from cxmine.core.journey import case_starts
+from cxmine.core.journey import case_starts, first_known
 from cxmine.core.timings import customer_gaps, epoch_ns, promise_outcomes
 from cxmine.core.outcomes import CaseOutcome, case_outcomes, complaint_outcome, join_scores
 from cxmine.core.shapes import case_status
@@ -148,9 +148,8 @@ def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Dat
         with np.errstate(invalid="ignore"):
             low, high = np.fmin.reduceat(numbers, starts), np.fmax.reduceat(numbers, starts)
         if ((low == high) | np.isnan(low)).all() or column in extra:
-            known = np.where(np.isnan(numbers), numbers.size, np.arange(numbers.size))
-            first_known = np.minimum.reduceat(known, starts)
-            first = np.where(first_known < numbers.size, numbers[np.minimum(first_known, numbers.size - 1)], np.nan)
+            row = first_known(~np.isnan(numbers), starts)
+            first = np.where(row >= 0, numbers[row], np.nan)  # row -1 reads the last value, masked here
             out[column] = _per_case_attribute(events[column], first, banded=column in numeric)
     return out
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cxmine.core import schema
 from cxmine.core.journey import distinct, seen_before
-from cxmine.core.timings import seconds
+from cxmine.core.timings import gap_keys, seconds
 from cxmine.friction.contract import Candidate, Journey
 from cxmine.friction.stats import binomial_greater
 
@@ -54,8 +54,7 @@ def customer_waits(ctx: Journey) -> list[Candidate]:
     occ = ctx.gaps.occurrences
     customer_initiated = ctx.customer_initiated
     categories = occ["from_activity"].cat.categories
-    width = np.int64(len(categories) + 1)
-    key = occ["from_activity"].cat.codes.to_numpy().astype(np.int64) * width + occ["to_activity"].cat.codes.to_numpy()
+    key, width = gap_keys(occ)
     inverse, keys = pd.factorize(key, sort=True)  # a hash table, not a sort of every gap
     counts = np.bincount(inverse, minlength=len(keys))
     values = occ["gap_seconds"].to_numpy()

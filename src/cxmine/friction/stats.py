@@ -63,9 +63,7 @@ def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
 
 def percentile(values: np.ndarray, q: float) -> float | None:
     """Exact percentile (numpy's linear interpolation) of the finite values, None when there are none."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)] if values.size else values
-    return float(np.percentile(values, q)) if values.size else None
+    return percentiles(values, (q,))[0]
 
 
 def percentiles(values: np.ndarray, qs: Sequence[float]) -> tuple[float | None, ...]:
