@@ -15,6 +15,30 @@ CHILD_ENV = {
 }
 
 
+def run_json_child(command: list[str], timeout: float) -> dict:
+    """Run a benchmark child in the quiet environment; its last line on stdout is its JSON result.
+    {"error": ...} with the tail of its output when it fails, or when it runs past `timeout` seconds."""
+    import json  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    try:
+        proc = subprocess.run(command, check=False, capture_output=True, text=True, env={**os.environ, **CHILD_ENV}, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+        return {"error": f"child exited {proc.returncode}:\n{tail}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def verdict(value: float | None, target: float) -> str:
+    """PASS when a measured ratio is within its target, MISS when not, '-' when nothing was measured."""
+    if value is None:
+        return "-"
+    return "PASS" if value <= target else "MISS"
+
+
 def status_mb(field: str) -> float:
     """VmRSS / VmHWM of this process in MB, from /proc/self/status."""
     with open("/proc/self/status") as handle:

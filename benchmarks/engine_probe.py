@@ -30,11 +30,12 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import run_json_child
 
 WAYS = ("pandas", "duckdb_sql", "duckdb_staged", "ibis_duckdb", "spark_sql", "ibis_spark")
 QUANTILES = (0.5, 0.9, 0.95)
@@ -203,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the non-pandas ways (a venv with duckdb, ibis, sqlglot, pyspark)")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="per way, seconds")
     parser.add_argument("--child", choices=WAYS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -211,11 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for way in [w.strip() for w in args.ways.split(",") if w.strip()]:
         python = sys.executable if way == "pandas" else args.python
-        done = subprocess.run([python, __file__, str(args.data), "--child", way, "--memory-limit", args.memory_limit], capture_output=True, text=True)
-        if done.returncode != 0:
-            results.append({"way": way, "error": (done.stderr.strip().splitlines() or ["failed"])[-1]})
-            continue
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        result = run_json_child([python, __file__, str(args.data), "--child", way, "--memory-limit", args.memory_limit], args.timeout)
+        results.append({"way": way, "error": result["error"].splitlines()[-1]} if "error" in result else result)
     reference = next((r for r in results if r.get("way") == "pandas" and "rows" in r), None)
     print(f"{'way':12} {'seconds':>8} {'peak MB':>9} {'pairs':>6}  agrees with pandas")
     for r in results:

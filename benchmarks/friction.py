@@ -33,12 +33,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _measure import CHILD_ENV, reset_hwm, status_mb
+from _measure import CHILD_ENV, reset_hwm, run_json_child, status_mb, verdict
 
 LOGS = {
     "road": "Road_Traffic_Fine_Management_Process.xes.gz",
@@ -122,21 +121,7 @@ def _child(path: str) -> dict:
 
 
 def run_child(path: Path, timeout: float) -> dict:
-    env = {**os.environ, **CHILD_ENV}
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(path)],
-        capture_output=True, text=True, env=env, timeout=timeout,
-    )
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
-        return {"error": f"child exited {proc.returncode}:\n{tail}"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _verdict(value: float | None, target: float) -> str:
-    if value is None:
-        return "-"
-    return "PASS" if value <= target else "MISS"
+    return run_json_child([sys.executable, str(Path(__file__).resolve()), "--child", str(path)], timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(
                 f"{row['log']:<8} {row['events']:>9,} {row['cases']:>7,} {row['cxmine_s']:>9.2f} {row['pm4py_s']:>8.2f} "
-                f"{row['ratio']:>6.2f} {_verdict(row['ratio'], TARGET_RATIO):4}  "
+                f"{row['ratio']:>6.2f} {verdict(row['ratio'], TARGET_RATIO):4}  "
                 f"{row['rss_loaded_mb']:>11.0f} {row['hwm_loaded_mb']:>11.0f} {row['hwm_cxmine_mb']:>12.0f} "
-                f"{row['rss_ratio']:>9.2f} {_verdict(row['rss_ratio'], TARGET_RSS_RATIO):4}"
+                f"{row['rss_ratio']:>9.2f} {verdict(row['rss_ratio'], TARGET_RSS_RATIO):4}"
             )
         print(
             f"\ntargets: cxmine/pm4py wall <= {TARGET_RATIO:g}; peak RSS during analysis (VmHWM) / RSS of loaded log "

@@ -47,13 +47,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _measure import CHILD_ENV, peak_mb, reset_hwm, status_mb
+from _measure import CHILD_ENV, peak_mb, reset_hwm, run_json_child, status_mb, verdict
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "journeys"
@@ -267,24 +266,11 @@ def _child(side: str, folder: Path, repeat: int, objects_summary: bool) -> dict:
 
 
 def run_child(side: str, folder: Path, repeat: int, timeout: float, objects_summary: bool) -> dict:
-    env = {**os.environ, **CHILD_ENV}
     command = [sys.executable, str(Path(__file__).resolve()), "--child", side, "--data", str(folder), "--repeat", str(repeat)]
     if objects_summary:
         command.append("--objects-summary")
-    try:
-        proc = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"side": side, "error": f"timed out after {timeout:.0f} s"}
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
-        return {"side": side, "error": f"child exited {proc.returncode}:\n{tail}"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _verdict(value: float | None, target: float) -> str:
-    if value is None:
-        return "-"
-    return "PASS" if value <= target else "MISS"
+    result = run_json_child(command, timeout)
+    return {"side": side, **result} if "error" in result else result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -350,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"{data['events']:>10,} {data['customers']:>9,} {cx['best']['total']:>9.2f} {pm['best']['total']:>8.2f} "
-        f"{ratio:>6.2f} {_verdict(ratio, TARGET_RATIO):4}  "
+        f"{ratio:>6.2f} {verdict(ratio, TARGET_RATIO):4}  "
         f"{cx['base_mb']:>9.0f} / {cx['peak_mb']:>5.0f}   {pm['base_mb']:>8.0f} / {pm['peak_mb']:>5.0f}"
     )
     b, p = cx["best"], pm["best"]
