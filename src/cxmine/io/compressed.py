@@ -9,6 +9,8 @@ import gzip
 from pathlib import Path
 from typing import BinaryIO
 
+from cxmine.errors import InputError
+
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -20,3 +22,12 @@ def is_gzip(path: Path) -> bool:
 def open_binary(path: Path) -> BinaryIO:
     """The file's bytes, decompressed on the fly if it is gzip data."""
     return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def gzip_error(path: Path, exc: BaseException) -> InputError:
+    """The one error for gzip data that cannot be decompressed (every reader of .gz files raises it)."""
+    return InputError(
+        f"cannot decompress ({exc.__class__.__name__}: {' '.join(str(exc).split())})",
+        file=str(path),
+        hint="the .gz file is corrupt or truncated; download or export it again",
+    )

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cxmine.errors import InputError
 from cxmine.model import Warning_
-from cxmine.io.compressed import is_gzip, open_binary
+from cxmine.io.compressed import gzip_error, is_gzip, open_binary
 
 SAMPLE_BYTES = 256 * 1024
 _NUMBER = re.compile(r"^[+-]?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
@@ -29,20 +29,12 @@ def _raw_bytes_head(path: Path, size: int) -> bytes:
         with open_binary(path) as handle:
             return handle.read(size)
     except (OSError, EOFError, zlib.error) as exc:
-        raise _gzip_error(path, exc) from None
+        raise gzip_error(path, exc) from None
 
 
 def _one_line(exc: BaseException) -> str:
     """A library's message as one line (pyarrow's may span several)."""
     return " ".join(str(exc).split())
-
-
-def _gzip_error(path: Path, exc: BaseException) -> InputError:
-    return InputError(
-        f"cannot decompress ({exc.__class__.__name__}: {_one_line(exc)})",
-        file=str(path),
-        hint="the .gz file is corrupt or truncated; download or export it again",
-    )
 
 
 def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, encoding: str) -> InputError:
@@ -177,7 +169,7 @@ def read_csv(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _locate_csv_problem(path, encoding, delimiter, len(names), exc) from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise _gzip_error(path, exc) from None
+        raise gzip_error(path, exc) from None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(storage="pyarrow")}.get)
     return frame, 2
 
@@ -205,7 +197,7 @@ def _locate_csv_problem(path: Path, encoding: str, delimiter: str, expected: int
         with open_binary(path) as handle:
             data = handle.read()
     except (OSError, EOFError, zlib.error) as gz_exc:
-        return _gzip_error(path, gz_exc)
+        return gzip_error(path, gz_exc)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as decode_exc:

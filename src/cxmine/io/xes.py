@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.errors import InputError
-from cxmine.io.compressed import GZIP_MAGIC
+from cxmine.io.compressed import GZIP_MAGIC, gzip_error
 from cxmine.model import Warning_
 
 XES_CASE = "case:concept:name"
@@ -97,7 +97,7 @@ def _read_bytes(path: Path) -> bytes:
                 break  # trailing garbage after the last member, as gzip(1) tolerates zero padding
         return parts[0] if len(parts) == 1 else b"".join(parts)
     except (OSError, EOFError, zlib.error) as exc:
-        raise _gzip_error(path, exc) from None
+        raise gzip_error(path, exc) from None
 
 
 _DECLARATION = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._-]*)[\"']")
@@ -186,14 +186,6 @@ def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError, codec: str, 
         file=str(path),
         line=line,
         hint="the XML declaration names the wrong encoding; correct it or re-export the file",
-    )
-
-
-def _gzip_error(path: Path, exc: BaseException) -> InputError:
-    return InputError(
-        f"cannot decompress ({exc.__class__.__name__}: {exc})",
-        file=str(path),
-        hint="the .gz file is corrupt or truncated; download or export it again",
     )
 
 
