@@ -1,21 +1,22 @@
 #!/usr/bin/env python
-"""Scale benchmark: `cxmine friction` on the road-traffic log replicated ×N, wall time and peak RSS of the
-whole process, and the growth exponent (time vs events) between sizes.
+"""Scale benchmark: `cxmine timings` (or `friction`) on the road-traffic log replicated ×N, wall time and peak
+RSS of the whole process per engine, the growth exponent (time vs events), and whether the engines agree.
 
-    python benchmarks/scale.py [--sizes 4,20] [--engines pandas] [--keep DIR] [--timeout S] [--json]
+    python benchmarks/scale.py                       # issue 11's plan: x20 pandas and duckdb, x100 duckdb at 4GB
+    python benchmarks/scale.py --sizes 4,20 --engines pandas,duckdb [--memory-limit 2GB] [--command friction]
+                               [--keep DIR] [--timeout S] [--json]
 
 Not part of the test run (×20 is 11.2 M events; ×100, 56 M events, needs more memory than the pandas
-engine has on a 24 GB machine — pass it explicitly with --sizes 4,20,100 to see where it stops).
+engine has on a 24 GB machine, so the plan runs it on DuckDB only).
 
 Data: ../shared/data/Road_Traffic_Fine_Management_Process.xes.gz is converted once with `cxmine convert`
 (561,470 events, 150,370 fines) and written ×N into one Parquet file: in replica k every case id gets the
 suffix `-r<k>` and every timestamp moves k × 28 days, so replicas share no case and keep their weekdays.
-Each run is `cxmine friction DATA --config examples/real/road-traffic.toml --format json --engine E` in a
+Each run is `cxmine timings DATA --config examples/real/road-traffic.toml --format json --engine E` in a
 fresh process; its peak RSS is the child's ru_maxrss (os.wait4), so nothing of this script counts.
 
-Issue 11's targets (for when the DuckDB engine lands): DuckDB ≤ 0.5× the pandas time and ≤ 0.35× its peak RSS
-on ×20; ×100 within 10 minutes at ≤ 6 GB. Today only the pandas engine exists; the script prints its figures
-and the engines it could not run.
+Issue 11's targets: DuckDB ≤ 0.5× the pandas time and ≤ 0.35× its peak RSS on ×20; ×100 within 10 minutes
+at ≤ 6 GB. The DuckDB engine runs `timings` today (friction: pandas only).
 """
 from __future__ import annotations
 
@@ -62,11 +63,13 @@ def build(base: Path, replicas: int, out: Path) -> dict:
     return {"events": table.num_rows * replicas, "seconds": round(time.perf_counter() - started, 2), "bytes": out.stat().st_size}
 
 
-def run(data: Path, engine: str, timeout: float) -> dict:
-    """One `cxmine friction` in a fresh process: wall time, the child's peak RSS, its exit code."""
-    command = [*cxmine_command(), "friction", str(data), "--config", str(CONFIG), "--format", "json"]
-    if engine != "pandas":
+def run(data: Path, engine: str, timeout: float, command_name: str = "timings", memory_limit: str | None = None) -> dict:
+    """One `cxmine timings` (or friction) in a fresh process: wall time, the child's peak RSS, its exit code."""
+    command = [*cxmine_command(), command_name, str(data), "--config", str(CONFIG), "--format", "json"]
+    if command_name == "timings":
         command += ["--engine", engine]
+    if engine == "duckdb" and memory_limit:
+        command += ["--memory-limit", memory_limit]
     env = {**os.environ, **CHILD_ENV}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -86,14 +89,32 @@ def run(data: Path, engine: str, timeout: float) -> dict:
         err.seek(0)
         message = err.read().decode(errors="replace").strip().splitlines()
         out.seek(0)
-        points = None
-        if code == 0:
-            report = json.loads(out.read())
-            points = [f"{p['kind']} {p['label']}" for p in report["friction_points"][:3]]
+        result = json.loads(out.read()) if code == 0 else None
     return {
         "engine": engine, "ok": code == 0, "exit_code": code, "seconds": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "top_points": points, "error": None if code == 0 else (message[-1] if message else f"exit {code}"),
+        "memory_limit": memory_limit if engine == "duckdb" else None, "answer": _answer(result),
+        "error": None if code == 0 else (message[-1] if message else f"exit {code}"),
     }
+
+
+def _answer(result: dict | None):
+    """What the engines must agree on: the timings tables (seconds to the millisecond), or the top points."""
+    if result is None:
+        return None
+    if result.get("kind") == "friction":
+        return [f"{p['kind']} {p['label']}" for p in result["friction_points"][:3]]
+    return {key: result[key] for key in ("steps", "transitions", "customer_gaps", "promises", "rows_read", "rows_ignored")}
+
+
+def agree(a, b) -> bool:
+    """Equal answers: exact counts and names, seconds within 1 ms (both engines' exact percentiles, rounded)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(agree(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(agree(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, abs_tol=0.0011, rel_tol=1e-12)
+    return a == b
 
 
 def growth(rows: list[dict]) -> float | None:
@@ -106,8 +127,10 @@ def growth(rows: list[dict]) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="4,20", help="replication factors, comma-separated (default 4,20)")
-    parser.add_argument("--engines", default="pandas", help="comma-separated engines (today: pandas)")
+    parser.add_argument("--sizes", help="replication factors, comma-separated (default: the plan — x20 on every engine, x100 on duckdb)")
+    parser.add_argument("--engines", default="pandas,duckdb", help="comma-separated engines (default pandas,duckdb)")
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB's --memory-limit (default 4GB)")
+    parser.add_argument("--command", default="timings", choices=("timings", "friction"), help="the command measured (friction runs on pandas only)")
     parser.add_argument("--keep", type=Path, help="write the data into this folder and keep it (default: a temporary folder)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
     parser.add_argument("--json", action="store_true")
@@ -115,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     if not DATA.is_file():
         print(f"scale benchmark: {DATA} not found (the shared real logs)", file=sys.stderr)
         return 2
-    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    sizes = sorted({int(s) for s in (args.sizes or "20,100").split(",") if s.strip()})
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    plan = args.sizes is None  # x100 on DuckDB only: the pandas engine would need ~25 GB
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cxmine-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -129,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             built = build(base, size, data) if not data.exists() else {"events": None}
             print(f"... x{size}: {built['events'] or 'existing file'} events", file=sys.stderr)
             for engine in engines:
-                row = run(data, engine, args.timeout)
+                if plan and size == 100 and engine != "duckdb":
+                    continue
+                row = run(data, engine, args.timeout, args.command, args.memory_limit)
                 row.update({"size": size, "events": built["events"] or _events(data)})
                 results[engine].append(row)
                 print(f"... x{size} {engine}: {row.get('seconds')} s, {row.get('peak_rss_mb')} MB, ok={row['ok']}", file=sys.stderr)
@@ -137,8 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
     summary = {e: {"runs": rows, "growth_exponent": growth(rows)} for e, rows in results.items()}
+    verdicts = targets(results)
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps({"engines": summary, "targets": verdicts}, indent=2))
         return 0
     print(f"{'engine':8} {'size':>5} {'events':>12} {'seconds':>9} {'peak MB':>9} {'B/event':>8}  result")
     for engine, rows in results.items():
@@ -147,7 +174,29 @@ def main(argv: list[str] | None = None) -> int:
             result = "ok" if r["ok"] else f"FAILED: {r['error']}"
             print(f"{engine:8} {'x' + str(r['size']):>5} {r['events']:>12,} {r.get('seconds', float('nan')):>9} {r.get('peak_rss_mb', float('nan')):>9} {per_event or float('nan'):>8.0f}  {result}")
         print(f"{engine:8} growth exponent (time ∝ events^b): {summary[engine]['growth_exponent']}")
+    for line in verdicts:
+        print(line)
     return 0
+
+
+def targets(results: dict[str, list[dict]]) -> list[str]:
+    """Issue 11's targets, each PASS or MISS with its figure, from the runs there are."""
+    from _measure import verdict
+
+    lines = []
+    pandas = {r["size"]: r for r in results.get("pandas", []) if r["ok"]}
+    duck = {r["size"]: r for r in results.get("duckdb", []) if r["ok"]}
+    if 20 in pandas and 20 in duck:
+        time_ratio = duck[20]["seconds"] / pandas[20]["seconds"]
+        rss_ratio = duck[20]["peak_rss_mb"] / pandas[20]["peak_rss_mb"]
+        lines.append(f"x20 duckdb/pandas time {time_ratio:.2f} (target <= 0.5): {verdict(time_ratio, 0.5)}")
+        lines.append(f"x20 duckdb/pandas peak RSS {rss_ratio:.2f} (target <= 0.35): {verdict(rss_ratio, 0.35)}")
+        lines.append(f"x20 same answers on both engines: {'PASS' if agree(pandas[20]['answer'], duck[20]['answer']) else 'MISS'}")
+    if 100 in duck:
+        r = duck[100]
+        fits = r["seconds"] <= 600 and r["peak_rss_mb"] <= 6 * 1024
+        lines.append(f"x100 duckdb at {r['memory_limit']}: {r['seconds']} s, {r['peak_rss_mb']:.0f} MB (target <= 600 s, <= 6144 MB): {'PASS' if fits else 'MISS'}")
+    return lines
 
 
 def _events(path: Path) -> int:

@@ -26,8 +26,9 @@ ALLOWED = {
     "mining": {"core", "config", "friction", "io"},
     "render": {"core", "friction", "report", "mining"},
     "inputs": {"core", "config", "io"},
-    "api": {"core", "config", "io", "friction", "report", "mining", "render", "inputs"},
-    "cli": {"core", "config", "io", "friction", "report", "mining", "render", "inputs", "api"},
+    "engines": {"core"},  # the out-of-core engine: core's rules and its assembly, on DuckDB through ibis
+    "api": {"core", "config", "io", "friction", "report", "mining", "render", "inputs", "engines"},
+    "cli": {"core", "config", "io", "friction", "report", "mining", "render", "inputs", "api", "engines"},
 }
 
 

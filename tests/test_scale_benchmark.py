@@ -43,3 +43,20 @@ def test_growth_exponent(scale):
     assert scale.growth(rows) == 2.0
     assert scale.growth(rows[:1]) is None
     assert scale.growth([rows[0], {"ok": False, "events": 5, "seconds": None}]) is None
+
+
+def test_targets_and_agreement(scale):
+    answer = {"steps": [{"activity": "a", "wait_p50_seconds": 1.0004}]}
+    close = {"steps": [{"activity": "a", "wait_p50_seconds": 1.0013}]}
+    assert scale.agree(answer, close) and not scale.agree(answer, {"steps": [{"activity": "b", "wait_p50_seconds": 1.0004}]})
+    results = {
+        "pandas": [{"ok": True, "size": 20, "seconds": 30.0, "peak_rss_mb": 4000.0, "answer": answer}],
+        "duckdb": [
+            {"ok": True, "size": 20, "seconds": 12.0, "peak_rss_mb": 2000.0, "answer": close},
+            {"ok": True, "size": 100, "seconds": 200.0, "peak_rss_mb": 4500.0, "memory_limit": "4GB", "answer": None},
+        ],
+    }
+    lines = scale.targets(results)
+    assert lines[0].endswith("PASS") and "0.40" in lines[0]  # time 12/30
+    assert lines[1].endswith("MISS") and "0.50" in lines[1]  # memory 2000/4000 > 0.35
+    assert lines[2].endswith("PASS") and lines[3].endswith("PASS")

@@ -12,8 +12,9 @@ from cxmine.inputs import Inputs
 from cxmine.model import FrictionReport, TimingsReport
 
 if TYPE_CHECKING:  # pragma: no cover - result types only
+    from cxmine.config import Config
     from cxmine.mining import ConformanceResult, DiscoveryResult
-    from cxmine.model import CaseList
+    from cxmine.model import CaseList, EngineSettings, LoadOptions
     from cxmine.report.build import Period, Report
 
 Progress = Callable[[str], None]
@@ -73,6 +74,32 @@ def customer_timings(inputs: Inputs) -> TimingsReport:
     from cxmine.core.timing_report import timings_report  # noqa: PLC0415
 
     return timings_report(inputs.log, inputs.config)
+
+
+def customer_timings_on_engine(log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings") -> TimingsReport:
+    """`customer_timings` computed by an engine other than pandas (today: DuckDB, out of core) on a Parquet
+    file or dataset, without loading the events into memory; the same result as the pandas engine.
+
+    >>> from cxmine.model import EngineSettings, LoadOptions
+    >>> from cxmine.config import Config
+    >>> customer_timings_on_engine("missing.parquet", LoadOptions(), Config(), EngineSettings(engine="duckdb"))
+    Traceback (most recent call last):
+    ...
+    cxmine.errors.InputError: file not found in missing.parquet — check the path
+    """
+    from cxmine.config import with_cli_overrides  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors, open_source  # noqa: PLC0415
+    from cxmine.engines.timings import report  # noqa: PLC0415
+    from cxmine.inputs import as_source, check_timezone  # noqa: PLC0415
+    from cxmine.io import check_readable  # noqa: PLC0415
+
+    path = Path(log_path)
+    check_readable(path)
+    config = as_source(config, path)
+    merged = with_cli_overrides(config, options)
+    check_timezone(merged.timezone, str(path))
+    with engine_errors("the timings"):
+        return report(open_source(path, merged, settings), config)
 
 
 def build_report(

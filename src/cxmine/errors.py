@@ -57,3 +57,10 @@ class MiningError(CxmineError):
     """A mining algorithm (pm4py) or an external tool (graphviz) failed on valid input."""
 
     exit_code = 4
+
+
+class EngineError(CxmineError):
+    """The engine (DuckDB) could not run valid input: out of memory within --memory-limit, a spill directory
+    that cannot be written."""
+
+    exit_code = 4

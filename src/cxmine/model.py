@@ -57,6 +57,16 @@ class LoadOptions:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    """Which engine computes, and its limits (`--engine`, `--memory-limit`, `--threads`, `--temp-dir`)."""
+
+    engine: str = "pandas"  # "auto", "pandas" or "duckdb"
+    memory_limit: str | None = None  # DuckDB's memory_limit, e.g. "4GB"
+    threads: int | None = None
+    temp_dir: str | None = None  # where DuckDB spills what does not fit in memory
+
+
+@dataclass(frozen=True)
 class EventLog:
     """The canonical event table plus what was learnt while loading it.
 

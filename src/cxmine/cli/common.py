@@ -12,7 +12,7 @@ from cxmine.cli.runtime import check_outputs, emit, status, stderr_console, warn
 if TYPE_CHECKING:  # pragma: no cover - types only
     from cxmine.config import Config
     from cxmine.inputs import Inputs
-    from cxmine.model import EventLog, LoadOptions
+    from cxmine.model import EngineSettings, EventLog, LoadOptions
 
 
 def read_log(path: Path, options: "LoadOptions") -> "EventLog":
@@ -69,3 +69,21 @@ def emit_result(kind: str, fmt: Any, result: Any, output: Path | None, reads: It
         render_options.setdefault("color", False)  # files never get terminal colours
     text = render(kind, fmt.value if hasattr(fmt, "value") else fmt, result, RenderOptions(**render_options))
     emit(text, output, inputs=tuple(reads))
+
+
+def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, memory_limit: str | None, threads: int | None, temp_dir: Path | None) -> "EngineSettings":
+    """The engine for this run (cxmine.engines.choose), said on stderr; an engine setting given for the
+    pandas engine is a usage error rather than silently ignored."""
+    from cxmine.config import with_cli_overrides  # noqa: PLC0415
+    from cxmine.engines import choose  # noqa: PLC0415
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.inputs import as_source  # noqa: PLC0415
+    from cxmine.model import EngineSettings  # noqa: PLC0415
+
+    scoped = as_source(config, log)
+    name, why = choose(engine.value if hasattr(engine, "value") else str(engine), log, scoped, with_cli_overrides(scoped, options))
+    given = [flag for flag, value in (("--memory-limit", memory_limit), ("--threads", threads), ("--temp-dir", temp_dir)) if value is not None]
+    if name == "pandas" and given and str(getattr(engine, "value", engine)) == "pandas":
+        raise UsageError(f"{', '.join(given)} set DuckDB's limits, and the engine is pandas", hint="pass --engine duckdb (or auto), or leave them out")
+    stderr_console().print(why, markup=False, highlight=False)
+    return EngineSettings(engine=name, memory_limit=memory_limit, threads=threads, temp_dir=str(temp_dir) if temp_dir is not None else None)

@@ -104,3 +104,18 @@ def format_option(choices: Any, help: str = "Output format written to stdout (or
 
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="cxmine.toml to use (default: next to the log, else in the current folder).")]
+
+
+ENGINE_PANEL = "Engine (big logs)"
+
+
+class EngineChoice(str, Enum):
+    auto = "auto"
+    pandas = "pandas"
+    duckdb = "duckdb"
+
+
+Engine = Annotated[EngineChoice, typer.Option("--engine", help="Where the work runs: pandas (in memory), duckdb (out of core, for Parquet bigger than memory), or auto (duckdb for Parquet datasets and files of 5M+ rows it supports, else pandas; the choice is said on stderr).", rich_help_panel=ENGINE_PANEL)]
+MemoryLimit = Annotated[Optional[str], typer.Option("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (it spills to disk beyond it).", rich_help_panel=ENGINE_PANEL)]
+Threads = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB's worker threads (default: all cores).", rich_help_panel=ENGINE_PANEL)]
+TempDir = Annotated[Optional[Path], typer.Option("--temp-dir", help="Where DuckDB spills what does not fit in memory (default: a new folder in the system temp dir).", rich_help_panel=ENGINE_PANEL)]

@@ -42,8 +42,7 @@ def timings_report(log: EventLog, config: Config) -> TimingsReport:
     masks = touchpoint_masks(events, config.touchpoints, notes)
     gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
     summary = gap_summary(gaps, tuple(config.promises))
-    if not summary.empty:
-        # A gap the customer ends (a refund request, a survey) is the company waiting for the customer.
+    if not summary.empty:  # before the calendar's columns, where the result has always had it
         summary["ended_by_customer"] = summary["to_activity"].astype(str).isin(list(masks.customer_initiated)).to_numpy()
     if config.calendar is not None and not gaps.occurrences.empty:
         from cxmine.core.calendar import working_seconds  # noqa: PLC0415
@@ -72,14 +71,29 @@ def timings_report(log: EventLog, config: Config) -> TimingsReport:
                 "elapsed_p90_seconds": float(elapsed.quantile(0.9)) if len(elapsed) else None,
             }
         )
+    return assemble(
+        source=log.source, basis=basis, configured=masks.configured, calendar=config.calendar is not None,
+        steps=step_timings(intervals, basis), transitions=transition_timings(intervals, basis), summary=summary,
+        initiated=masks.customer_initiated, promises=promise_rows, load=log,
+    )
+
+
+def assemble(
+    *, source: str, basis: str, configured: bool, calendar: bool, steps: pd.DataFrame, transitions: pd.DataFrame, summary: pd.DataFrame,
+    initiated: frozenset[str], promises: list[dict], load: EventLog,
+) -> TimingsReport:
+    """The `timings` result from its tables, whichever engine computed them (cxmine.engines.timings too)."""
+    if not summary.empty and "ended_by_customer" not in summary.columns:
+        # A gap the customer ends (a refund request, a survey) is the company waiting for the customer.
+        summary = summary.assign(ended_by_customer=summary["to_activity"].astype(str).isin(list(initiated)).to_numpy())
     return TimingsReport(
-        source=log.source,
+        source=source,
         wait_basis=basis,
-        touchpoints_configured=masks.configured,
-        calendar=config.calendar is not None,
-        steps=_records(step_timings(intervals, basis)),
-        transitions=_records(transition_timings(intervals, basis)),
+        touchpoints_configured=configured,
+        calendar=calendar,
+        steps=_records(steps),
+        transitions=_records(transitions),
         customer_gaps=_records(summary),
-        promises=tuple(promise_rows),
-        load=log,
+        promises=tuple(promises),
+        load=load,
     )

@@ -1,0 +1,75 @@
+"""Engines: where the event-level work runs.
+
+`pandas` (in memory, the default) is the core itself. `duckdb` runs the same analytics as ibis
+expressions (cxmine.engines.timings) on DuckDB, out of core: a Parquet file or dataset larger than memory
+is read, sorted and windowed by DuckDB, and only small per-step and per-gap aggregates come back to
+pandas, where the shared assembly (cxmine.core.timing_report) turns them into the same result.
+`auto` picks DuckDB for large Parquet inputs it supports, pandas otherwise, and says why on stderr.
+
+The expressions are written once in ibis, so PySpark (ibis' pyspark backend) can run them too: that
+backend is not wired yet (docs/scale.md).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxmine.errors import UsageError
+
+ENGINES = ("auto", "pandas", "duckdb")
+AUTO_ROWS = 5_000_000  # auto: a Parquet input with at least this many rows goes to DuckDB
+
+
+def duckdb_unsupported(path: Path, config, options) -> str | None:
+    """Why the DuckDB engine cannot run this input and configuration today (None: it can). Each reason is
+    something the pandas engine does that the DuckDB engine does not do yet; the user is told which."""
+    if not (path.is_dir() or path.name.lower().endswith((".parquet", ".pq", ".parq"))):
+        return "it reads Parquet (a file, a folder or a partitioned dataset): convert the log once with 'cxmine convert LOG out.parquet'"
+    if options.where:
+        return "--where is not supported on it yet"
+    if options.lifecycle_in_activity:
+        return "--lifecycle-in-activity is not supported on it yet"
+    if options.timestamp_format:
+        return "--timestamp-format is not supported on it (it needs typed timestamps: write the Parquet with 'cxmine convert')"
+    prepare = config.prepare
+    if options.drop_duplicates or options.merge_repeats or options.missing or prepare.drop_duplicates or prepare.merge_repeats or prepare.missing:
+        return "[prepare] (--drop-duplicates, --merge-repeats, --missing) is not supported on it yet"
+    if config.touchpoints.attribute:
+        return "[touchpoints] attribute is not supported on it yet (name the touchpoint activities instead)"
+    if config.calendar is not None:
+        return "[calendar] working time is not supported on it yet"
+    if config.complaints is not None and config.complaints.activity_pattern:
+        return "[complaints] activity_pattern is not supported on it yet"
+    return None
+
+
+def choose(engine: str, path: Path, config, options) -> tuple[str, str]:
+    """The engine to run and the sentence that says why (for stderr). An explicit `duckdb` that cannot run
+    this input is a usage error (exit 2) naming the reason; `auto` falls back to pandas instead."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
+    if engine == "pandas":
+        return "pandas", "engine: pandas (as asked)"
+    reason = duckdb_unsupported(path, config, options)
+    if engine == "duckdb":
+        if reason is not None:
+            raise UsageError(f"the duckdb engine cannot run this: {reason}", file=str(path), hint="or pass --engine pandas")
+        return "duckdb", "engine: duckdb (as asked)"
+    if reason is not None:
+        return "pandas", "engine: pandas (auto: a small or non-Parquet input, or settings only pandas supports)"
+    rows = _parquet_rows(path)
+    if path.is_dir() or rows >= AUTO_ROWS:
+        what = "a Parquet dataset" if path.is_dir() else f"{rows:,} rows of Parquet"
+        return "duckdb", f"engine: duckdb (auto: {what})"
+    return "pandas", f"engine: pandas (auto: {rows:,} rows fit in memory)"
+
+
+def _parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file from its footer (nothing else is read); 0 when it cannot be read (the reader
+    then reports the problem)."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by the reader with its own message
+        return 0
+

@@ -1,0 +1,312 @@
+"""The canonical event table as an ibis expression on DuckDB: the same rules as core.normalise (role columns
+as stripped text, blank means missing, unusable rows dropped and counted, times in UTC, ties in file order),
+without bringing the events into Python.
+
+Only small things come back: the activity names (for codes and touchpoint patterns) and the counts of
+dropped rows (for the warnings).
+"""
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.core.normalise import parse_bound, resolve_mapping
+from cxmine.errors import EngineError, InputError, UsageError
+from cxmine.model import EngineSettings, EventLog, LoadOptions, Warning_
+
+PARTITION = "case_month"  # the partition column `cxmine convert --partition month` writes
+_LOW, _HIGH = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")  # the range pandas' nanoseconds reach
+
+
+@dataclass(frozen=True)
+class Source:
+    """The events on the engine. `events` columns: case_id (text), code (activity code: its index in
+    `activities`, sorted names), timestamp and begin (UTC), start (or null), resource (or null), and
+    pos, the tie order (file order, files in path order)."""
+
+    con: Any
+    events: Any
+    activities: tuple[str, ...]
+    has_start: bool
+    has_resource: bool
+    load: EventLog
+
+
+def connect(settings: EngineSettings):
+    """A DuckDB connection (through ibis) with the memory limit, threads and spill directory asked for."""
+    import ibis  # noqa: PLC0415
+
+    config: dict[str, Any] = {"temp_directory": settings.temp_dir or tempfile.mkdtemp(prefix="cxmine-duckdb-"), "preserve_insertion_order": False}
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    if settings.threads:
+        config["threads"] = int(settings.threads)
+    try:
+        con = ibis.duckdb.connect(**config)
+        sql(con, "SET TimeZone = 'UTC'")
+    except Exception as exc:  # DuckDB rejects a malformed limit with its own exception types
+        given = " ".join(f"{flag} {value!r}" for flag, value in (("--memory-limit", settings.memory_limit), ("--threads", settings.threads), ("--temp-dir", settings.temp_dir)) if value)
+        raise UsageError(f"DuckDB does not accept {given or 'its settings'} ({' '.join(str(exc).split())})", hint="e.g. --memory-limit 4GB --threads 2") from None
+    return con
+
+
+def sql(con, statement: str) -> list:
+    """Run SQL on the engine and read its result to the end (DuckDB wants a result finished before the next
+    statement on the connection)."""
+    return con.raw_sql(statement).fetchall()
+
+
+def run(expression, what: str) -> pd.DataFrame:
+    """Execute an ibis expression; DuckDB running out of memory is an engine error (exit 4), in one line."""
+    try:
+        return expression.execute()
+    except Exception as exc:
+        _engine_error(exc, what)
+        raise
+
+
+def materialise(con, name: str, expression):
+    """An ibis expression computed once into a temporary table (several results read it)."""
+    try:
+        return con.create_table(name, expression, temp=True)  # ibis registers the in-memory tables it uses
+    except Exception as exc:
+        _engine_error(exc, f"the table {name}")
+        raise
+
+
+_BLANKS = " \t\n\r\x0b\x0c"  # what Python's str.strip() removes from ASCII text, as core.normalise strips
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _name(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+_FILE = 2**40  # pos = file index * _FILE + row in the file
+
+
+def _read(con, path: Path) -> list[tuple[str, str]]:
+    """The raw table as the view `raw`: a Parquet file, or every Parquet file under a folder (hive partitions as
+    columns), with the tie order `pos` (file order, files in path order). Returns its (column, type) pairs."""
+    if path.is_dir():
+        target = _sql_text(str(path / "**" / "*.parquet"))
+        read = f"read_parquet({target}, file_row_number = true, hive_partitioning = true)"
+        pos = f"file_index * {_FILE} + file_row_number"
+    else:
+        read = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
+        pos = "file_row_number"
+    try:
+        sql(con, f"CREATE TEMP VIEW raw AS SELECT *, {pos} AS _pos FROM {read}")
+        described = con.raw_sql("DESCRIBE SELECT * FROM raw").fetchall()
+    except Exception as exc:
+        raise InputError(
+            f"the Parquet input cannot be read ({' '.join(str(exc).split())})", file=str(path),
+            hint="every file of a dataset needs the same columns with the same types (write them with 'cxmine convert')",
+        ) from None
+    return [(str(row[0]), str(row[1])) for row in described if row[0] not in ("file_row_number", "file_index", "_pos")]
+
+
+def _row_labels(con, path: Path):
+    """pos → "row N", N counted over the whole input as the pandas engine reads it (files in path order)."""
+    if not path.is_dir():
+        return lambda pos: f"row {int(pos) + 1}"
+    files = sql(con, f"SELECT file_name, num_rows FROM parquet_file_metadata({_sql_text(str(path / '**' / '*.parquet'))}) ORDER BY file_name")
+    offsets = np.concatenate([[0], np.cumsum([int(rows) for _, rows in files])])
+    return lambda pos: f"row {int(offsets[int(pos) // _FILE] + int(pos) % _FILE) + 1}"
+
+
+def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> Source:
+    """The canonical events of `path` as the DuckDB table `events` (activity and resource as integer codes, so
+    the windows sort narrow rows), with what loading them taught (an EventLog without events).
+
+    One scan of the data: activity and resource names are cleaned on their distinct values (a lookup list
+    turns the raw value's ENUM code into the clean name's code), only case ids are stripped row by row; the
+    rows that cannot be used are counted from the table and left out by the `events` view."""
+    con = connect(settings)
+    source = str(path)
+    described = _read(con, path)
+    types = dict(described)
+    columns = [c for c, _ in described if c != PARTITION]
+    mapping = resolve_mapping(columns, options, source=source)
+    lifecycle = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])
+    if lifecycle is not None:
+        _only_completions(con, lifecycle, source)
+    low, high = "TIMESTAMP '1677-09-22'", "TIMESTAMP '2262-04-11'"
+    stamp = _utc(mapping[schema.TIMESTAMP], types, options, source)
+    start = _utc(mapping[schema.START], types, options, source) if mapping[schema.START] else "CAST(NULL AS TIMESTAMP)"
+    names, activity = _coded(con, "cx_activity", mapping[schema.ACTIVITY])
+    _, resource = _coded(con, "cx_resource", mapping[schema.RESOURCE]) if mapping[schema.RESOURCE] else ((), "CAST(NULL AS INTEGER)")
+    case = f"nullif(trim(CAST({_name(mapping[schema.CASE])} AS VARCHAR), {_sql_text(_BLANKS)}), '')"
+    # Read once into a narrow table (the timings drop it once their one sort has read it).
+    _materialise(con, "loaded", (
+        f"SELECT {case} AS case_id, {activity} AS code, {stamp} AS timestamp, {start} AS start_read, {resource} AS resource, _pos AS pos "
+        f"FROM raw{_prune_months(types, options)}"
+    ))
+    warnings, counts = _usable(con, mapping, naive=not types[mapping[schema.TIMESTAMP]].endswith("WITH TIME ZONE"), source=source, bounds=(low, high), label=_row_labels(con, path))
+    start_kept = f"CASE WHEN start_read < {low} OR start_read >= {high} THEN NULL ELSE start_read END"
+    usable = _USABLE.format(low=low, high=high)
+    window = _window(options)
+    within = f" AND case_id IN (SELECT case_id FROM loaded WHERE {usable} GROUP BY case_id HAVING {window})" if window else ""
+    sql(
+        con, f"CREATE OR REPLACE TEMP VIEW events AS SELECT case_id, code, timestamp, {start_kept} AS start, coalesce({start_kept}, timestamp) AS begin, "
+        f"resource, pos FROM loaded WHERE {usable}{within}"
+    )
+    if window and not sql(con, "SELECT count(*) FROM events")[0][0]:
+        raise InputError("no case starts inside the --since/--until window", file=source)
+    load = EventLog(
+        events=pd.DataFrame(), source=source, format="parquet", columns_used=dict(mapping, lifecycle=lifecycle),
+        warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
+    )
+    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load)
+
+
+_USABLE = "case_id IS NOT NULL AND code IS NOT NULL AND timestamp IS NOT NULL AND timestamp >= {low} AND timestamp < {high}"
+
+
+def _coded(con, name: str, column: str) -> tuple[tuple[str, ...], str]:
+    """A text column's clean names (stripped, blanks dropped, sorted as Python sorts, as the pandas engine's
+    categories) and the SQL that gives each row its name's code (NULL for a blank): the raw distinct values
+    become an ENUM, and a constant list maps each raw value's ENUM code to its clean name's code."""
+    text = f"CAST({_name(column)} AS VARCHAR)"
+    raw = [str(v) for (v,) in con.raw_sql(f"SELECT DISTINCT {text} FROM raw WHERE {_name(column)} IS NOT NULL").fetchall()]
+    clean = [v.strip() for v in raw]
+    names = tuple(sorted({v for v in clean if v}))
+    position = {n: i for i, n in enumerate(names)}
+    sql(con, f"DROP TYPE IF EXISTS {name}")
+    sql(con, f"CREATE TYPE {name} AS ENUM ({', '.join(_sql_text(v) for v in raw) or _sql_text('')})")
+    lookup = "[" + ", ".join(str(position[v]) if v else "NULL" for v in clean) + "]::INTEGER[]"
+    return names, f"({lookup})[enum_code({text}::{name}) + 1]"
+
+
+def _materialise(con, name: str, query: str) -> None:
+    """CREATE TEMP TABLE name AS query; DuckDB running out of memory is an engine error (exit 4)."""
+    try:
+        sql(con, f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+    except Exception as exc:
+        _engine_error(exc, f"the table {name}")
+        raise
+
+
+@contextmanager
+def engine_errors(what: str):
+    """DuckDB running out of memory anywhere inside becomes an engine error (exit 4), in one line."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as exc:
+        _engine_error(exc, what)
+        raise
+
+
+def _engine_error(exc: BaseException, what: str) -> None:
+    message = " ".join(str(exc).split())
+    if "Out of Memory" in message or "OutOfMemory" in type(exc).__name__:
+        raise EngineError(f"DuckDB ran out of memory while computing {what}", hint="raise --memory-limit, or give --temp-dir on a disk with more free space") from None
+
+
+def _only_completions(con, lifecycle: str, source: str) -> None:
+    """A lifecycle column with only completions needs nothing; start/complete pairing is not on this engine yet."""
+    rows = con.raw_sql(f"SELECT DISTINCT lower(trim(CAST({_name(lifecycle)} AS VARCHAR))) FROM raw").fetchall()
+    other = sorted(str(v) for (v,) in rows if v is not None and str(v) not in ("complete", ""))
+    if other:
+        raise UsageError(
+            f"the duckdb engine cannot run this: column {lifecycle!r} has lifecycle values other than complete ({', '.join(other[:5])})",
+            file=source, hint="pass --engine pandas (it pairs start and complete events)",
+        )
+
+
+def _utc(column: str, types: dict[str, str], options: LoadOptions, source: str) -> str:
+    """A typed timestamp column as naive UTC microseconds (the instant; naive values are read as UTC, as
+    the pandas engine reads them)."""
+    kind = types[column]
+    if not kind.startswith("TIMESTAMP"):
+        raise UsageError(
+            f"the duckdb engine needs typed timestamps, and column {column!r} holds {kind}", file=source,
+            hint="write the Parquet with 'cxmine convert' (it parses the times once), or pass --engine pandas",
+        )
+    if not kind.endswith("WITH TIME ZONE") and options.timezone != "UTC":
+        raise UsageError(
+            f"the duckdb engine reads naive timestamps as UTC only, and --timezone is {options.timezone}", file=source,
+            hint="write the Parquet with 'cxmine convert --timezone ...' (it stores UTC), or pass --engine pandas",
+        )
+    return f"make_timestamp(epoch_us({_name(column)}))"
+
+
+def _usable(con, mapping: dict, *, naive: bool, source: str, bounds: tuple[str, str], label) -> tuple[list[Warning_], tuple[int, int]]:
+    """Rows without a case id, an activity or a usable time are dropped; each counted once, under the first
+    reason (core.normalise's order). Returns the warnings and (rows read, rows dropped)."""
+    low, high = bounds
+    outside = f"(timestamp < {low} OR timestamp >= {high})"
+    counted = con.raw_sql(f"""
+        SELECT count(*) AS rows,
+               count(*) FILTER (WHERE case_id IS NULL) AS no_case,
+               count(*) FILTER (WHERE case_id IS NOT NULL AND code IS NULL) AS no_activity,
+               count(*) FILTER (WHERE case_id IS NOT NULL AND code IS NOT NULL AND timestamp IS NULL) AS no_time,
+               count(*) FILTER (WHERE case_id IS NOT NULL AND code IS NOT NULL AND {outside}) AS outside,
+               count(*) FILTER (WHERE start_read < {low} OR start_read >= {high}) AS start_outside,
+               count(timestamp) AS stamped, count(case_id) AS cases, count(code) AS activities,
+               list(pos ORDER BY pos) FILTER (WHERE case_id IS NULL)[1:3] AS no_case_rows,
+               list(pos ORDER BY pos) FILTER (WHERE case_id IS NOT NULL AND code IS NULL)[1:3] AS no_activity_rows,
+               list(pos ORDER BY pos) FILTER (WHERE case_id IS NOT NULL AND code IS NOT NULL AND timestamp IS NULL)[1:3] AS no_time_rows,
+               list(pos ORDER BY pos) FILTER (WHERE case_id IS NOT NULL AND code IS NOT NULL AND {outside})[1:3] AS outside_rows
+        FROM loaded""").df().iloc[0]
+    rows = {key: [int(v) for v in counted.pop(f"{key}_rows")] if isinstance(counted[f"{key}_rows"], (list, np.ndarray)) else [] for key in ("no_case", "no_activity", "no_time", "outside")}
+    counted = counted.fillna(0).astype(int)
+    if counted["rows"] == 0:
+        raise InputError("the log has no events", file=source, hint="check the file, or the --since/--until window")
+    for role, what, present in ((schema.CASE, "case id", "cases"), (schema.ACTIVITY, "activity", "activities")):
+        if counted[present] == 0:
+            raise InputError(f"column {mapping[role]!r} (the {what}) is empty in every row", file=source, hint=f"map another column with {schema.FLAG[role]}")
+    if counted["stamped"] == 0:
+        raise InputError(f"column {mapping[schema.TIMESTAMP]!r} holds no usable timestamp", file=source, hint="pass --timestamp with the completion-time column")
+    warnings = []
+    if naive:
+        warnings.append(Warning_("naive_timestamps", f"column {mapping[schema.TIMESTAMP]!r} has no timezone; read as UTC (pass --timezone to change)", int(counted["stamped"])))
+    dropped = (
+        ("missing_case_id", f"rows without a case id (column {mapping[schema.CASE]!r}) were dropped", "no_case", ""),
+        ("missing_activity", f"rows without a activity (column {mapping[schema.ACTIVITY]!r}) were dropped", "no_activity", ""),
+        ("bad_timestamp", f"rows with an empty or unparsable timestamp (column {mapping[schema.TIMESTAMP]!r}) were dropped", "no_time", ": <NA>"),
+        ("out_of_range_timestamp", f"rows with a timestamp before 1677-09-22 or after 2262-04-11 (column {mapping[schema.TIMESTAMP]!r}) were dropped", "outside", ""),
+    )
+    warnings += [
+        Warning_(code, message, int(counted[key]), tuple(label(pos) + suffix for pos in rows[key])) for code, message, key, suffix in dropped if counted[key]
+    ]
+    if counted["start_outside"]:
+        warnings.append(Warning_("out_of_range_start", f"start timestamps outside 1677-09-22 … 2262-04-11 (column {mapping[schema.START]!r}) were ignored", int(counted["start_outside"])))
+    unusable = int(counted["no_case"] + counted["no_activity"] + counted["no_time"] + counted["outside"])
+    if unusable == counted["rows"]:
+        raise InputError("no usable events are left after dropping unusable rows", file=source)
+    return warnings, (int(counted["rows"]), unusable)
+
+
+def _prune_months(types: dict[str, str], options: LoadOptions) -> str:
+    """With --since/--until on a `case_month` dataset, the partitions outside the months are never read."""
+    if PARTITION not in types or not (options.since or options.until):
+        return ""
+    bounds = []
+    if options.since:
+        bounds.append(f"CAST({PARTITION} AS VARCHAR) >= {_sql_text(parse_bound(options.since, flag='--since', timezone=options.timezone).strftime('%Y-%m'))}")
+    if options.until:
+        bounds.append(f"CAST({PARTITION} AS VARCHAR) <= {_sql_text(parse_bound(options.until, flag='--until', timezone=options.timezone).strftime('%Y-%m'))}")
+    return " WHERE " + " AND ".join(bounds)
+
+
+def _window(options: LoadOptions) -> str:
+    """Whole cases that start in [since, until) (core.normalise's window), as a HAVING condition."""
+    bounds: list[str] = []
+    if options.since:
+        bounds.append(f"min(timestamp) >= TIMESTAMP {_sql_text(str(parse_bound(options.since, flag='--since', timezone=options.timezone).tz_localize(None)))}")
+    if options.until:
+        bounds.append(f"min(timestamp) < TIMESTAMP {_sql_text(str(parse_bound(options.until, flag='--until', timezone=options.timezone).tz_localize(None)))}")
+    return " AND ".join(bounds)

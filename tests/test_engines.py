@@ -1,0 +1,191 @@
+"""The DuckDB engine gives the pandas engine's answers: `cxmine timings` on the bundled example and on the
+real logs, converted to Parquet, the same on both engines (counts exact; seconds equal to the millisecond
+the output is rounded to — both engines compute exact percentiles with linear interpolation, and their
+arithmetic can land a value either side of a rounding boundary). Plus the engine choice, datasets, and
+clear errors for what the DuckDB engine does not do yet."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxmine.api import customer_timings, customer_timings_on_engine
+from cxmine.config import load_config
+from cxmine.inputs import load_inputs
+from cxmine.io import load_log
+from cxmine.io.writers import write_dataset, write_parquet
+from cxmine.model import EngineSettings, LoadOptions
+
+from conftest import run_subprocess
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+SHARED = ROOT.parent / "shared" / "data"
+REAL = ROOT / "examples" / "real"
+DUCKDB = EngineSettings(engine="duckdb", memory_limit="1GB", threads=2)
+
+
+def _config_without(source: Path, folder: Path, *sections: str) -> Path:
+    """A copy of a cxmine.toml without some sections ([log] names the CSV's columns, not the canonical ones)."""
+    kept, skip = [], False
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            skip = line.strip().strip("[]") in sections
+        if not skip:
+            kept.append(line.replace('path = "complaints.csv"', ""))
+    target = folder / f"{source.stem}-engine.toml"
+    target.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory):
+    """Each log converted once to Parquet (as `cxmine convert` writes it), with its config."""
+    folder = tmp_path_factory.mktemp("engines")
+    made: dict[str, tuple[Path, Path]] = {}
+
+    def convert(name: str, log: Path, config: Path) -> tuple[Path, Path]:
+        if name not in made:
+            if not log.exists():
+                pytest.skip(f"{log.name} is not in ../shared/data")
+            target = folder / f"{name}.parquet"
+            write_parquet(load_log(log, load_config(config).load if config.name == "cxmine.toml" else None), target)
+            made[name] = (target, _config_without(config, folder, "log", "complaints", "prepare"))
+        return made[name]
+
+    return convert
+
+
+LOGS = {
+    "orders": (ROOT / "examples" / "orders.csv", ROOT / "examples" / "cxmine.toml"),
+    "helpdesk": (DATA / "helpdesk.xes.gz", REAL / "helpdesk.toml"),
+    "sepsis": (DATA / "sepsis_cases.csv.gz", REAL / "sepsis.toml"),
+    "receipt": (DATA / "receipt.xes.gz", REAL / "receipt.toml"),
+    "road-traffic": (SHARED / "Road_Traffic_Fine_Management_Process.xes.gz", REAL / "road-traffic.toml"),
+}
+
+
+def _same(a, b, where: str = "") -> list[str]:
+    """Differences between two JSON values: exact, except seconds and shares to within 1 ms (0.001)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return [f"{where}: keys {list(a)} != {list(b)}"]
+        return [d for key in a for d in _same(a[key], b[key], f"{where}.{key}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} rows != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _same(x, y, f"{where}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float) and not isinstance(a, bool):
+        return [] if math.isclose(a, b, abs_tol=0.0011, rel_tol=1e-12) else [f"{where}: {a} != {b}"]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+
+
+@pytest.mark.parametrize("name", list(LOGS))
+def test_timings_are_the_same_on_duckdb_and_pandas(parquet, name):
+    path, config_path = parquet(name, *LOGS[name])
+    config = load_config(config_path)
+    expected = customer_timings(load_inputs(path, config=config)).to_dict()
+    found = customer_timings_on_engine(path, LoadOptions(), config, DUCKDB).to_dict()
+    assert found["steps"] and found["transitions"]
+    for key in ("wait_basis", "touchpoints_configured", "rows_read", "rows_ignored", "warnings", "steps", "transitions", "customer_gaps", "promises"):
+        assert _same(expected[key], found[key], key) == []
+    if name in ("orders", "road-traffic", "sepsis"):
+        assert found["customer_gaps"], "the touchpoint gaps are compared, not two empty lists"
+    if name == "orders":
+        assert [p["applies"] for p in found["promises"]] == [p["applies"] for p in expected["promises"]] and found["promises"][0]["applies"] > 0
+
+
+def test_the_same_on_a_monthly_dataset_with_a_window(parquet, tmp_path):
+    """A `convert --partition month` dataset and --since/--until: the same cases, on both engines."""
+    path, config_path = parquet("orders", *LOGS["orders"])
+    dataset = tmp_path / "orders-by-month"
+    write_dataset(load_log(path), dataset)
+    options = LoadOptions(since="2026-03-01", until="2026-04-01")
+    config = load_config(config_path)
+    expected = customer_timings(load_inputs(dataset, options, config=config)).to_dict()
+    found = customer_timings_on_engine(dataset, options, config, DUCKDB).to_dict()
+    assert _same(expected["steps"], found["steps"]) == [] and _same(expected["customer_gaps"], found["customer_gaps"]) == []
+    assert found["rows_read"] == expected["rows_read"] < len(load_log(path).events)  # months outside were not read
+
+
+def test_unusable_rows_are_counted_the_same(tmp_path):
+    """Blank ids and activities, padded names, missing times: dropped and counted as the pandas engine does."""
+    frame = pd.DataFrame({
+        "case_id": ["a", "a", " a ", None, "b", "b", "", "c"],
+        "activity": ["Open", " Work ", "Close", "Open", "Open", None, "Open", "Close"],
+        "timestamp": pd.to_datetime(["2026-01-01 10:00", "2026-01-01 11:00", "2026-01-02 00:00", "2026-01-01 00:00", "2026-01-03 00:00", "2026-01-04 00:00", "2026-01-05 00:00", None], utc=True),
+    })  # fmt: skip
+    path = tmp_path / "messy.parquet"
+    frame.to_parquet(path)
+    expected = customer_timings(load_inputs(path)).to_dict()
+    found = customer_timings_on_engine(path, LoadOptions(), load_inputs(path).config, DUCKDB).to_dict()
+    assert _same([expected[k] for k in ("rows_read", "rows_ignored", "warnings")], [found[k] for k in ("rows_read", "rows_ignored", "warnings")]) == []
+    assert {w["code"]: w["count"] for w in found["warnings"]} == {"missing_case_id": 2, "missing_activity": 1, "bad_timestamp": 1}
+    assert _same(expected["transitions"], found["transitions"]) == []
+    assert [row["activity"] for row in found["steps"]] == ["Close", "Open", "Work"]
+
+
+def test_the_cli_runs_duckdb_and_says_so(parquet, run):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    outcome = run("timings", path, "--config", config_path, "--engine", "duckdb", "--memory-limit", "1GB", "--threads", "1", "--format", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "engine: duckdb" in outcome.stderr
+    assert json.loads(outcome.stdout)["kind"] == "timings"
+    auto = run("timings", path, "--config", config_path, "--format", "json")
+    assert auto.exit_code == 0 and "engine: pandas (auto: 22,984 rows fit in memory)" in auto.stderr
+    assert _same(json.loads(auto.stdout)["customer_gaps"], json.loads(outcome.stdout)["customer_gaps"]) == []
+
+
+def test_auto_picks_duckdb_for_a_dataset_in_a_real_process(parquet, tmp_path):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    dataset = tmp_path / "by-month"
+    write_dataset(load_log(path), dataset)
+    done = run_subprocess("-m", "cxmine", "timings", str(dataset), "--config", str(config_path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "engine: duckdb (auto: a Parquet dataset)" in done.stderr
+    assert len(json.loads(done.stdout)["steps"]) == 18
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--engine", "duckdb"], 2, "it reads Parquet"),  # a CSV log
+        (["--engine", "pandas", "--threads", "2"], 2, "--threads set DuckDB's limits, and the engine is pandas"),
+        (["--engine", "duckdb", "--where", "channel=web"], 2, "--where is not supported on it yet"),
+        (["--engine", "duckdb", "--drop-duplicates"], 2, "[prepare]"),
+    ],
+)
+def test_what_duckdb_cannot_do_is_one_clear_line(run, args, code, says, parquet):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    log = ROOT / "examples" / "orders.csv" if args == ["--engine", "duckdb"] else path
+    outcome = run("timings", log, "--config", ROOT / "examples" / "cxmine.toml" if log.suffix == ".csv" else config_path, *args)
+    assert outcome.exit_code == code
+    assert says in outcome.stderr and "Traceback" not in outcome.stderr
+
+
+def test_bad_engine_settings_and_shapes(run, parquet, tmp_path):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    bad_limit = run("timings", path, "--config", config_path, "--engine", "duckdb", "--memory-limit", "lots")
+    assert bad_limit.exit_code == 2 and "--memory-limit 'lots'" in bad_limit.stderr
+    text_times = tmp_path / "text.parquet"
+    pd.DataFrame({"case_id": ["a", "a"], "activity": ["x", "y"], "timestamp": ["2026-01-01", "2026-01-02"]}).to_parquet(text_times)
+    typed = run("timings", text_times, "--engine", "duckdb")
+    assert typed.exit_code == 2 and "needs typed timestamps" in typed.stderr and "cxmine convert" in typed.stderr
+    lifecycle = tmp_path / "lifecycle.parquet"
+    pd.DataFrame({
+        "case_id": ["a", "a"], "activity": ["x", "x"], "lifecycle:transition": ["start", "complete"],
+        "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02"], utc=True),
+    }).to_parquet(lifecycle)  # fmt: skip
+    paired = run("timings", lifecycle, "--engine", "duckdb")
+    assert paired.exit_code == 2 and "lifecycle values other than complete (start)" in paired.stderr
+    assert run("timings", lifecycle, "--format", "json").exit_code == 0  # auto: pandas pairs them
+
+
+def test_running_out_of_memory_is_an_engine_error(parquet, run):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    outcome = run("timings", path, "--config", config_path, "--engine", "duckdb", "--memory-limit", "2MB")
+    assert outcome.exit_code == 4, outcome.stderr
+    assert "DuckDB ran out of memory" in outcome.stderr and "--memory-limit" in outcome.stderr
