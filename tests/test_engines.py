@@ -153,7 +153,7 @@ def test_auto_picks_duckdb_for_a_dataset_in_a_real_process(parquet, tmp_path):
     ("args", "code", "says"),
     [
         (["--engine", "duckdb"], 2, "it reads Parquet"),  # a CSV log
-        (["--engine", "pandas", "--threads", "2"], 2, "--threads set DuckDB's limits, and the engine is pandas"),
+        (["--engine", "pandas", "--threads", "2"], 2, "--threads is a setting of the duckdb engine, and the engine is pandas"),
         (["--engine", "duckdb", "--where", "channel=web"], 2, "--where is not supported on it yet"),
         (["--engine", "duckdb", "--drop-duplicates"], 2, "[prepare]"),
     ],
@@ -189,3 +189,57 @@ def test_running_out_of_memory_is_an_engine_error(parquet, run):
     outcome = run("timings", path, "--config", config_path, "--engine", "duckdb", "--memory-limit", "2MB")
     assert outcome.exit_code == 4, outcome.stderr
     assert "DuckDB ran out of memory" in outcome.stderr and "--memory-limit" in outcome.stderr
+
+
+# --- Spark (local mode): the same ibis analytics on PySpark --------------------------------------------
+
+def _spark_ready() -> str | None:
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[test]')"
+    if shutil.which("java") is None:
+        return "no Java runtime on this machine (.ci/run installs default-jre-headless where apt-get exists)"
+    return None
+
+
+SPARK = EngineSettings(engine="spark", spark_master="local[2]")
+needs_spark = pytest.mark.skipif(_spark_ready() is not None, reason=_spark_ready() or "")
+
+
+@needs_spark
+@pytest.mark.parametrize("name", ["orders", "sepsis"])
+def test_timings_are_the_same_on_spark(parquet, name):
+    path, config_path = parquet(name, *LOGS[name])
+    config = load_config(config_path)
+    expected = customer_timings(load_inputs(path, config=config)).to_dict()
+    found = customer_timings_on_engine(path, LoadOptions(), config, SPARK).to_dict()
+    assert found["customer_gaps"] and found["transitions"]
+    for key in ("wait_basis", "rows_read", "rows_ignored", "steps", "transitions", "customer_gaps", "promises"):
+        assert _same(expected[key], found[key], key) == []
+
+
+@needs_spark
+def test_spark_in_a_real_process_keeps_the_jvm_off_stderr(parquet, tmp_path):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    dataset = tmp_path / "by-month"
+    write_dataset(load_log(path), dataset)
+    done = run_subprocess(
+        "-m", "cxmine", "timings", str(dataset), "--config", str(config_path), "--engine", "spark", "--spark-master", "local[1]",
+        "--spark-conf", "spark.sql.shuffle.partitions=2", "--since", "2026-02-01", "--format", "json", timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows_read"] < len(load_log(path).events)  # January was not read
+    noise = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith(("Using config", "engine: spark"))]
+    assert noise == [], noise  # no log4j banner, no JVM warnings, no progress bars
+
+
+def test_spark_settings_are_checked_before_a_jvm_starts(run, parquet):
+    path, config_path = parquet("orders", *LOGS["orders"])
+    unreachable = run("timings", path, "--config", config_path, "--engine", "spark", "--spark-master", "spark://127.0.0.1:9")
+    assert unreachable.exit_code == 2 and "cannot reach the Spark master spark://127.0.0.1:9" in unreachable.stderr
+    malformed = run("timings", path, "--config", config_path, "--engine", "spark", "--spark-conf", "no-equals-sign")
+    assert malformed.exit_code == 2 and "is not key=value" in malformed.stderr
+    wrong_engine = run("timings", path, "--config", config_path, "--engine", "duckdb", "--spark-master", "local[2]")
+    assert wrong_engine.exit_code == 2 and "--spark-master is a setting of the spark engine" in wrong_engine.stderr

@@ -77,7 +77,7 @@ def customer_timings(inputs: Inputs) -> TimingsReport:
 
 
 def customer_timings_on_engine(log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings") -> TimingsReport:
-    """`customer_timings` computed by an engine other than pandas (today: DuckDB, out of core) on a Parquet
+    """`customer_timings` computed by an engine other than pandas (DuckDB, out of core; or Spark) on a Parquet
     file or dataset, without loading the events into memory; the same result as the pandas engine.
 
     >>> from cxmine.model import EngineSettings, LoadOptions
@@ -93,12 +93,18 @@ def customer_timings_on_engine(log_path: Path | str, options: "LoadOptions", con
     from cxmine.inputs import as_source, check_timezone  # noqa: PLC0415
     from cxmine.io import check_readable  # noqa: PLC0415
 
-    path = Path(log_path)
-    check_readable(path)
-    config = as_source(config, path)
+    url = isinstance(log_path, str) and "://" in log_path  # s3a://, hdfs://: read by Spark itself
+    path = log_path if url else Path(log_path)
+    if not url:
+        check_readable(path)
+        config = as_source(config, path)
     merged = with_cli_overrides(config, options)
     check_timezone(merged.timezone, str(path))
     with engine_errors("the timings"):
+        if settings.engine == "spark":
+            from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
+
+            return report(open_spark_source(path, merged, settings), config)
         return report(open_source(path, merged, settings), config)
 
 

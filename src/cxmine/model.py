@@ -58,12 +58,15 @@ class LoadOptions:
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Which engine computes, and its limits (`--engine`, `--memory-limit`, `--threads`, `--temp-dir`)."""
+    """Which engine computes, and its settings (`--engine`, `--memory-limit`, `--threads`, `--temp-dir`,
+    `--spark-master`, `--spark-conf`)."""
 
-    engine: str = "pandas"  # "auto", "pandas" or "duckdb"
+    engine: str = "pandas"  # "auto", "pandas", "duckdb" or "spark"
     memory_limit: str | None = None  # DuckDB's memory_limit, e.g. "4GB"
     threads: int | None = None
     temp_dir: str | None = None  # where DuckDB spills what does not fit in memory
+    spark_master: str | None = None  # local[*] (default), spark://host:7077, yarn, k8s://…
+    spark_conf: tuple[tuple[str, str], ...] = ()  # --spark-conf key=value
 
 
 @dataclass(frozen=True)

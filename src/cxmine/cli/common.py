@@ -71,9 +71,10 @@ def emit_result(kind: str, fmt: Any, result: Any, output: Path | None, reads: It
     emit(text, output, inputs=tuple(reads))
 
 
-def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, memory_limit: str | None, threads: int | None, temp_dir: Path | None) -> "EngineSettings":
-    """The engine for this run (cxmine.engines.choose), said on stderr; an engine setting given for the
-    pandas engine is a usage error rather than silently ignored."""
+def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, limits: dict[str, Any]) -> "EngineSettings":
+    """The engine for this run (cxmine.engines.choose), said on stderr. `limits` are the engine flags as given
+    (memory_limit, threads, temp_dir, spark_master, spark_conf); a flag for another engine than the one
+    that runs is a usage error rather than silently ignored."""
     from cxmine.config import with_cli_overrides  # noqa: PLC0415
     from cxmine.engines import choose  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
@@ -81,9 +82,22 @@ def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: A
     from cxmine.model import EngineSettings  # noqa: PLC0415
 
     scoped = as_source(config, log)
-    name, why = choose(engine.value if hasattr(engine, "value") else str(engine), log, scoped, with_cli_overrides(scoped, options))
-    given = [flag for flag, value in (("--memory-limit", memory_limit), ("--threads", threads), ("--temp-dir", temp_dir)) if value is not None]
-    if name == "pandas" and given and str(getattr(engine, "value", engine)) == "pandas":
-        raise UsageError(f"{', '.join(given)} set DuckDB's limits, and the engine is pandas", hint="pass --engine duckdb (or auto), or leave them out")
+    asked = str(getattr(engine, "value", engine))
+    name, why = choose(asked, log, scoped, with_cli_overrides(scoped, options))
+    flags = {"memory_limit": ("--memory-limit", "duckdb"), "threads": ("--threads", "duckdb"), "temp_dir": ("--temp-dir", "duckdb"),
+             "spark_master": ("--spark-master", "spark"), "spark_conf": ("--spark-conf", "spark")}  # fmt: skip
+    for key, (flag, owner) in flags.items():
+        if limits.get(key) and asked not in ("auto", owner):
+            raise UsageError(f"{flag} is a setting of the {owner} engine, and the engine is {asked}", hint=f"pass --engine {owner}, or leave {flag} out")
+    conf = []
+    for item in limits.get("spark_conf") or ():
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--spark-conf {item!r} is not key=value", hint="e.g. --spark-conf spark.executor.memory=8g")
+        conf.append((key.strip(), value.strip()))
     stderr_console().print(why, markup=False, highlight=False)
-    return EngineSettings(engine=name, memory_limit=memory_limit, threads=threads, temp_dir=str(temp_dir) if temp_dir is not None else None)
+    temp_dir = limits.get("temp_dir")
+    return EngineSettings(
+        engine=name, memory_limit=limits.get("memory_limit"), threads=limits.get("threads"), temp_dir=str(temp_dir) if temp_dir else None,
+        spark_master=limits.get("spark_master"), spark_conf=tuple(conf),
+    )

@@ -113,9 +113,12 @@ class EngineChoice(str, Enum):
     auto = "auto"
     pandas = "pandas"
     duckdb = "duckdb"
+    spark = "spark"
 
 
-Engine = Annotated[EngineChoice, typer.Option("--engine", help="Where the work runs: pandas (in memory), duckdb (out of core, for Parquet bigger than memory), or auto (duckdb for Parquet datasets and files of 5M+ rows it supports, else pandas; the choice is said on stderr).", rich_help_panel=ENGINE_PANEL)]
+Engine = Annotated[EngineChoice, typer.Option("--engine", help="Where the work runs: pandas (in memory), duckdb (out of core, for Parquet bigger than memory), spark (a cluster; pip install 'cxmine[spark]'), or auto (duckdb for Parquet datasets and files of 5M+ rows it supports, else pandas; the choice is said on stderr).", rich_help_panel=ENGINE_PANEL)]
 MemoryLimit = Annotated[Optional[str], typer.Option("--memory-limit", help="DuckDB's memory limit, e.g. 4GB (it spills to disk beyond it).", rich_help_panel=ENGINE_PANEL)]
 Threads = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB's worker threads (default: all cores).", rich_help_panel=ENGINE_PANEL)]
 TempDir = Annotated[Optional[Path], typer.Option("--temp-dir", help="Where DuckDB spills what does not fit in memory (default: a new folder in the system temp dir).", rich_help_panel=ENGINE_PANEL)]
+SparkMaster = Annotated[Optional[str], typer.Option("--spark-master", help="Spark's master with --engine spark: local[*] (default), local[2], spark://host:7077, yarn.", rich_help_panel=ENGINE_PANEL)]
+SparkConf = Annotated[Optional[list[str]], typer.Option("--spark-conf", help="A Spark setting key=value with --engine spark (repeatable), e.g. spark.executor.memory=8g.", rich_help_panel=ENGINE_PANEL, show_default=False)]

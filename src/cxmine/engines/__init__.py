@@ -5,9 +5,7 @@ expressions (cxmine.engines.timings) on DuckDB, out of core: a Parquet file or d
 is read, sorted and windowed by DuckDB, and only small per-step and per-gap aggregates come back to
 pandas, where the shared assembly (cxmine.core.timing_report) turns them into the same result.
 `auto` picks DuckDB for large Parquet inputs it supports, pandas otherwise, and says why on stderr.
-
-The expressions are written once in ibis, so PySpark (ibis' pyspark backend) can run them too: that
-backend is not wired yet (docs/scale.md).
+`spark` runs the same ibis expressions on PySpark (cxmine.engines.spark reads the events); only when asked.
 """
 from __future__ import annotations
 
@@ -15,14 +13,16 @@ from pathlib import Path
 
 from cxmine.errors import UsageError
 
-ENGINES = ("auto", "pandas", "duckdb")
+ENGINES = ("auto", "pandas", "duckdb", "spark")
 AUTO_ROWS = 5_000_000  # auto: a Parquet input with at least this many rows goes to DuckDB
 
 
-def duckdb_unsupported(path: Path, config, options) -> str | None:
-    """Why the DuckDB engine cannot run this input and configuration today (None: it can). Each reason is
-    something the pandas engine does that the DuckDB engine does not do yet; the user is told which."""
-    if not (path.is_dir() or path.name.lower().endswith((".parquet", ".pq", ".parq"))):
+def duckdb_unsupported(path: Path | str, config, options) -> str | None:
+    """Why the DuckDB (or Spark) engine cannot run this input and configuration today (None: it can). Each
+    reason is something the pandas engine does that the other engines do not do yet; the user is told which."""
+    if isinstance(path, str):  # a URL: Spark reads it, and says so itself when it is not Parquet
+        path = None
+    elif not (path.is_dir() or path.name.lower().endswith((".parquet", ".pq", ".parq"))):
         return "it reads Parquet (a file, a folder or a partitioned dataset): convert the log once with 'cxmine convert LOG out.parquet'"
     if options.where:
         return "--where is not supported on it yet"
@@ -42,18 +42,21 @@ def duckdb_unsupported(path: Path, config, options) -> str | None:
     return None
 
 
-def choose(engine: str, path: Path, config, options) -> tuple[str, str]:
+def choose(engine: str, path: Path | str, config, options) -> tuple[str, str]:
     """The engine to run and the sentence that says why (for stderr). An explicit `duckdb` that cannot run
-    this input is a usage error (exit 2) naming the reason; `auto` falls back to pandas instead."""
+    this input is a usage error (exit 2) naming the reason; `auto` falls back to pandas instead. `path` is
+    a str only for a URL (s3a://, hdfs://), which only Spark reads."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
+    if isinstance(path, str) and engine != "spark":
+        raise UsageError(f"{path} is a URL, and only the spark engine reads URLs", hint="pass --engine spark, or copy the data to a local path")
     if engine == "pandas":
         return "pandas", "engine: pandas (as asked)"
     reason = duckdb_unsupported(path, config, options)
-    if engine == "duckdb":
+    if engine in ("duckdb", "spark"):
         if reason is not None:
-            raise UsageError(f"the duckdb engine cannot run this: {reason}", file=str(path), hint="or pass --engine pandas")
-        return "duckdb", "engine: duckdb (as asked)"
+            raise UsageError(f"the {engine} engine cannot run this: {reason}", file=str(path), hint="or pass --engine pandas")
+        return engine, f"engine: {engine} (as asked)"
     if reason is not None:
         return "pandas", "engine: pandas (auto: a small or non-Parquet input, or settings only pandas supports)"
     rows = _parquet_rows(path)

@@ -37,6 +37,23 @@ class Source:
     has_start: bool
     has_resource: bool
     load: EventLog
+    bitmask: bool = True  # the backend has bit_or over a window (DuckDB; ibis has no PySpark rule for it)
+
+    def materialise(self, name: str, expression):
+        """`expression` computed once into a table the next questions read."""
+        if self.con.name == "pyspark":  # no temporary tables there: a cached temporary view
+            frame = self.con._session.sql(str(self.con.compile(expression))).persist()  # noqa: SLF001
+            frame.createOrReplaceTempView(name)
+            return self.con.table(name)
+        return materialise(self.con, name, expression)
+
+    def drop(self, *names: str) -> None:
+        """Free what is no longer needed (memory, or spill space)."""
+        for name in names:
+            if self.con.name == "pyspark":
+                self.con._session.catalog.dropTempView(name)
+            else:
+                sql(self.con, f"DROP VIEW IF EXISTS {name}" if name == "events" else f"DROP TABLE IF EXISTS {name}")
 
 
 def connect(settings: EngineSettings):

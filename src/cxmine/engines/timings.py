@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core.timings import QUANTILES, PROMISE_STATES
-from cxmine.engines.source import Source, materialise, run, sql
+from cxmine.engines.source import Source, run
 from cxmine.matching import matches
 
 
 def _seconds(later, earlier):
     """Seconds between two timestamps, from the integer microseconds (as core.timings.seconds)."""
-    return later.delta(earlier, unit="microsecond") / 1e6
+    return later.delta(earlier, unit="microsecond").cast("float64") / 1e6  # float on every backend (Spark: not DECIMAL)
 
 
 def _case_window(t, **extra):
@@ -55,7 +55,7 @@ def intervals(source: Source, touchpoints=None):
         "handover": previous_resource.notnull() & t.resource.notnull() & (t.resource != previous_resource),
         "seq": ibis.row_number().over(w), "last": t.timestamp.lead().over(w).isnull(),  # times are never missing here
     }
-    if len(source.activities) <= 63:  # done before in the case: a bit per activity, OR-ed over the earlier rows
+    if source.bitmask and len(source.activities) <= 63:  # done before in the case: a bit per activity, OR-ed over the earlier rows
         bit = ibis.literal(1, type="uint64") << t.code.cast("uint64")
         seen = ibis.coalesce(bit.bit_or().over(_case_window(t, rows=(None, -1))), ibis.literal(0, type="uint64"))
         columns["repeat"] = ((seen >> t.code.cast("uint64")) & ibis.literal(1, type="uint64")) == 1
@@ -170,22 +170,23 @@ def gap_occurrences(flagged):
 
     One aggregate, no join: gap k of a case gathers its opening touchpoint (segment k), the events inside
     it (segment k, not touchpoints) and its closing touchpoint (segment k+1). Each touchpoint takes part
-    twice — closing one gap, opening the next — so the rows meet a two-row table of roles."""
+    twice — closing one gap, opening the next — so the touchpoints come twice (UNION ALL)."""
     import ibis  # noqa: PLC0415
 
-    roles = ibis.memtable(pd.DataFrame({"opening": [False, True]}))
-    both = flagged.cross_join(roles)
-    inside = ~both.tp & (both.segment > 0)
-    closing = both.tp & (both.segment >= 2) & ~both.opening
-    parts = both.filter((both.opening & both.tp) | (~both.opening & (inside | closing)))
+    inside = ~flagged.tp & (flagged.segment > 0)
+    closing = flagged.tp & (flagged.segment >= 2)
+    members = flagged.filter(inside | closing).mutate(opening=ibis.literal(False))
+    openers = flagged.filter(flagged.tp).mutate(opening=ibis.literal(True))
+    parts = members.union(openers, distinct=False)
     parts = parts.mutate(gap_segment=(parts.tp & ~parts.opening).ifelse(parts.segment - 1, parts.segment))
     member = ~parts.opening
     internal = member & ~parts.tp & ~parts.chasing
     closes = member & parts.tp
-    # The slowest step as one number (from * 65536 + to), the latest of equal ones; its seconds are the maximum.
-    slowest = (parts.previous_code.cast("int64") * 65536 + parts.code).first(
-        where=member, order_by=[ibis.desc(ibis.coalesce(parts.sojourn_us, -1)), ibis.desc(parts.seq)],
-    )
+    # The slowest step: the largest (seconds, place in the case) — ties go to the later step — with its
+    # (from, to) codes packed into one number; a struct's maximum, which every backend has.
+    slowest = ibis.struct({
+        "us": ibis.coalesce(parts.sojourn_us, -1), "seq": parts.seq, "pair": parts.previous_code.cast("int64") * 65536 + parts.code,
+    }).max(where=member)  # fmt: skip
 
     def count(condition):
         return condition.cast("int64").sum().cast("int64")
@@ -194,14 +195,14 @@ def gap_occurrences(flagged):
         from_code=parts.code.max(where=parts.opening), to_code=parts.code.max(where=closes),
         start=parts.timestamp.max(where=parts.opening), end=parts.begin.max(where=closes),
         internal_steps=count(internal), handovers=count(member & parts.handover), rework_steps=count(internal & parts.repeat),
-        chasing_contacts=count(member & ~parts.tp & parts.chasing), slowest=slowest, slowest_seconds=parts.sojourn.max(where=member),
+        chasing_contacts=count(member & ~parts.tp & parts.chasing), slowest=slowest,
         openings=count(parts.opening), closings=count(closes),
     )
     gaps = gaps.filter((gaps.openings == 1) & (gaps.closings == 1))
     return gaps.select(
-        "case_id", "from_code", "to_code", "internal_steps", "handovers", "rework_steps", "chasing_contacts", "slowest_seconds",
-        gap=ibis.greatest(_seconds(gaps.end, gaps.start), 0.0),
-        slowest_from=(gaps.slowest // 65536).cast("int32"), slowest_to=(gaps.slowest % 65536).cast("int32"),
+        "case_id", "from_code", "to_code", "internal_steps", "handovers", "rework_steps", "chasing_contacts",
+        gap=ibis.greatest(_seconds(gaps.end, gaps.start), 0.0), slowest_seconds=gaps.slowest["us"] / 1e6,
+        slowest_from=(gaps.slowest["pair"] // 65536).cast("int32"), slowest_to=(gaps.slowest["pair"] % 65536).cast("int32"),
     )
 
 
@@ -325,14 +326,13 @@ def report(source: Source, config):
     from cxmine.core.timing_report import assemble  # noqa: PLC0415
 
     touchpoints = config.touchpoints
-    steps = materialise(source.con, "steps", intervals(source, touchpoints))  # the one sort of the events
-    sql(source.con, "DROP VIEW events")
-    sql(source.con, "DROP TABLE loaded")  # everything below reads `steps`
+    steps = source.materialise("steps", intervals(source, touchpoints))  # the one sort of the events
+    source.drop("events", "loaded")  # everything below reads `steps`
     basis = wait_basis(source, steps)
     step_table, transitions = step_timings(source, steps, basis), transition_timings(source, steps, basis)
     promises = promise_rows(source, steps, tuple(config.promises), config.journey.end_activities)
-    occurrences = materialise(source.con, "occurrences", gap_occurrences(marked(source, steps, touchpoints)))
-    sql(source.con, "DROP TABLE steps")  # memory (or spill space) for what comes next
+    occurrences = source.materialise("occurrences", gap_occurrences(marked(source, steps, touchpoints)))
+    source.drop("steps")  # memory (or spill space) for what comes next
     summary = gap_summary(source, occurrences, tuple(config.promises))
     initiated = frozenset(matches(list(source.activities), list(touchpoints.customer_initiated)))
     return assemble(
