@@ -70,6 +70,8 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
         command += ["--engine", engine]
     if engine == "duckdb" and memory_limit:
         command += ["--memory-limit", memory_limit]
+    if engine == "spark":
+        command += ["--spark-master", "local[2]"]
     env = {**os.environ, **CHILD_ENV}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -128,7 +130,7 @@ def growth(rows: list[dict]) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", help="replication factors, comma-separated (default: the plan — x20 on every engine, x100 on duckdb)")
-    parser.add_argument("--engines", default="pandas,duckdb", help="comma-separated engines (default pandas,duckdb)")
+    parser.add_argument("--engines", default="pandas,duckdb", help="comma-separated engines: pandas, duckdb, spark (default pandas,duckdb)")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's --memory-limit (default 4GB)")
     parser.add_argument("--command", default="timings", choices=("timings", "friction"), help="the command measured (friction runs on pandas only)")
     parser.add_argument("--keep", type=Path, help="write the data into this folder and keep it (default: a temporary folder)")
@@ -192,6 +194,10 @@ def targets(results: dict[str, list[dict]]) -> list[str]:
         lines.append(f"x20 duckdb/pandas time {time_ratio:.2f} (target <= 0.5): {verdict(time_ratio, 0.5)}")
         lines.append(f"x20 duckdb/pandas peak RSS {rss_ratio:.2f} (target <= 0.35): {verdict(rss_ratio, 0.35)}")
         lines.append(f"x20 same answers on both engines: {'PASS' if agree(pandas[20]['answer'], duck[20]['answer']) else 'MISS'}")
+    spark = {r["size"]: r for r in results.get("spark", []) if r["ok"]}
+    reference = pandas.get(20) or duck.get(20)
+    if 20 in spark and reference is not None:
+        lines.append(f"x20 spark agrees with {reference['engine']}: {'PASS' if agree(reference['answer'], spark[20]['answer']) else 'MISS'} (spark {spark[20]['seconds']} s; its JVM's memory is not counted)")
     if 100 in duck:
         r = duck[100]
         fits = r["seconds"] <= 600 and r["peak_rss_mb"] <= 6 * 1024

@@ -20,26 +20,20 @@ AUTO_ROWS = 5_000_000  # auto: a Parquet input with at least this many rows goes
 def duckdb_unsupported(path: Path | str, config, options) -> str | None:
     """Why the DuckDB (or Spark) engine cannot run this input and configuration today (None: it can). Each
     reason is something the pandas engine does that the other engines do not do yet; the user is told which."""
-    if isinstance(path, str):  # a URL: Spark reads it, and says so itself when it is not Parquet
-        path = None
-    elif not (path.is_dir() or path.name.lower().endswith((".parquet", ".pq", ".parq"))):
+    if not isinstance(path, str) and not (path.is_dir() or path.name.lower().endswith((".parquet", ".pq", ".parq"))):  # a str: a URL, Spark's to read
         return "it reads Parquet (a file, a folder or a partitioned dataset): convert the log once with 'cxmine convert LOG out.parquet'"
-    if options.where:
-        return "--where is not supported on it yet"
-    if options.lifecycle_in_activity:
-        return "--lifecycle-in-activity is not supported on it yet"
-    if options.timestamp_format:
-        return "--timestamp-format is not supported on it (it needs typed timestamps: write the Parquet with 'cxmine convert')"
     prepare = config.prepare
-    if options.drop_duplicates or options.merge_repeats or options.missing or prepare.drop_duplicates or prepare.merge_repeats or prepare.missing:
-        return "[prepare] (--drop-duplicates, --merge-repeats, --missing) is not supported on it yet"
-    if config.touchpoints.attribute:
-        return "[touchpoints] attribute is not supported on it yet (name the touchpoint activities instead)"
-    if config.calendar is not None:
-        return "[calendar] working time is not supported on it yet"
-    if config.complaints is not None and config.complaints.activity_pattern:
-        return "[complaints] activity_pattern is not supported on it yet"
-    return None
+    pandas_only = (
+        (options.where, "--where is not supported on it yet"),
+        (options.lifecycle_in_activity, "--lifecycle-in-activity is not supported on it yet"),
+        (options.timestamp_format, "--timestamp-format is not supported on it (it needs typed timestamps: write the Parquet with 'cxmine convert')"),
+        (options.drop_duplicates or options.merge_repeats or options.missing or prepare.drop_duplicates or prepare.merge_repeats or prepare.missing,
+         "[prepare] (--drop-duplicates, --merge-repeats, --missing) is not supported on it yet"),
+        (config.touchpoints.attribute, "[touchpoints] attribute is not supported on it yet (name the touchpoint activities instead)"),
+        (config.calendar is not None, "[calendar] working time is not supported on it yet"),
+        (config.complaints is not None and config.complaints.activity_pattern, "[complaints] activity_pattern is not supported on it yet"),
+    )  # fmt: skip
+    return next((reason for given, reason in pandas_only if given), None)
 
 
 def choose(engine: str, path: Path | str, config, options) -> tuple[str, str]:

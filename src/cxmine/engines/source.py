@@ -279,7 +279,15 @@ def _usable(con, mapping: dict, *, naive: bool, source: str, bounds: tuple[str, 
                list(pos ORDER BY pos) FILTER (WHERE case_id IS NOT NULL AND code IS NOT NULL AND {outside})[1:3] AS outside_rows
         FROM loaded""").df().iloc[0]
     rows = {key: [int(v) for v in counted.pop(f"{key}_rows")] if isinstance(counted[f"{key}_rows"], (list, np.ndarray)) else [] for key in ("no_case", "no_activity", "no_time", "outside")}
-    counted = counted.fillna(0).astype(int)
+    examples = {key: tuple(label(pos) + (": <NA>" if key == "no_time" else "") for pos in found) for key, found in rows.items()}
+    return dropped_rows({k: int(v) for k, v in counted.fillna(0).items()}, mapping, naive=naive, source=source, examples=examples)
+
+
+def dropped_rows(counted: dict[str, int], mapping: dict, *, naive: bool, source: str, examples: dict | None = None) -> tuple[list[Warning_], tuple[int, int]]:
+    """The loader's warnings from the counts of one scan (each engine's reader counts; the rules and words
+    are core.normalise's): rows without a case id, an activity or a usable time dropped, each under its
+    first reason; an input with nothing usable is an input error. Returns the warnings and (rows read,
+    rows dropped)."""
     if counted["rows"] == 0:
         raise InputError("the log has no events", file=source, hint="check the file, or the --since/--until window")
     for role, what, present in ((schema.CASE, "case id", "cases"), (schema.ACTIVITY, "activity", "activities")):
@@ -289,22 +297,20 @@ def _usable(con, mapping: dict, *, naive: bool, source: str, bounds: tuple[str, 
         raise InputError(f"column {mapping[schema.TIMESTAMP]!r} holds no usable timestamp", file=source, hint="pass --timestamp with the completion-time column")
     warnings = []
     if naive:
-        warnings.append(Warning_("naive_timestamps", f"column {mapping[schema.TIMESTAMP]!r} has no timezone; read as UTC (pass --timezone to change)", int(counted["stamped"])))
+        warnings.append(Warning_("naive_timestamps", f"column {mapping[schema.TIMESTAMP]!r} has no timezone; read as UTC (pass --timezone to change)", counted["stamped"]))
     dropped = (
-        ("missing_case_id", f"rows without a case id (column {mapping[schema.CASE]!r}) were dropped", "no_case", ""),
-        ("missing_activity", f"rows without a activity (column {mapping[schema.ACTIVITY]!r}) were dropped", "no_activity", ""),
-        ("bad_timestamp", f"rows with an empty or unparsable timestamp (column {mapping[schema.TIMESTAMP]!r}) were dropped", "no_time", ": <NA>"),
-        ("out_of_range_timestamp", f"rows with a timestamp before 1677-09-22 or after 2262-04-11 (column {mapping[schema.TIMESTAMP]!r}) were dropped", "outside", ""),
+        ("missing_case_id", f"rows without a case id (column {mapping[schema.CASE]!r}) were dropped", "no_case"),
+        ("missing_activity", f"rows without a activity (column {mapping[schema.ACTIVITY]!r}) were dropped", "no_activity"),
+        ("bad_timestamp", f"rows with an empty or unparsable timestamp (column {mapping[schema.TIMESTAMP]!r}) were dropped", "no_time"),
+        ("out_of_range_timestamp", f"rows with a timestamp before 1677-09-22 or after 2262-04-11 (column {mapping[schema.TIMESTAMP]!r}) were dropped", "outside"),
     )
-    warnings += [
-        Warning_(code, message, int(counted[key]), tuple(label(pos) + suffix for pos in rows[key])) for code, message, key, suffix in dropped if counted[key]
-    ]
+    warnings += [Warning_(code, message, counted[key], (examples or {}).get(key, ())) for code, message, key in dropped if counted[key]]
     if counted["start_outside"]:
-        warnings.append(Warning_("out_of_range_start", f"start timestamps outside 1677-09-22 … 2262-04-11 (column {mapping[schema.START]!r}) were ignored", int(counted["start_outside"])))
-    unusable = int(counted["no_case"] + counted["no_activity"] + counted["no_time"] + counted["outside"])
+        warnings.append(Warning_("out_of_range_start", f"start timestamps outside 1677-09-22 … 2262-04-11 (column {mapping[schema.START]!r}) were ignored", counted["start_outside"]))
+    unusable = counted["no_case"] + counted["no_activity"] + counted["no_time"] + counted["outside"]
     if unusable == counted["rows"]:
         raise InputError("no usable events are left after dropping unusable rows", file=source)
-    return warnings, (int(counted["rows"]), unusable)
+    return warnings, (counted["rows"], unusable)
 
 
 def _prune_months(types: dict[str, str], options: LoadOptions) -> str:

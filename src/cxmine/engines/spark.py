@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxmine.core import schema
 from cxmine.core.normalise import parse_bound, resolve_mapping
-from cxmine.engines.source import PARTITION, Source
+from cxmine.engines.source import PARTITION, Source, dropped_rows
 from cxmine.errors import EngineError, InputError, UsageError
 from cxmine.model import EngineSettings, EventLog, LoadOptions, Warning_
 
@@ -231,30 +231,7 @@ def _usable(loaded, mapping: dict, *, naive: bool, source: str) -> tuple[list[Wa
         count(case.isNotNull() & code.isNotNull() & stamp.isNull()).alias("no_time"), count(case.isNotNull() & code.isNotNull() & outside).alias("outside"),
         count((start < low) | (start >= high)).alias("start_outside"), F.count(stamp).alias("stamped"), F.count(case).alias("cases"), F.count(code).alias("activities"),
     ).collect()[0].asDict()  # fmt: skip
-    counted = {k: int(v or 0) for k, v in row.items()}
-    if counted["rows"] == 0:
-        raise InputError("the log has no events", file=source, hint="check the file, or the --since/--until window")
-    for role, what, present in ((schema.CASE, "case id", "cases"), (schema.ACTIVITY, "activity", "activities")):
-        if counted[present] == 0:
-            raise InputError(f"column {mapping[role]!r} (the {what}) is empty in every row", file=source, hint=f"map another column with {schema.FLAG[role]}")
-    if counted["stamped"] == 0:
-        raise InputError(f"column {mapping[schema.TIMESTAMP]!r} holds no usable timestamp", file=source, hint="pass --timestamp with the completion-time column")
-    warnings = []
-    if naive:
-        warnings.append(Warning_("naive_timestamps", f"column {mapping[schema.TIMESTAMP]!r} has no timezone; read as UTC (pass --timezone to change)", counted["stamped"]))
-    dropped = (
-        ("missing_case_id", f"rows without a case id (column {mapping[schema.CASE]!r}) were dropped", "no_case"),
-        ("missing_activity", f"rows without a activity (column {mapping[schema.ACTIVITY]!r}) were dropped", "no_activity"),
-        ("bad_timestamp", f"rows with an empty or unparsable timestamp (column {mapping[schema.TIMESTAMP]!r}) were dropped", "no_time"),
-        ("out_of_range_timestamp", f"rows with a timestamp before 1677-09-22 or after 2262-04-11 (column {mapping[schema.TIMESTAMP]!r}) were dropped", "outside"),
-    )
-    warnings += [Warning_(code_, message, counted[key]) for code_, message, key in dropped if counted[key]]
-    if counted["start_outside"]:
-        warnings.append(Warning_("out_of_range_start", f"start timestamps outside 1677-09-22 … 2262-04-11 (column {mapping[schema.START]!r}) were ignored", counted["start_outside"]))
-    unusable = counted["no_case"] + counted["no_activity"] + counted["no_time"] + counted["outside"]
-    if unusable == counted["rows"]:
-        raise InputError("no usable events are left after dropping unusable rows", file=source)
-    return warnings, (counted["rows"], unusable)
+    return dropped_rows({k: int(v or 0) for k, v in row.items()}, mapping, naive=naive, source=source)
 
 
 def _prune_months(raw, options: LoadOptions):
