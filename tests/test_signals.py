@@ -215,3 +215,22 @@ def test_open_cases_and_lead_times_over_ended_cases():
     status = case_status(_log(rows).events)
     ended = dict(zip(_log(rows).events["case_id"].cat.categories, status["ended"]))
     assert ended["o1"] == False and all(ended[f"e{i}"] for i in range(20))  # noqa: E712 - numpy bools
+
+
+def test_score_difference_on_near_identical_scores_is_quiet():
+    """Replicated survey answers (every exposed customer gave the same score) made scipy print a
+    "precision loss" RuntimeWarning on the user's stderr; the difference is still reported."""
+    import warnings
+
+    import numpy as np
+
+    from cxmine.friction.stats import mean_difference
+
+    exposed = np.full(5000, 3.0)
+    others = np.r_[np.full(4999, 3.0), 3.0 + 1e-12]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        difference, interval = mean_difference(exposed, others)
+    assert difference is not None and abs(difference) < 1e-12
+    assert interval is None or all(np.isfinite(interval))
+    assert mean_difference(np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]))[0] == -3.0

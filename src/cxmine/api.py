@@ -12,6 +12,8 @@ from cxmine.inputs import Inputs
 from cxmine.model import FrictionReport, TimingsReport
 
 if TYPE_CHECKING:  # pragma: no cover - result types only
+    import numpy as np
+
     from cxmine.config import Config
     from cxmine.mining import ConformanceResult, DiscoveryResult
     from cxmine.model import CaseList, EngineSettings, LoadOptions
@@ -362,6 +364,26 @@ def _present(config: Any, log: Any) -> Any:
     return replace(config, outcomes=kept)
 
 
+def _per_customer(events, contact_names: list[str]) -> "tuple[np.ndarray, np.ndarray | None, np.ndarray]":
+    """Per customer of the timeline (its cases are customers, every one with events): journeys (distinct
+    process cases), contacts (distinct cases of contact processes) and processes touched. Counted as first
+    occurrences on the customer-sorted table (core.journey.seen_before), not with group-by nunique."""
+    import numpy as np  # noqa: PLC0415
+
+    from cxmine.core.journey import seen_before  # noqa: PLC0415
+
+    customer = events["case_id"].cat.codes.to_numpy()
+    n = len(events["case_id"].cat.categories)
+    case = events["process_case"].cat.codes.to_numpy()
+    first_case = ~seen_before(customer, case)
+    cases = np.bincount(customer[first_case], minlength=n)
+    processes = np.bincount(customer[~seen_before(customer, events["process"].cat.codes.to_numpy())], minlength=n)
+    if not contact_names:
+        return cases, None, processes
+    contact = events["process"].isin(contact_names).to_numpy()
+    return cases, np.bincount(customer[first_case & contact], minlength=n), processes
+
+
 def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by: str = "score") -> Any:
     """The customer-level view across processes and the cross-process friction: contacts during waits,
     repeat contacts across channels, friction that spills over into outcomes recorded elsewhere.
@@ -389,12 +411,7 @@ def customer_journey(journey: Any, *, progress: Progress | None = None, rank_by:
     stage.notes[:] = [n for n in stage.notes if n.code != "no_touchpoints"]  # customers have no touchpoints of their own
     phrases = _phrases(journey.config)
     friction = rank(stage, config, describe=describer(phrases), rank_by=rank_by)
-    events = timeline.events
-    per_customer = events.groupby("case_id", observed=True)
-    cases = per_customer["process_case"].nunique()
-    contact_names = [p.name for p in analyses if p.contacts]
-    contacts = events.loc[events["process"].isin(contact_names)].groupby("case_id", observed=True)["process_case"].nunique().reindex(cases.index, fill_value=0) if contact_names else None
-    processes_touched = per_customer["process"].nunique()
+    cases, contacts, processes_touched = _per_customer(timeline.events, [p.name for p in analyses if p.contacts])
     hours = sum(sum(p.excess_customer_hours for p in a.report.friction_points) for a in analyses)
     summary = {
         "journeys_per_customer_mean": round(float(cases.mean()), 4), "journeys_per_customer_p50": float(np.median(cases)),

@@ -70,8 +70,18 @@ def customer_timeline(processes: list[ProcessAnalysis]) -> EventLog:
     order = np.lexsort((time_ns, frame["case_id"].cat.codes.to_numpy()))  # stable: ties keep their order
     frame = frame.iloc[order].reset_index(drop=True)
     for column in ("case_id", "activity", "process_case"):
-        frame[column] = frame[column].cat.remove_unused_categories()
+        frame[column] = _used_only(frame[column].array)
     return EventLog(frame, "customer journey", "journey", {"case_id": "customer"})
+
+
+def _used_only(values: pd.Categorical) -> pd.Categorical:
+    """`remove_unused_categories` by a bincount of the codes (O(n)), not pandas' sort of them."""
+    codes = values.codes
+    used = np.bincount(codes[codes >= 0], minlength=len(values.categories)) > 0
+    if used.all():
+        return values
+    position = np.cumsum(used) - 1
+    return pd.Categorical.from_codes(np.where(codes >= 0, position[np.maximum(codes, 0)], -1), categories=values.categories[used])
 
 
 def _union(parts: list[pd.Categorical], sort: bool = False) -> pd.Categorical:
@@ -103,7 +113,7 @@ def _event_customers(events: pd.DataFrame, index: pd.Series) -> np.ndarray:
     column = events["customer"]
     if not isinstance(column.dtype, pd.CategoricalDtype):
         column = column.astype("category")
-    lookup = index.reindex(column.cat.categories.astype(str)).fillna(-1).to_numpy(dtype=np.int64)
+    lookup = index.index.get_indexer(column.cat.categories.astype(str)).astype(np.int64)  # -1: not a timeline customer (index values are positions)
     codes = column.cat.codes.to_numpy()
     if lookup.size == 0:  # no customer at all
         return np.full(len(codes), -1, dtype=np.int64)
@@ -188,7 +198,7 @@ def _contact_during_wait(processes: list[ProcessAnalysis], timeline: EventLog, c
             continue
         customers = _case_customers(process, index)
         occ = process.stage.journey.gaps.occurrences
-        names = sorted(set(contacts["process"]))
+        names = sorted(str(name) for name in contacts["process"].unique())  # per process, not per contact
         keys, width = gap_keys(occ)  # each gap's (from, to) as one integer, compared without strings
         for wait in (c for c in process.stage.candidates if c.kind == "wait"):
             mine = occ.loc[keys == _gap_key(occ, width, wait.from_activity, wait.to_activity)]

@@ -135,8 +135,13 @@ def mean_difference(exposed: np.ndarray, others: np.ndarray) -> tuple[float | No
     others = others[np.isfinite(others)]
     if exposed.size < 2 or others.size < 2:
         return None, None
+    import warnings  # noqa: PLC0415
+
     from scipy.stats import ttest_ind  # noqa: PLC0415
 
-    result = ttest_ind(exposed, others, equal_var=False)
-    ci = result.confidence_interval(0.95)
-    return float(exposed.mean() - others.mean()), (float(ci.low), float(ci.high))
+    with warnings.catch_warnings():  # scipy's "precision loss" on near-identical scores: not the user's to read
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = ttest_ind(exposed, others, equal_var=False)
+        ci = result.confidence_interval(0.95)
+    interval = (float(ci.low), float(ci.high))
+    return float(exposed.mean() - others.mean()), (interval if all(np.isfinite(interval)) else None)
