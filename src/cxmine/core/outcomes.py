@@ -143,10 +143,14 @@ def _case_starts(events: pd.DataFrame, customer_column: str) -> pd.DataFrame:
 def join_scores(scores: pd.DataFrame, events: pd.DataFrame, customer_column: str | None, notes: list[Warning_], name: str) -> pd.DataFrame:
     """Scores joined to case indices: by case id, else by customer (the case that started last before the
     answer). Returns columns case, timestamp, score — one answer per case (the last)."""
-    categories = events[schema.CASE].cat.categories
-    codes = pd.Series(np.arange(len(categories)), index=categories.astype(str))
+    categories = pd.Index(events[schema.CASE].cat.categories.astype(str))
     frame = scores.copy()
-    frame["case"] = frame["case_id"].map(codes) if frame["case_id"].notna().any() else np.nan
+    if frame["case_id"].notna().any():  # case index by a hash lookup of each answer's case id (-1: unknown)
+        found = categories.get_indexer(frame["case_id"].astype("string").fillna("").astype(object)).astype(float)
+        found[(found < 0) | frame["case_id"].isna().to_numpy()] = np.nan
+        frame["case"] = found
+    else:
+        frame["case"] = np.nan
     if customer_column and customer_column in events.columns and frame["customer"].notna().any():
         need = frame["case"].isna() & frame["customer"].notna() & frame["timestamp"].notna()
         if need.any():
