@@ -149,14 +149,18 @@ def test_the_cli_runs_duckdb_and_says_so(parquet, run):
     assert _same(json.loads(auto.stdout)["customer_gaps"], json.loads(outcome.stdout)["customer_gaps"]) == []
 
 
-def test_auto_picks_duckdb_for_a_dataset_in_a_real_process(parquet, tmp_path):
+def test_auto_picks_duckdb_for_a_dataset_in_a_real_process(parquet, tmp_path, monkeypatch):
     path, config_path = parquet("orders", *LOGS["orders"])
     dataset = tmp_path / "by-month"
     write_dataset(load_log(path), dataset)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # where DuckDB's spill folder goes
     done = run_subprocess("-m", "cxmine", "timings", str(dataset), "--config", str(config_path), "--format", "json")
     assert done.returncode == 0, done.stderr
     assert "engine: duckdb (auto: a Parquet dataset)" in done.stderr
     assert len(json.loads(done.stdout)["steps"]) == 18
+    assert list(scratch.iterdir()) == []  # the spill folder is removed when cxmine exits
 
 
 @pytest.mark.parametrize(

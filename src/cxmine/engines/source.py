@@ -1,6 +1,7 @@
-"""The canonical event table as an ibis expression on DuckDB: the same rules as core.normalise (role columns
-as stripped text, blank means missing, unusable rows dropped and counted, times in UTC, ties in file order),
-without bringing the events into Python.
+"""The canonical event table on DuckDB (the DuckDB engine's reader edge, in SQL): the same rules as
+core.normalise (role columns as stripped text, blank means missing, unusable rows dropped and counted, times
+in UTC, ties in file order), without bringing the events into Python. `Source` is what the engines'
+analytics (engines.timings, ibis) read, on DuckDB or on Spark (engines.spark).
 
 Only small things come back: the activity names (for codes and touchpoint patterns) and the counts of
 dropped rows (for the warnings).
@@ -22,7 +23,6 @@ from cxmine.errors import EngineError, InputError, UsageError
 from cxmine.model import EngineSettings, EventLog, LoadOptions, Warning_
 
 PARTITION = "case_month"  # the partition column `cxmine convert --partition month` writes
-_LOW, _HIGH = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")  # the range pandas' nanoseconds reach
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def connect(settings: EngineSettings):
     """A DuckDB connection (through ibis) with the memory limit, threads and spill directory asked for."""
     import ibis  # noqa: PLC0415
 
-    config: dict[str, Any] = {"temp_directory": settings.temp_dir or tempfile.mkdtemp(prefix="cxmine-duckdb-"), "preserve_insertion_order": False}
+    config: dict[str, Any] = {"temp_directory": settings.temp_dir or _spill_folder(), "preserve_insertion_order": False}
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     if settings.threads:
@@ -72,6 +72,16 @@ def connect(settings: EngineSettings):
         given = " ".join(f"{flag} {value!r}" for flag, value in (("--memory-limit", settings.memory_limit), ("--threads", settings.threads), ("--temp-dir", settings.temp_dir)) if value)
         raise UsageError(f"DuckDB does not accept {given or 'its settings'} ({' '.join(str(exc).split())})", hint="e.g. --memory-limit 4GB --threads 2") from None
     return con
+
+
+def _spill_folder() -> str:
+    """A fresh folder for DuckDB to spill into (never the user's working folder), removed when cxmine exits."""
+    import atexit  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    folder = tempfile.mkdtemp(prefix="cxmine-duckdb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def sql(con, statement: str) -> list:
