@@ -99,7 +99,7 @@ def parse_timestamps(
         return values.dt.tz_convert("UTC").astype(TIME_DTYPE)
     if pd.api.types.is_datetime64_dtype(values.dtype):
         if options.timezone == "UTC" and bool(values.notna().any()):
-            notes.append(_naive_warning(column, int(values.notna().sum())))
+            notes.append(naive_warning(column, int(values.notna().sum())))
         return localise(
             values, options.timezone, ambiguous=_policy(options), column=column, source=source, notes=notes,
             examples=lambda mask: _examples(row_label, origin, values.astype("string"), mask),
@@ -149,7 +149,7 @@ def parse_timestamps(
                 examples=lambda mask: _examples(row_label, origin, text, mask),
             )
             if options.timezone == "UTC" and bool(present.any()):
-                notes.append(_naive_warning(column, int(present.sum())))
+                notes.append(naive_warning(column, int(present.sum())))
     parsed = parsed.dt.tz_convert("UTC").astype(TIME_DTYPE)
 
     bad = present & parsed.isna().to_numpy()
@@ -225,7 +225,35 @@ def _outside_range(times: pd.Series) -> np.ndarray:
     return ~np.isnat(stamps) & ((stamps < low) | (stamps >= high))
 
 
-def _naive_warning(column: str, count: int) -> Warning_:
+# What each kind of unusable row is called, for every engine's reader (engines.source.dropped_rows too).
+DROPPED = {
+    "missing_case_id": "rows without a case id (column {column!r}) were dropped",
+    "missing_activity": "rows without a activity (column {column!r}) were dropped",
+    "bad_timestamp": "rows with an empty or unparsable timestamp (column {column!r}) were dropped",
+    "out_of_range_timestamp": (
+        f"rows with a timestamp before {_RANGE_TEXT[0]} or after {_RANGE_TEXT[1]} (column {{column!r}}; often a placeholder such as "
+        "9999-12-31 for 'open') were dropped: durations are computed in nanoseconds, which cannot reach them"
+    ),
+    "out_of_range_start": (
+        f"start timestamps before {_RANGE_TEXT[0]} or after {_RANGE_TEXT[1]} (column {{column!r}}) were ignored; those events keep "
+        "their completion time only"
+    ),
+}
+
+
+def dropped_warning(code: str, column: str, count: int, examples: tuple[str, ...] = ()) -> Warning_:
+    """The warning for `count` rows (or start times) left out for reason `code` (a key of DROPPED)."""
+    return Warning_(code, DROPPED[code].format(column=column), count, examples)
+
+
+def window_months(options: LoadOptions) -> tuple[str | None, str | None]:
+    """--since/--until as the case-start months (UTC, YYYY-MM) a `case_month` dataset can skip outside of."""
+    since = parse_bound(options.since, flag="--since", timezone=options.timezone) if options.since else None
+    until = parse_bound(options.until, flag="--until", timezone=options.timezone) if options.until else None
+    return (since.strftime("%Y-%m") if since is not None else None, until.strftime("%Y-%m") if until is not None else None)
+
+
+def naive_warning(column: str, count: int) -> Warning_:
     return Warning_(
         "naive_timestamps",
         f"column {column!r} has no timezone; read as UTC (pass --timezone to change)",
@@ -526,12 +554,7 @@ def normalise(
         newly = missing & ~unusable  # each unusable row is counted in one warning only
         if newly.any():
             notes.append(
-                Warning_(
-                    f"missing_{role}",
-                    f"rows without a {what} (column {mapping[role]!r}) were dropped",
-                    int(newly.sum()),
-                    tuple(row_label(int(i)) for i in origin[newly][:3]),
-                )
+                dropped_warning(f"missing_{role}", mapping[role], int(newly.sum()), tuple(row_label(int(i)) for i in origin[newly][:3]))
             )
         unusable |= missing
 
@@ -559,12 +582,7 @@ def normalise(
             newly = missing & ~unusable  # rows already dropped for another reason are counted there
             if newly.any():
                 notes.append(
-                    Warning_(
-                        "bad_timestamp",
-                        f"rows with an empty or unparsable timestamp (column {mapping[role]!r}) were dropped",
-                        int(newly.sum()),
-                        _examples(row_label, origin, raw[mapping[role]].astype("string"), newly),
-                    )
+                    dropped_warning("bad_timestamp", mapping[role], int(newly.sum()), _examples(row_label, origin, raw[mapping[role]].astype("string"), newly))
                 )
             unusable |= missing
         outside = _outside_range(parsed)
@@ -573,25 +591,12 @@ def normalise(
                 newly = outside & ~unusable
                 if newly.any():
                     notes.append(
-                        Warning_(
-                            "out_of_range_timestamp",
-                            f"rows with a timestamp before {_RANGE_TEXT[0]} or after {_RANGE_TEXT[1]} (column {mapping[role]!r}; "
-                            "often a placeholder such as 9999-12-31 for 'open') were dropped: durations are computed in "
-                            "nanoseconds, which cannot reach them",
-                            int(newly.sum()),
-                            _examples(row_label, origin, raw[mapping[role]].astype("string"), newly),
-                        )
+                        dropped_warning("out_of_range_timestamp", mapping[role], int(newly.sum()), _examples(row_label, origin, raw[mapping[role]].astype("string"), newly))
                     )
                 unusable |= outside
             else:
                 notes.append(
-                    Warning_(
-                        "out_of_range_start",
-                        f"start timestamps before {_RANGE_TEXT[0]} or after {_RANGE_TEXT[1]} (column {mapping[role]!r}) were "
-                        "ignored; those events keep their completion time only",
-                        int(outside.sum()),
-                        _examples(row_label, origin, raw[mapping[role]].astype("string"), outside),
-                    )
+                    dropped_warning("out_of_range_start", mapping[role], int(outside.sum()), _examples(row_label, origin, raw[mapping[role]].astype("string"), outside))
                 )
                 parsed = parsed.mask(outside)
         frame[role] = parsed

@@ -42,8 +42,7 @@ def timings_report(log: EventLog, config: Config) -> TimingsReport:
     masks = touchpoint_masks(events, config.touchpoints, notes)
     gaps = customer_gaps(events, masks.touchpoint, masks.chasing)
     summary = gap_summary(gaps, tuple(config.promises))
-    if not summary.empty:  # before the calendar's columns, where the result has always had it
-        summary["ended_by_customer"] = summary["to_activity"].astype(str).isin(list(masks.customer_initiated)).to_numpy()
+    summary = ended_by_customer(summary, masks.customer_initiated)  # before the calendar's columns, where it has always been
     if config.calendar is not None and not gaps.occurrences.empty:
         from cxmine.core.calendar import working_seconds  # noqa: PLC0415
 
@@ -58,34 +57,43 @@ def timings_report(log: EventLog, config: Config) -> TimingsReport:
     for index, promise in enumerate(config.promises):
         rows = outcomes.loc[outcomes["promise"] == index]
         elapsed = rows.loc[rows["state"].isin(["kept", "late", "open_past_due"]), "elapsed_seconds"]
-        counts = promise_counts(rows)
-        promise_rows.append(
-            {
-                "name": promise.name,
-                "from_activity": promise.from_activity,
-                "to_activity": promise.to_activity,
-                "within_seconds": promise.within_seconds,
-                "cases": counts["due"],
-                **{k: counts[k] for k in ("applies", "kept", "late", "open_past_due", "void", "pending", "breach_rate")},
-                "elapsed_p50_seconds": float(elapsed.quantile(0.5)) if len(elapsed) else None,
-                "elapsed_p90_seconds": float(elapsed.quantile(0.9)) if len(elapsed) else None,
-            }
-        )
+        quantiles = (float(elapsed.quantile(0.5)), float(elapsed.quantile(0.9))) if len(elapsed) else (None, None)
+        promise_rows.append(promise_row(promise, promise_counts(rows), *quantiles))
     return assemble(
         source=log.source, basis=basis, configured=masks.configured, calendar=config.calendar is not None,
         steps=step_timings(intervals, basis), transitions=transition_timings(intervals, basis), summary=summary,
-        initiated=masks.customer_initiated, promises=promise_rows, load=log,
+        promises=promise_rows, load=log,
     )
+
+
+def ended_by_customer(summary: pd.DataFrame, initiated) -> pd.DataFrame:
+    """The gap summary with `ended_by_customer`: a gap the customer ends (a refund request, a survey) is the
+    company waiting for the customer."""
+    if summary.empty:
+        return summary
+    return summary.assign(ended_by_customer=summary["to_activity"].astype(str).isin(list(initiated)).to_numpy())
+
+
+def promise_row(promise, counts: dict, elapsed_p50: float | None, elapsed_p90: float | None) -> dict:
+    """One promise of the `timings` result, from `promise_counts` and the due cases' elapsed p50/p90."""
+    return {
+        "name": promise.name,
+        "from_activity": promise.from_activity,
+        "to_activity": promise.to_activity,
+        "within_seconds": promise.within_seconds,
+        "cases": counts["due"],
+        **{k: counts[k] for k in ("applies", "kept", "late", "open_past_due", "void", "pending", "breach_rate")},
+        "elapsed_p50_seconds": elapsed_p50,
+        "elapsed_p90_seconds": elapsed_p90,
+    }
 
 
 def assemble(
     *, source: str, basis: str, configured: bool, calendar: bool, steps: pd.DataFrame, transitions: pd.DataFrame, summary: pd.DataFrame,
-    initiated: frozenset[str], promises: list[dict], load: EventLog,
+    promises: list[dict], load: EventLog,
 ) -> TimingsReport:
-    """The `timings` result from its tables, whichever engine computed them (cxmine.engines.timings too)."""
-    if not summary.empty and "ended_by_customer" not in summary.columns:
-        # A gap the customer ends (a refund request, a survey) is the company waiting for the customer.
-        summary = summary.assign(ended_by_customer=summary["to_activity"].astype(str).isin(list(initiated)).to_numpy())
+    """The `timings` result from its tables, whichever engine computed them (cxmine.engines.timings too);
+    `summary` already says which gaps the customer ends (`ended_by_customer`)."""
     return TimingsReport(
         source=source,
         wait_basis=basis,

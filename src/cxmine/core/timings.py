@@ -378,10 +378,16 @@ def promise_outcomes(events: pd.DataFrame, promises, log_end: pd.Timestamp | Non
 
 def promise_counts(rows: pd.DataFrame) -> dict[str, float | int | None]:
     """applies, due, kept, late, open_past_due, void, pending and breach_rate = (late + open past due) / due."""
-    counts = {state: int((rows["state"] == state).sum()) for state in PROMISE_STATES}
+    return counts_by_state({state: int((rows["state"] == state).sum()) for state in PROMISE_STATES})
+
+
+def counts_by_state(counts: dict[str, int]) -> dict[str, float | int | None]:
+    """`promise_counts` from the number of cases in each state (every applicable case has exactly one), for
+    an engine that counted them itself."""
+    counts = {state: int(counts.get(state, 0)) for state in PROMISE_STATES}
     due = counts["kept"] + counts["late"] + counts["open_past_due"]
     breach = (counts["late"] + counts["open_past_due"]) / due if due else None
-    return {"applies": int(len(rows)), "due": due, **counts, "breach_rate": None if breach is None else round(float(breach), 6)}
+    return {"applies": sum(counts.values()), "due": due, **counts, "breach_rate": None if breach is None else round(float(breach), 6)}
 
 
 def _last_per_case(case: np.ndarray, time_ns: np.ndarray, n_cases: int) -> np.ndarray:

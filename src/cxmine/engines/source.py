@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.normalise import parse_bound, resolve_mapping
+from cxmine.core.normalise import dropped_warning, naive_warning, parse_bound, resolve_mapping, window_months
 from cxmine.errors import EngineError, InputError, UsageError
 from cxmine.model import EngineSettings, EventLog, LoadOptions, Warning_
 
@@ -92,20 +92,14 @@ def sql(con, statement: str) -> list:
 
 def run(expression, what: str) -> pd.DataFrame:
     """Execute an ibis expression; DuckDB running out of memory is an engine error (exit 4), in one line."""
-    try:
+    with engine_errors(what):
         return expression.execute()
-    except Exception as exc:
-        _engine_error(exc, what)
-        raise
 
 
 def materialise(con, name: str, expression):
     """An ibis expression computed once into a temporary table (several results read it)."""
-    try:
+    with engine_errors(f"the table {name}"):
         return con.create_table(name, expression, temp=True)  # ibis registers the in-memory tables it uses
-    except Exception as exc:
-        _engine_error(exc, f"the table {name}")
-        raise
 
 
 _BLANKS = " \t\n\r\x0b\x0c"  # what Python's str.strip() removes from ASCII text, as core.normalise strips
@@ -134,7 +128,7 @@ def _read(con, path: Path) -> list[tuple[str, str]]:
         pos = "file_row_number"
     try:
         sql(con, f"CREATE TEMP VIEW raw AS SELECT *, {pos} AS _pos FROM {read}")
-        described = con.raw_sql("DESCRIBE SELECT * FROM raw").fetchall()
+        described = sql(con, "DESCRIBE SELECT * FROM raw")
     except Exception as exc:
         raise InputError(
             f"the Parquet input cannot be read ({' '.join(str(exc).split())})", file=str(path),
@@ -153,12 +147,13 @@ def _row_labels(con, path: Path):
 
 
 def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> Source:
-    """The canonical events of `path` as the DuckDB table `events` (activity and resource as integer codes, so
-    the windows sort narrow rows), with what loading them taught (an EventLog without events).
+    """The canonical events of `path` as the DuckDB view `events` over the narrow table `loaded` (activity and
+    resource as integer codes, so the windows sort narrow rows), with what loading them taught (an EventLog
+    without events).
 
     One scan of the data: activity and resource names are cleaned on their distinct values (a lookup list
     turns the raw value's ENUM code into the clean name's code), only case ids are stripped row by row; the
-    rows that cannot be used are counted from the table and left out by the `events` view."""
+    rows that cannot be used are counted from `loaded` and left out by the `events` view."""
     con = connect(settings)
     source = str(path)
     described = _read(con, path)
@@ -167,7 +162,8 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> S
     mapping = resolve_mapping(columns, options, source=source)
     lifecycle = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])
     if lifecycle is not None:
-        _only_completions(con, lifecycle, source)
+        values = [v for (v,) in sql(con, f"SELECT DISTINCT lower(trim(CAST({_name(lifecycle)} AS VARCHAR))) FROM raw")]
+        only_completions(values, lifecycle, source, "duckdb")
     low, high = "TIMESTAMP '1677-09-22'", "TIMESTAMP '2262-04-11'"
     stamp = _utc(mapping[schema.TIMESTAMP], types, options, source)
     start = _utc(mapping[schema.START], types, options, source) if mapping[schema.START] else "CAST(NULL AS TIMESTAMP)"
@@ -205,23 +201,18 @@ def _coded(con, name: str, column: str) -> tuple[tuple[str, ...], str]:
     categories) and the SQL that gives each row its name's code (NULL for a blank): the raw distinct values
     become an ENUM, and a constant list maps each raw value's ENUM code to its clean name's code."""
     text = f"CAST({_name(column)} AS VARCHAR)"
-    raw = [str(v) for (v,) in con.raw_sql(f"SELECT DISTINCT {text} FROM raw WHERE {_name(column)} IS NOT NULL").fetchall()]
-    clean = [v.strip() for v in raw]
-    names = tuple(sorted({v for v in clean if v}))
-    position = {n: i for i, n in enumerate(names)}
+    raw = [str(v) for (v,) in sql(con, f"SELECT DISTINCT {text} FROM raw WHERE {_name(column)} IS NOT NULL")]
+    names, codes = clean_names(raw)
     sql(con, f"DROP TYPE IF EXISTS {name}")
     sql(con, f"CREATE TYPE {name} AS ENUM ({', '.join(_sql_text(v) for v in raw) or _sql_text('')})")
-    lookup = "[" + ", ".join(str(position[v]) if v else "NULL" for v in clean) + "]::INTEGER[]"
+    lookup = "[" + ", ".join("NULL" if code is None else str(code) for code in codes) + "]::INTEGER[]"
     return names, f"({lookup})[enum_code({text}::{name}) + 1]"
 
 
 def _materialise(con, name: str, query: str) -> None:
     """CREATE TEMP TABLE name AS query; DuckDB running out of memory is an engine error (exit 4)."""
-    try:
+    with engine_errors(f"the table {name}"):
         sql(con, f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
-    except Exception as exc:
-        _engine_error(exc, f"the table {name}")
-        raise
 
 
 @contextmanager
@@ -242,31 +233,11 @@ def _engine_error(exc: BaseException, what: str) -> None:
         raise EngineError(f"DuckDB ran out of memory while computing {what}", hint="raise --memory-limit, or give --temp-dir on a disk with more free space") from None
 
 
-def _only_completions(con, lifecycle: str, source: str) -> None:
-    """A lifecycle column with only completions needs nothing; start/complete pairing is not on this engine yet."""
-    rows = con.raw_sql(f"SELECT DISTINCT lower(trim(CAST({_name(lifecycle)} AS VARCHAR))) FROM raw").fetchall()
-    other = sorted(str(v) for (v,) in rows if v is not None and str(v) not in ("complete", ""))
-    if other:
-        raise UsageError(
-            f"the duckdb engine cannot run this: column {lifecycle!r} has lifecycle values other than complete ({', '.join(other[:5])})",
-            file=source, hint="pass --engine pandas (it pairs start and complete events)",
-        )
-
-
 def _utc(column: str, types: dict[str, str], options: LoadOptions, source: str) -> str:
     """A typed timestamp column as naive UTC microseconds (the instant; naive values are read as UTC, as
     the pandas engine reads them)."""
     kind = types[column]
-    if not kind.startswith("TIMESTAMP"):
-        raise UsageError(
-            f"the duckdb engine needs typed timestamps, and column {column!r} holds {kind}", file=source,
-            hint="write the Parquet with 'cxmine convert' (it parses the times once), or pass --engine pandas",
-        )
-    if not kind.endswith("WITH TIME ZONE") and options.timezone != "UTC":
-        raise UsageError(
-            f"the duckdb engine reads naive timestamps as UTC only, and --timezone is {options.timezone}", file=source,
-            hint="write the Parquet with 'cxmine convert --timezone ...' (it stores UTC), or pass --engine pandas",
-        )
+    check_time_type(column, kind, typed=kind.startswith("TIMESTAMP"), naive=not kind.endswith("WITH TIME ZONE"), options=options, source=source, engine="duckdb")
     return f"make_timestamp(epoch_us({_name(column)}))"
 
 
@@ -305,41 +276,73 @@ def dropped_rows(counted: dict[str, int], mapping: dict, *, naive: bool, source:
             raise InputError(f"column {mapping[role]!r} (the {what}) is empty in every row", file=source, hint=f"map another column with {schema.FLAG[role]}")
     if counted["stamped"] == 0:
         raise InputError(f"column {mapping[schema.TIMESTAMP]!r} holds no usable timestamp", file=source, hint="pass --timestamp with the completion-time column")
-    warnings = []
-    if naive:
-        warnings.append(Warning_("naive_timestamps", f"column {mapping[schema.TIMESTAMP]!r} has no timezone; read as UTC (pass --timezone to change)", counted["stamped"]))
-    dropped = (
-        ("missing_case_id", f"rows without a case id (column {mapping[schema.CASE]!r}) were dropped", "no_case"),
-        ("missing_activity", f"rows without a activity (column {mapping[schema.ACTIVITY]!r}) were dropped", "no_activity"),
-        ("bad_timestamp", f"rows with an empty or unparsable timestamp (column {mapping[schema.TIMESTAMP]!r}) were dropped", "no_time"),
-        ("out_of_range_timestamp", f"rows with a timestamp before 1677-09-22 or after 2262-04-11 (column {mapping[schema.TIMESTAMP]!r}) were dropped", "outside"),
-    )
-    warnings += [Warning_(code, message, counted[key], (examples or {}).get(key, ())) for code, message, key in dropped if counted[key]]
+    warnings = [naive_warning(mapping[schema.TIMESTAMP], counted["stamped"])] if naive else []
+    dropped = (("missing_case_id", schema.CASE, "no_case"), ("missing_activity", schema.ACTIVITY, "no_activity"),
+               ("bad_timestamp", schema.TIMESTAMP, "no_time"), ("out_of_range_timestamp", schema.TIMESTAMP, "outside"))  # fmt: skip
+    warnings += [dropped_warning(code, mapping[role], counted[key], (examples or {}).get(key, ())) for code, role, key in dropped if counted[key]]
     if counted["start_outside"]:
-        warnings.append(Warning_("out_of_range_start", f"start timestamps outside 1677-09-22 … 2262-04-11 (column {mapping[schema.START]!r}) were ignored", counted["start_outside"]))
+        warnings.append(dropped_warning("out_of_range_start", mapping[schema.START], counted["start_outside"]))
     unusable = counted["no_case"] + counted["no_activity"] + counted["no_time"] + counted["outside"]
     if unusable == counted["rows"]:
         raise InputError("no usable events are left after dropping unusable rows", file=source)
     return warnings, (counted["rows"], unusable)
 
 
+def clean_names(raw: list[str]) -> tuple[tuple[str, ...], list[int | None]]:
+    """A text column's names as the pandas engine's categories have them (stripped, blanks dropped, sorted
+    as Python sorts), and each raw distinct value's code among them (None: blank). Names are cleaned once
+    per distinct value, on either engine."""
+    clean = [value.strip() for value in raw]
+    names = tuple(sorted({value for value in clean if value}))
+    position = {name: i for i, name in enumerate(names)}
+    return names, [position[value] if value else None for value in clean]
+
+
+def only_completions(values, lifecycle: str, source: str, engine: str) -> None:
+    """A lifecycle column with only completions needs nothing; start/complete pairing is pandas-only yet."""
+    other = sorted(str(v) for v in values if v is not None and str(v) not in ("complete", ""))
+    if other:
+        raise UsageError(
+            f"the {engine} engine cannot run this: column {lifecycle!r} has lifecycle values other than complete ({', '.join(other[:5])})",
+            file=source, hint="pass --engine pandas (it pairs start and complete events)",
+        )
+
+
+def check_time_type(column: str, kind: str, *, typed: bool, naive: bool, options: LoadOptions, source: str, engine: str) -> None:
+    """The other engines read typed timestamps only, and naive ones as UTC only (as the pandas engine reads
+    them without --timezone)."""
+    if not typed:
+        raise UsageError(
+            f"the {engine} engine needs typed timestamps, and column {column!r} holds {kind}", file=source,
+            hint="write the Parquet with 'cxmine convert' (it parses the times once), or pass --engine pandas",
+        )
+    if naive and options.timezone != "UTC":
+        raise UsageError(
+            f"the {engine} engine reads naive timestamps as UTC only, and --timezone is {options.timezone}", file=source,
+            hint="write the Parquet with 'cxmine convert --timezone ...' (it stores UTC), or pass --engine pandas",
+        )
+
+
+def window_bounds(options: LoadOptions) -> tuple[str | None, str | None]:
+    """--since/--until as naive UTC times ('YYYY-MM-DD HH:MM:SS'), for the engines' whole-case window."""
+
+    def bound(value: str | None, flag: str) -> str | None:
+        return str(parse_bound(value, flag=flag, timezone=options.timezone).tz_localize(None)) if value else None
+
+    return bound(options.since, "--since"), bound(options.until, "--until")
+
+
 def _prune_months(types: dict[str, str], options: LoadOptions) -> str:
     """With --since/--until on a `case_month` dataset, the partitions outside the months are never read."""
     if PARTITION not in types or not (options.since or options.until):
         return ""
-    bounds = []
-    if options.since:
-        bounds.append(f"CAST({PARTITION} AS VARCHAR) >= {_sql_text(parse_bound(options.since, flag='--since', timezone=options.timezone).strftime('%Y-%m'))}")
-    if options.until:
-        bounds.append(f"CAST({PARTITION} AS VARCHAR) <= {_sql_text(parse_bound(options.until, flag='--until', timezone=options.timezone).strftime('%Y-%m'))}")
+    since, until = window_months(options)
+    bounds = [f"CAST({PARTITION} AS VARCHAR) {op} {_sql_text(month)}" for op, month in ((">=", since), ("<=", until)) if month]
     return " WHERE " + " AND ".join(bounds)
 
 
 def _window(options: LoadOptions) -> str:
     """Whole cases that start in [since, until) (core.normalise's window), as a HAVING condition."""
-    bounds: list[str] = []
-    if options.since:
-        bounds.append(f"min(timestamp) >= TIMESTAMP {_sql_text(str(parse_bound(options.since, flag='--since', timezone=options.timezone).tz_localize(None)))}")
-    if options.until:
-        bounds.append(f"min(timestamp) < TIMESTAMP {_sql_text(str(parse_bound(options.until, flag='--until', timezone=options.timezone).tz_localize(None)))}")
+    since, until = window_bounds(options)
+    bounds = [f"min(timestamp) {op} TIMESTAMP {_sql_text(bound)}" for op, bound in ((">=", since), ("<", until)) if bound]
     return " AND ".join(bounds)

@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.normalise import parse_bound, resolve_mapping
-from cxmine.engines.source import PARTITION, Source, dropped_rows
+from cxmine.core.normalise import resolve_mapping, window_months
+from cxmine.engines.source import PARTITION, Source, check_time_type, clean_names, dropped_rows, only_completions, window_bounds
 from cxmine.errors import EngineError, InputError, UsageError
 from cxmine.model import EngineSettings, EventLog, LoadOptions, Warning_
 
@@ -120,7 +120,8 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     mapping = resolve_mapping(columns, options, source=source)
     lifecycle = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])
     if lifecycle is not None:
-        _only_completions(raw, lifecycle, source)
+        values = [row[0] for row in raw.select(F.lower(F.trim(F.col(f"`{lifecycle}`").cast("string")))).distinct().collect()]
+        only_completions(values, lifecycle, source, "spark")
     raw = _prune_months(raw, options)
     stamp = _utc(raw, mapping[schema.TIMESTAMP], options, source)
     start = _utc(raw, mapping[schema.START], options, source) if mapping[schema.START] else F.lit(None).cast("timestamp")
@@ -176,23 +177,10 @@ def _coded(spark, raw, column: str, code: str):
     from pyspark.sql import functions as F  # noqa: PLC0415, N812
 
     values = [row[0] for row in raw.select(F.col(f"`{column}`").cast("string")).distinct().collect() if row[0] is not None]
-    names = tuple(sorted({v.strip() for v in values if v.strip()}))
-    position = {n: i for i, n in enumerate(names)}
-    table = pd.DataFrame({"_activity": values, code: [position.get(v.strip()) for v in values]}).astype({code: "Int32"})
+    names, codes = clean_names(values)
+    table = pd.DataFrame({"_activity": values, code: codes}).astype({code: "Int32"})
     schema_ = f"_activity string, {code} int"
     return names, spark.createDataFrame(table if len(table) else pd.DataFrame({"_activity": [], code: []}), schema=schema_)
-
-
-def _only_completions(raw, lifecycle: str, source: str) -> None:
-    from pyspark.sql import functions as F  # noqa: PLC0415, N812
-
-    values = [row[0] for row in raw.select(F.lower(F.trim(F.col(f"`{lifecycle}`").cast("string")))).distinct().collect()]
-    other = sorted(str(v) for v in values if v is not None and str(v) not in ("complete", ""))
-    if other:
-        raise UsageError(
-            f"the spark engine cannot run this: column {lifecycle!r} has lifecycle values other than complete ({', '.join(other[:5])})",
-            file=source, hint="pass --engine pandas (it pairs start and complete events)",
-        )
 
 
 def _naive(raw, column: str) -> bool:
@@ -204,13 +192,7 @@ def _utc(raw, column: str, options: LoadOptions, source: str):
     from pyspark.sql import functions as F  # noqa: PLC0415, N812
 
     kind = raw.schema[column].dataType.typeName()
-    if kind not in ("timestamp", "timestamp_ntz"):
-        raise UsageError(
-            f"the spark engine needs typed timestamps, and column {column!r} holds {kind}", file=source,
-            hint="write the Parquet with 'cxmine convert' (it parses the times once), or pass --engine pandas",
-        )
-    if kind == "timestamp_ntz" and options.timezone != "UTC":
-        raise UsageError(f"the spark engine reads naive timestamps as UTC only, and --timezone is {options.timezone}", file=source, hint="or pass --engine pandas")
+    check_time_type(column, kind, typed=kind in ("timestamp", "timestamp_ntz"), naive=kind == "timestamp_ntz", options=options, source=source, engine="spark")
     return F.col(f"`{column}`").cast("timestamp")
 
 
@@ -241,10 +223,11 @@ def _prune_months(raw, options: LoadOptions):
     if PARTITION not in raw.columns:
         return raw
     month = F.col(PARTITION).cast("string")
-    if options.since:
-        raw = raw.filter(month >= parse_bound(options.since, flag="--since", timezone=options.timezone).strftime("%Y-%m"))
-    if options.until:
-        raw = raw.filter(month <= parse_bound(options.until, flag="--until", timezone=options.timezone).strftime("%Y-%m"))
+    since, until = window_months(options)
+    if since:
+        raw = raw.filter(month >= since)
+    if until:
+        raw = raw.filter(month <= until)
     return raw
 
 
@@ -255,10 +238,11 @@ def _window(events, options: LoadOptions, source: str):
     if not (options.since or options.until):
         return events
     first = events.groupBy("case_id").agg(F.min("timestamp").alias("_first"))
-    if options.since:
-        first = first.filter(F.col("_first") >= _instant(str(parse_bound(options.since, flag="--since", timezone=options.timezone).tz_localize(None))))
-    if options.until:
-        first = first.filter(F.col("_first") < _instant(str(parse_bound(options.until, flag="--until", timezone=options.timezone).tz_localize(None))))
+    since, until = window_bounds(options)
+    if since:
+        first = first.filter(F.col("_first") >= _instant(since))
+    if until:
+        first = first.filter(F.col("_first") < _instant(until))
     kept = events.join(first.select("case_id"), "case_id", "left_semi")
     if kept.limit(1).count() == 0:
         raise InputError("no case starts inside the --since/--until window", file=source)

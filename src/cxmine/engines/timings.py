@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxmine.core.timings import QUANTILES, PROMISE_STATES
+from cxmine.core.timings import QUANTILES
 from cxmine.engines.source import Source, run
 from cxmine.matching import matches
 
@@ -263,36 +263,31 @@ def case_status(source: Source, steps, end_activities: tuple[str, ...]):
 
 def promise_rows(source: Source, steps, promises, end_activities: tuple[str, ...]) -> list[dict[str, Any]]:
     """Per promise: how many cases it applies to, kept, late, open past due, void, pending, the breach rate
-    and the elapsed p50/p90 (core.timings.promise_outcomes and promise_counts)."""
+    and the elapsed p50/p90 (core.timings.promise_outcomes; counted and worded by core's counts_by_state and
+    promise_row)."""
     import ibis  # noqa: PLC0415
+
+    from cxmine.core.timing_report import promise_row  # noqa: PLC0415
+    from cxmine.core.timings import counts_by_state  # noqa: PLC0415
 
     if not promises:
         return []
-    names = source.activities
     status, log_end = case_status(source, steps, end_activities)
     end = ibis.literal(log_end.to_pydatetime())
     rows = []
     for promise in promises:
-        found = _promise_states(steps, status, end, log_end, promise, names)
-        counts = {state: int(found.get(state, (0, None, None))[0]) for state in PROMISE_STATES}
-        due = counts["kept"] + counts["late"] + counts["open_past_due"]
-        breach = (counts["late"] + counts["open_past_due"]) / due if due else None
-        elapsed = found.get("_elapsed", (0, None, None))
-        rows.append({
-            "name": promise.name, "from_activity": promise.from_activity, "to_activity": promise.to_activity, "within_seconds": promise.within_seconds,
-            "cases": due, "applies": sum(counts.values()), **counts, "breach_rate": None if breach is None else round(float(breach), 6),
-            "elapsed_p50_seconds": elapsed[1], "elapsed_p90_seconds": elapsed[2],
-        })  # fmt: skip
+        counts, p50, p90 = _promise_states(steps, status, end, promise, source.activities)
+        rows.append(promise_row(promise, counts_by_state(counts), p50, p90))
     return rows
 
 
-def _promise_states(steps, status, end, log_end: pd.Timestamp, promise, names) -> dict[str, tuple]:
-    """Counts per state of one promise, and the elapsed p50/p90 of the due cases."""
+def _promise_states(steps, status, end, promise, names) -> tuple[dict[str, int], float | None, float | None]:
+    """Cases per state of one promise, and the elapsed p50/p90 of the due cases."""
     import ibis  # noqa: PLC0415
 
     from_codes, to_codes = _codes(names, [promise.from_activity]), _codes(names, [promise.to_activity])
     if not from_codes or not to_codes:  # `from` or `to` never happens: nothing can be measured (pandas: no rows)
-        return {}
+        return {}, None, None
     is_from = _isin(steps.code, from_codes)
     start = ibis.ifelse(is_from, steps.timestamp, None).min().over(ibis.window(group_by=steps.case_id))
     marked = steps.mutate(start=start)
@@ -314,16 +309,17 @@ def _promise_states(steps, status, end, log_end: pd.Timestamp, promise, names) -
     stop = ibis.coalesce(per_case.to_time, per_case.ended.ifelse(per_case.last_time, end))
     decided = per_case.mutate(state=state, elapsed=_seconds(stop, per_case.start))
     counts = run(decided.group_by("state").aggregate(n=decided.count()), "the promises")
-    found: dict[str, tuple] = {row.state: (int(row.n), None, None) for row in counts.itertuples()}
     due = decided.filter(decided.state.isin(["kept", "late", "open_past_due"]))
-    elapsed = run(due.aggregate(n=due.count(), p50=due.elapsed.quantile(0.5), p90=due.elapsed.quantile(0.9)), "the promise times").iloc[0]
-    found["_elapsed"] = (int(elapsed["n"]), None if pd.isna(elapsed["p50"]) else float(elapsed["p50"]), None if pd.isna(elapsed["p90"]) else float(elapsed["p90"]))
-    return found
+    elapsed = run(due.aggregate(p50=due.elapsed.quantile(0.5), p90=due.elapsed.quantile(0.9)), "the promise times").iloc[0]
+    return (
+        {row.state: int(row.n) for row in counts.itertuples()},
+        None if pd.isna(elapsed["p50"]) else float(elapsed["p50"]), None if pd.isna(elapsed["p90"]) else float(elapsed["p90"]),
+    )
 
 
 def report(source: Source, config):
     """The whole `timings` result on the engine, assembled as the pandas engine assembles it."""
-    from cxmine.core.timing_report import assemble  # noqa: PLC0415
+    from cxmine.core.timing_report import assemble, ended_by_customer  # noqa: PLC0415
 
     touchpoints = config.touchpoints
     steps = source.materialise("steps", intervals(source, touchpoints))  # the one sort of the events
@@ -333,9 +329,9 @@ def report(source: Source, config):
     promises = promise_rows(source, steps, tuple(config.promises), config.journey.end_activities)
     occurrences = source.materialise("occurrences", gap_occurrences(marked(source, steps, touchpoints)))
     source.drop("steps")  # memory (or spill space) for what comes next
-    summary = gap_summary(source, occurrences, tuple(config.promises))
     initiated = frozenset(matches(list(source.activities), list(touchpoints.customer_initiated)))
+    summary = ended_by_customer(gap_summary(source, occurrences, tuple(config.promises)), initiated)
     return assemble(
         source=source.load.source, basis=basis, configured=bool(touchpoints.activities) or bool(touchpoints.attribute), calendar=False,
-        steps=step_table, transitions=transitions, summary=summary, initiated=initiated, promises=promises, load=source.load,
+        steps=step_table, transitions=transitions, summary=summary, promises=promises, load=source.load,
     )

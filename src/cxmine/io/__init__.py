@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Sequence
 
 from cxmine.core import schema
-from cxmine.core.normalise import normalise, resolve_mapping, row_number
+from cxmine.core.normalise import normalise, resolve_mapping, row_number, window_months
 from cxmine.errors import InputError
 from cxmine.model import EventLog, LoadOptions
 
@@ -92,7 +92,7 @@ def load_log(
     else:
         columns = tabular.parquet_columns(path)
         needed = None if attributes is None else _needed(columns, options, attributes, source)
-        raw = tabular.read_parquet(path, needed, notes=reader_notes, months=_months(options) if path.is_dir() else None)
+        raw = tabular.read_parquet(path, needed, notes=reader_notes, months=window_months(options) if path.is_dir() else None)
         _check_roles_are_flat(columns, list(raw.columns), options, source)
         result = normalise(raw, options, source=source)
     return EventLog(
@@ -104,15 +104,6 @@ def load_log(
         rows_read=len(raw),
         rows_unusable=result.rows_unusable,
     )
-
-
-def _months(options: LoadOptions) -> tuple[str | None, str | None]:
-    """--since/--until as the case-start months a partitioned dataset can skip outside of."""
-    from cxmine.core.normalise import parse_bound  # noqa: PLC0415
-
-    since = parse_bound(options.since, flag="--since", timezone=options.timezone) if options.since else None
-    until = parse_bound(options.until, flag="--until", timezone=options.timezone) if options.until else None
-    return (since.strftime("%Y-%m") if since is not None else None, until.strftime("%Y-%m") if until is not None else None)
 
 
 def _check_roles_are_flat(stored: Sequence[str], read: Sequence[str], options: LoadOptions, source: str) -> None:
