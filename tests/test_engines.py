@@ -253,3 +253,5 @@ def test_spark_settings_are_checked_before_a_jvm_starts(run, parquet):
     assert malformed.exit_code == 2 and "is not key=value" in malformed.stderr
     wrong_engine = run("timings", path, "--config", config_path, "--engine", "duckdb", "--spark-master", "local[2]")
     assert wrong_engine.exit_code == 2 and "--spark-master is a setting of the spark engine" in wrong_engine.stderr
+    auto = run("timings", path, "--config", config_path, "--spark-master", "local[2]")  # auto never runs Spark
+    assert auto.exit_code == 2 and "--spark-master is a setting of the spark engine, and the engine is auto" in auto.stderr

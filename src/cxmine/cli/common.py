@@ -87,7 +87,8 @@ def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: A
     flags = {"memory_limit": ("--memory-limit", "duckdb"), "threads": ("--threads", "duckdb"), "temp_dir": ("--temp-dir", "duckdb"),
              "spark_master": ("--spark-master", "spark"), "spark_conf": ("--spark-conf", "spark")}  # fmt: skip
     for key, (flag, owner) in flags.items():
-        if limits.get(key) and asked not in ("auto", owner):
+        # auto may run DuckDB (its limits then apply), never Spark: Spark's settings need --engine spark.
+        if limits.get(key) and asked != owner and not (asked == "auto" and owner == "duckdb"):
             raise UsageError(f"{flag} is a setting of the {owner} engine, and the engine is {asked}", hint=f"pass --engine {owner}, or leave {flag} out")
     conf = []
     for item in limits.get("spark_conf") or ():
