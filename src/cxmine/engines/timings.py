@@ -157,7 +157,7 @@ def marked(source: Source, steps, touchpoints):
         chasing = _isin(steps.code, sorted(roles.initiated)) & steps.repeat
     chasing = chasing & ~outbound
     touchpoint = _isin(steps.code, sorted(roles.listed)) & ~outbound & ~chasing
-    flagged = steps.mutate(tp=touchpoint, chasing=chasing)
+    flagged = steps.mutate(tp=touchpoint, chasing=chasing, outbound=outbound)
     if "segment" not in steps.columns:
         flagged = flagged.mutate(segment=flagged.tp.cast("int64").sum().over(_case_window(flagged, rows=(None, 0))))
     return flagged
@@ -200,7 +200,7 @@ def gap_occurrences(flagged):
     )
     gaps = gaps.filter((gaps.openings == 1) & (gaps.closings == 1))
     return gaps.select(
-        "case_id", "from_code", "to_code", "internal_steps", "handovers", "rework_steps", "chasing_contacts",
+        "case_id", "from_code", "to_code", "start", "internal_steps", "handovers", "rework_steps", "chasing_contacts",
         gap=ibis.greatest(_seconds(gaps.end, gaps.start), 0.0), slowest_seconds=gaps.slowest["us"] / 1e6,
         slowest_from=(gaps.slowest["pair"] // 65536).cast("int32"), slowest_to=(gaps.slowest["pair"] % 65536).cast("int32"),
     )

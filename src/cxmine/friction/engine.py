@@ -24,8 +24,6 @@ import numpy as np
 import pandas as pd
 
 from cxmine.config import Config
-from cxmine.core.journey import case_durations
-from cxmine.core.timings import wait_basis
 from cxmine.friction import kinds, stats
 from cxmine.core.outcomes import CaseOutcome
 from cxmine.friction.contract import Candidate, Evidence, Lift
@@ -285,8 +283,8 @@ def rank(
     primaries.sort(key=lambda i: strength(i, raw))
     total = sum(raw[i][0] + sum(raw[i][1].values()) for i in primaries) or 1.0
 
-    lead = case_durations(stage.log.events)
-    attributes = case_attributes(stage.log.events)
+    lead = stage.case_lead_seconds()
+    attributes = stage.case_attributes()
     points: list[FrictionPoint] = []
     cumulative = 0.0
     critical_reached = False
@@ -357,9 +355,9 @@ def _report(stage: Stage, config: Config, evaluated: int, points: tuple[Friction
     log = stage.log
     return FrictionReport(
         source=log.source,
-        events=len(log.events),
+        events=stage.events_count(),
         cases=stage.n_cases,
-        wait_basis=wait_basis(log.events),
+        wait_basis=stage.wait_basis(),
         touchpoints_configured=stage.configured,
         touchpoints=stage.touchpoint_names,
         complaints_total=stage.complaints_total,

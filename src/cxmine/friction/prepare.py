@@ -218,10 +218,32 @@ class Stage:
     overlay: dict[str, Any]
     notes: list[Warning_] = field(default_factory=list)
     outcomes: list[CaseOutcome] = field(default_factory=list)  # complaints first, then [[outcomes]]
+    # Per case, for scoring: lead time (seconds) and the attributes that may drive friction; the number of
+    # events and the wait basis. None: read from the log's events (the pandas engine); another engine sets them.
+    lead_seconds: np.ndarray | None = None
+    attributes: pd.DataFrame | None = None
+    n_events: int | None = None
+    basis: str | None = None
 
     @property
     def n_cases(self) -> int:
         return self.journey.n_cases
+
+    def case_lead_seconds(self) -> np.ndarray:
+        from cxmine.core.journey import case_durations  # noqa: PLC0415
+
+        return self.lead_seconds if self.lead_seconds is not None else case_durations(self.log.events)
+
+    def case_attributes(self) -> pd.DataFrame:
+        return self.attributes if self.attributes is not None else case_attributes(self.log.events)
+
+    def events_count(self) -> int:
+        return self.n_events if self.n_events is not None else len(self.log.events)
+
+    def wait_basis(self) -> str:
+        from cxmine.core.timings import wait_basis  # noqa: PLC0415
+
+        return self.basis if self.basis is not None else wait_basis(self.log.events)
 
 
 def unknown_names(events: pd.DataFrame, config: Config) -> list[Warning_]:

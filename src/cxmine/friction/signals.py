@@ -226,37 +226,59 @@ def rework(ctx: Journey) -> list[Candidate]:
         again &= ~ctx.outbound
     if not again.any():
         return []
-    has_resource = schema.RESOURCE in events.columns
-    if has_resource:
+    rows = np.flatnonzero(again)
+    same = None
+    if schema.RESOURCE in events.columns:
         resource = events[schema.RESOURCE].cat.codes.to_numpy()
         previous_row = np.empty(n, dtype=np.int64)
         previous_row[order] = np.where(starts, order, np.roll(order, 1))  # previous occurrence of the same activity
-        same_resource = (resource >= 0) & (resource == resource[previous_row])
+        same = ((resource >= 0) & (resource == resource[previous_row]))[rows]
+    repeats = pd.DataFrame({"case": ctx.case[rows], "code": codes[rows], "time_ns": ctx.time_ns[rows], "first_ns": ctx.time_ns[first_row[rows]]})
+    if same is not None:
+        repeats["same_resource"] = same
+    doing = pd.DataFrame({"case": ctx.case, "code": codes})
+    return rework_from(repeats, doing, [str(c) for c in events[schema.ACTIVITY].cat.categories], ctx)
+
+
+def rework_from(repeats: pd.DataFrame, doing: pd.DataFrame, names: list[str], ctx) -> list[Candidate]:
+    """`rework` candidates from its occurrences, on any engine: `repeats` holds one row per step done again
+    (case, code, time_ns, first_ns — when the case first did it — and, with resources, same_resource: the
+    previous occurrence had the same resource); `doing` the (case, code) pairs of the log (repeated pairs may
+    repeat); `names` the activity name per code; `ctx` the case count and the customer's windows."""
     out: list[Candidate] = []
-    categories = events[schema.ACTIVITY].cat.categories
-    doing = np.bincount(codes[~seen_before(ctx.case, codes)], minlength=len(categories))  # cases doing each activity
-    for code in np.unique(codes[again]):
-        rows = np.flatnonzero(again & (codes == code))
-        cases = ctx.case[rows]
+    if repeats.empty:
+        return out
+    codes = doing["code"].to_numpy(dtype=np.int64)
+    doing_case = doing["case"].to_numpy(dtype=np.int64)
+    # cases doing each activity: each (case, code) pair once
+    width = np.int64(len(names) + 1)
+    pairs = np.unique(doing_case * width + codes)
+    cases_doing = np.bincount(pairs % width, minlength=len(names))
+    all_codes = repeats["code"].to_numpy(dtype=np.int64)
+    has_resource = "same_resource" in repeats.columns
+    for code in np.unique(all_codes):
+        rows = np.flatnonzero(all_codes == code)
+        cases = repeats["case"].to_numpy(dtype=np.int64)[rows]
         affected = np.bincount(cases, minlength=ctx.n_cases) > 0
         # A step most of its cases repeat (a lab test taken every few hours) is routine, not rework.
-        if affected.sum() > DESIGNED_SHARE * doing[code]:
+        if affected.sum() > DESIGNED_SHARE * cases_doing[code]:
             continue
-        first_ns = ctx.time_ns[first_row[rows]]
-        loop = (ctx.time_ns[rows] - first_ns) / 1e9
-        visible = _overlap_seconds(ctx, cases, first_ns, ctx.time_ns[rows])
+        first_ns = repeats["first_ns"].to_numpy(dtype=float)[rows]
+        time_ns = repeats["time_ns"].to_numpy(dtype=float)[rows]
+        loop = (time_ns - first_ns) / 1e9
+        visible = _overlap_seconds(ctx, cases, first_ns, time_ns)
         # Per case, the loop time is first occurrence → last repetition: take the max, not the sum.
         excess = np.zeros(ctx.n_cases)
         np.maximum.at(excess, cases, np.minimum(loop, visible))
         details = {"repetitions": int(rows.size), "cases": int(affected.sum())}
         if has_resource:
-            details["repeat_same_resource"] = int(same_resource[rows].sum())
-            details["redo_other_resource"] = int(rows.size - same_resource[rows].sum())
-        name = str(categories[code])
+            same = int(repeats["same_resource"].to_numpy(dtype=bool)[rows].sum())
+            details["repeat_same_resource"] = same
+            details["redo_other_resource"] = int(rows.size - same)
         out.append(
             Candidate.from_case_arrays(
-                "rework", "", affected, excess, "rework loop time", loop, loop, activity=name, details=details,
-                eligible_cases=ctx.case[codes == code],
+                "rework", "", affected, excess, "rework loop time", loop, loop, activity=names[code], details=details,
+                eligible_cases=doing_case[codes == code],
                 start_per_case=_first_per_case(cases, first_ns, ctx.n_cases),
             )
         )

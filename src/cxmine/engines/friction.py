@@ -1,0 +1,152 @@
+"""The event-level work of `cxmine friction` on an engine (DuckDB, Spark), as ibis expressions.
+
+What runs on the engine: the one sort of the events (engines.timings.intervals), touchpoints and
+customer-visible gaps (engines.timings.marked, gap_occurrences), per-case aggregates (lead time, the
+customer's window, outcomes) and each kind's occurrences. What comes back (`Tables`) is per case or per
+occurrence, never per event, with cases named by their case index (their place among the sorted case ids, as
+the pandas engine numbers them). friction.onengine turns the tables into the same `Stage` the pandas engine
+detects: the kinds' candidate builders, scoring, folding and wording are shared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core.timings import Gaps
+from cxmine.engines.source import Source, run
+from cxmine.engines.timings import _codes, _isin, gap_occurrences, intervals, marked, wait_basis
+
+
+def _us(timestamp):
+    """Microseconds since the epoch (an integer, on every backend)."""
+    import datetime as dt  # noqa: PLC0415
+
+    import ibis  # noqa: PLC0415
+
+    return timestamp.delta(ibis.literal(dt.datetime(1970, 1, 1)), unit="microsecond")
+
+
+def epoch_ns(micros) -> np.ndarray:
+    """Epoch microseconds → float ns since the epoch, as core.timings.epoch_ns gives them (the int64
+    nanoseconds, then float); NaN where missing."""
+    values = pd.Series(micros)
+    out = (values.fillna(0).to_numpy(dtype=np.int64) * 1000).astype(float)
+    out[values.isna().to_numpy()] = np.nan
+    return out
+
+
+@dataclass
+class Tables:
+    """What the engine computed for friction: per case (index 0 … n_cases − 1) and per occurrence."""
+
+    engine: str
+    n_cases: int
+    n_events: int
+    activities: list[str]  # the names that occur, sorted (the pandas engine's categories)
+    lead_seconds: np.ndarray
+    window_start: np.ndarray  # float ns: first touchpoint per case (NaN: none)
+    window_end: np.ndarray
+    gaps: Gaps
+    basis: str
+    outcome_times: dict[str, np.ndarray] = field(default_factory=dict)  # [[outcomes]] name → float ns per case (NaN: not reached)
+    names: list[str] = field(default_factory=list)  # activity name per code (the codes of the occurrence tables)
+    rework: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (repeats, doing): friction.signals.rework_from
+
+
+class _Cases:
+    """The case index on the engine: `ids` (case_id → case) and the per-case aggregates."""
+
+    def __init__(self, source: Source, flagged) -> None:
+        import ibis  # noqa: PLC0415
+
+        distinct = flagged.select("case_id").distinct()
+        self.ids = source.materialise("case_index", distinct.mutate(case=ibis.row_number().over(ibis.window(order_by=distinct.case_id))))
+        us = _us(flagged.timestamp)
+        per_case = flagged.group_by("case_id").aggregate(
+            events=flagged.count(), first_us=us.min(), last_us=us.max(), start_us=_us(flagged.start).min(),
+            tp_first_us=us.min(where=flagged.tp), tp_last_us=us.max(where=flagged.tp),
+        )
+        self.table = run(self.index(per_case).order_by("case"), "the cases")
+        self.n = len(self.table)
+
+    def index(self, table):
+        """`table` with its case's index as `case` instead of its case id."""
+        return table.inner_join(self.ids, "case_id").drop("case_id")
+
+
+def _gaps(source: Source, cases: _Cases, occurrences) -> pd.DataFrame:
+    """The gap occurrences as core.timings.customer_gaps gives them (friction.signals.customer_waits reads them)."""
+    table = run(cases.index(occurrences).order_by(["case", "start"]), "the customer gaps")
+    names = list(source.activities)
+
+    def named(column: str) -> pd.Categorical:
+        return pd.Categorical.from_codes(table[column].fillna(-1).to_numpy(dtype=np.int64), names)
+
+    return pd.DataFrame({
+        "case": table["case"].to_numpy(dtype=np.int64), "from_activity": named("from_code"), "to_activity": named("to_code"),
+        "start": pd.to_datetime(table["start"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]"), "gap_seconds": table["gap"].to_numpy(dtype=float),
+        "internal_steps": table["internal_steps"].to_numpy(dtype=np.int64), "handovers": table["handovers"].to_numpy(dtype=np.int64),
+        "rework_steps": table["rework_steps"].to_numpy(dtype=np.int64), "chasing_contacts": table["chasing_contacts"].to_numpy(dtype=np.int64),
+        "slowest_from": named("slowest_from"), "slowest_to": named("slowest_to"), "slowest_seconds": table["slowest_seconds"].to_numpy(dtype=float),
+    })  # fmt: skip
+
+
+def _outcome_times(source: Source, cases: _Cases, steps, outcomes) -> dict[str, np.ndarray]:
+    """Per [[outcomes]] that ends with or reaches an activity: when each case first got there (core.outcomes)."""
+    found = {}
+    for outcome in outcomes:
+        rows = _isin(steps.code, _codes(source.activities, list(outcome.ends_with or outcome.reaches)))
+        if outcome.source == "ends_with":
+            rows = rows & steps["last"]
+        chosen = steps.filter(rows)
+        first = run(cases.index(chosen.group_by("case_id").aggregate(at=_us(chosen.timestamp).min())), f"the outcome {outcome.name!r}")
+        at = np.full(cases.n, np.nan)
+        at[first["case"].to_numpy(dtype=np.int64)] = epoch_ns(first["at"])
+        found[outcome.name] = at
+    return found
+
+
+def _rework(source: Source, cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Steps done again in a case, with when the case first did them and whether the previous occurrence had
+    the same resource (friction.signals.rework); and, for the activities done again, the cases doing them."""
+    import ibis  # noqa: PLC0415
+
+    same_step = ibis.window(group_by=[flagged.case_id, flagged.code], order_by=[flagged.timestamp, flagged.pos])
+    t = flagged.mutate(
+        occurrence=ibis.row_number().over(same_step), first_us=_us(flagged.timestamp).first().over(same_step),
+        previous_resource=flagged.resource.lag().over(same_step),
+    )
+    again = t.filter((t.occurrence > 0) & ~t.chasing & ~t.outbound)
+    same = ibis.coalesce(again.resource.notnull() & (again.resource == again.previous_resource), False)
+    columns = {"code": again.code, "time_us": _us(again.timestamp), "first_us": again.first_us} | ({"same_resource": same} if source.has_resource else {})
+    repeats = run(cases.index(again.select("case_id", **columns)), "the steps done again")
+    repeats["time_ns"], repeats["first_ns"] = epoch_ns(repeats.pop("time_us")), epoch_ns(repeats.pop("first_us"))
+    codes = sorted(int(c) for c in repeats["code"].unique())
+    doing = flagged.filter(_isin(flagged.code, codes)).select("case_id", "code").distinct()
+    return repeats, run(cases.index(doing), "the cases doing the steps done again") if codes else pd.DataFrame({"case": [], "code": []})
+
+
+def tables(source: Source, config) -> Tables:
+    """Everything friction needs from the events, computed on the engine with one sort."""
+    touchpoints = config.touchpoints
+    steps = source.materialise("steps", intervals(source, touchpoints))  # the one sort of the events
+    source.drop("events", "loaded")
+    flagged = source.materialise("flagged", marked(source, steps, touchpoints))
+    source.drop("steps")
+    counts = run(flagged.group_by("code").aggregate(n=flagged.count()), "the activities")
+    cases = _Cases(source, flagged)
+    low = cases.table["first_us"].to_numpy(dtype=float)
+    if source.has_start:
+        low = np.fmin(low, cases.table["start_us"].to_numpy(dtype=float, na_value=np.nan))
+    occurrences = source.materialise("occurrences", gap_occurrences(flagged))
+    return Tables(
+        engine="spark" if source.con.name == "pyspark" else "duckdb", n_cases=cases.n, n_events=int(cases.table["events"].sum()),
+        activities=[source.activities[int(code)] for code in sorted(counts["code"].astype(int))],
+        lead_seconds=(cases.table["last_us"].to_numpy(dtype=float) - low) / 1e6,
+        window_start=epoch_ns(cases.table["tp_first_us"]), window_end=epoch_ns(cases.table["tp_last_us"]),
+        gaps=Gaps(_gaps(source, cases, occurrences), pd.DataFrame()), basis=wait_basis(source, flagged),
+        outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
+        names=list(source.activities), rework=_rework(source, cases, flagged),
+    )

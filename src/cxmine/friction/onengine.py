@@ -1,0 +1,99 @@
+"""The friction `Stage` from what an engine computed (cxmine.engines.friction.Tables): the same candidate
+builders, outcomes and notes as the pandas engine's detection (friction.prepare.detect), on per-case and
+per-occurrence tables instead of the event table. Which kinds that covers is `ENGINE_KINDS`; `unsupported`
+says what a configuration needs beyond them, so the engine refuses it rather than rank without a kind."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxmine.core import schema
+from cxmine.model import Warning_
+
+ENGINE_KINDS = ("wait", "rework")
+
+
+def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
+    """What this configuration and log need that the other engines do not compute yet (empty: nothing)."""
+    missing = ["ping-pong"]
+    if has_resource or config.team:
+        missing.append("hand-backs between resources or teams")
+    if has_start:
+        missing.append("slow steps (the log has start times)")
+    if config.touchpoints.activities or config.touchpoints.attribute:
+        missing.append("hidden waits (touchpoints are configured)")
+    missing.append("customers chasing")
+    if config.promises:
+        missing.append("broken promises ([[promises]])")
+    if config.touchpoints.outbound:
+        missing.append("follow-up contacts ([touchpoints] outbound)")
+    if config.customer:
+        missing.append("repeat contacts ([log] customer)")
+    if config.complaints is not None:
+        missing.append("complaints")
+    if config.model.configured:
+        missing.append("deviations from a [model]")
+    if any(outcome.source not in ("ends_with", "reaches") for outcome in config.outcomes):
+        missing.append("[[outcomes]] from an attribute or a survey")
+    return missing
+
+
+def _touchpoints(names: list[str], config, notes: list[Warning_]):
+    """The touchpoint masks over one event per activity: the same names and notes as the pandas engine's."""
+    from cxmine.core.touchpoints import touchpoint_masks  # noqa: PLC0415
+    from cxmine.friction.prepare import unknown_names  # noqa: PLC0415
+
+    one_each = pd.DataFrame({
+        schema.CASE: pd.Categorical.from_codes(np.zeros(len(names), dtype=np.int64), ["0"]),
+        schema.ACTIVITY: pd.Categorical(names, categories=names),
+    })  # fmt: skip
+    masks = touchpoint_masks(one_each, config.touchpoints, notes)
+    if not masks.configured:
+        notes.append(Warning_("no_touchpoints", "no touchpoints configured: every activity counts as customer-facing (run 'cxmine init' to write a config)"))
+    notes.extend(unknown_names(one_each, config))
+    return masks
+
+
+def _outcomes(tables, config) -> list:
+    from cxmine.core.outcomes import CaseOutcome  # noqa: PLC0415
+    from cxmine.matching import matches  # noqa: PLC0415
+
+    found = []
+    for outcome in config.outcomes:
+        at = tables.outcome_times[outcome.name]
+        found.append(CaseOutcome(outcome.name, outcome.said, ~np.isnan(at), at, float(outcome.weight), frozenset(matches(tables.activities, list(outcome.activities)))))
+    return found
+
+
+def stage(tables: Any, config, load) -> Any:
+    """The `Stage` that friction.engine.rank scores, from the engine's tables."""
+    from cxmine.friction import signals  # noqa: PLC0415
+    from cxmine.friction.kinds import get  # noqa: PLC0415
+    from cxmine.friction.prepare import Stage  # noqa: PLC0415
+    from cxmine.matching import matches  # noqa: PLC0415
+
+    notes: list[Warning_] = []
+    masks = _touchpoints(tables.activities, config, notes)
+    settings = config.friction
+    context = SimpleNamespace(
+        n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated,
+        pauses=frozenset(matches(tables.activities, config.journey.pauses)), wait_factor=settings.wait_factor, min_wait_seconds=settings.min_wait_seconds,
+        window_start=tables.window_start, window_end=tables.window_end,
+    )
+    candidates = []
+    detectors = (("wait", signals.customer_waits), ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)))
+    for kind, detector in detectors:
+        for candidate in detector(context):
+            if candidate.n_affected:
+                candidate.label = get(kind).render_label(candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details)
+                candidates.append(candidate)
+    notes.append(Warning_("drivers_not_computed", f"drivers (case attributes that go with a point) are not computed on the {tables.engine} engine yet"))
+    return Stage(
+        log=load, journey=SimpleNamespace(n_cases=tables.n_cases), candidates=candidates, located=pd.DataFrame(), unmatched=0,
+        complained=np.zeros(tables.n_cases, dtype=bool), have_complaints=False, complaints_total=0, touchpoint_names=masks.names,
+        configured=masks.configured, overlay={}, notes=notes, outcomes=_outcomes(tables, config), lead_seconds=tables.lead_seconds,
+        attributes=pd.DataFrame(index=range(tables.n_cases)), n_events=tables.n_events, basis=tables.basis,
+    )
