@@ -53,6 +53,7 @@ class Tables:
     outcome_times: dict[str, np.ndarray] = field(default_factory=dict)  # [[outcomes]] name → float ns per case (NaN: not reached)
     names: list[str] = field(default_factory=list)  # activity name per code (the codes of the occurrence tables)
     rework: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (repeats, doing): friction.signals.rework_from
+    returns: pd.DataFrame | None = None  # friction.signals.ping_pong_from
 
 
 class _Cases:
@@ -128,6 +129,33 @@ def _rework(source: Source, cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.Da
     return repeats, run(cases.index(doing), "the cases doing the steps done again") if codes else pd.DataFrame({"case": [], "code": []})
 
 
+def _returns(cases: _Cases, flagged) -> pd.DataFrame:
+    """Returns to an activity after one other step (X → Y → X, direct) or two (X → Y → Z → X, indirect), in
+    the sequence without contacts, each step later than the one before (friction.signals.ping_pong)."""
+    import ibis  # noqa: PLC0415
+
+    kept = flagged.filter(~flagged.chasing & ~flagged.outbound)
+    order = ibis.window(group_by=kept.case_id, order_by=[kept.timestamp, kept.pos])
+    us = _us(kept.timestamp)
+    t = kept.mutate(
+        us=us, code1=kept.code.lag(1).over(order), code2=kept.code.lag(2).over(order), code3=kept.code.lag(3).over(order),
+        us1=us.lag(1).over(order), us2=us.lag(2).over(order), us3=us.lag(3).over(order),
+    )
+    moved2 = (t.us > t.us1) & (t.us1 > t.us2)
+    direct = ibis.coalesce(moved2 & (t.code == t.code2) & (t.code != t.code1), False)
+    indirect = ibis.coalesce(moved2 & (t.us2 > t.us3) & (t.code == t.code3) & (t.code != t.code1) & (t.code != t.code2), False) & ~direct
+    looped = t.mutate(direct=direct, indirect=indirect).filter(lambda r: r.direct | r.indirect)
+    table = run(cases.index(looped.select(
+        "case_id", "direct", low=ibis.least(looped.code, looped.code1), high=ibis.greatest(looped.code, looped.code1),
+        away_us=looped.direct.ifelse(looped.us2, looped.us3), time_us=looped.us,
+    )).order_by(["case", "time_us"]), "the ping-pong loops")  # fmt: skip
+    return pd.DataFrame({
+        "case": table["case"].to_numpy(dtype=np.int64), "style": np.where(table["direct"].to_numpy(dtype=bool), "direct", "indirect"),
+        "low": table["low"].to_numpy(dtype=np.int64), "high": table["high"].to_numpy(dtype=np.int64),
+        "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
+    })  # fmt: skip
+
+
 def tables(source: Source, config) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort."""
     touchpoints = config.touchpoints
@@ -148,5 +176,5 @@ def tables(source: Source, config) -> Tables:
         window_start=epoch_ns(cases.table["tp_first_us"]), window_end=epoch_ns(cases.table["tp_last_us"]),
         gaps=Gaps(_gaps(source, cases, occurrences), pd.DataFrame()), basis=wait_basis(source, flagged),
         outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
-        names=list(source.activities), rework=_rework(source, cases, flagged),
+        names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
     )

@@ -13,12 +13,12 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "rework")
+ENGINE_KINDS = ("wait", "rework", "ping_pong")
 
 
 def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
     """What this configuration and log need that the other engines do not compute yet (empty: nothing)."""
-    missing = ["ping-pong"]
+    missing = []
     if has_resource or config.team:
         missing.append("hand-backs between resources or teams")
     if has_start:
@@ -84,7 +84,8 @@ def stage(tables: Any, config, load) -> Any:
         window_start=tables.window_start, window_end=tables.window_end,
     )
     candidates = []
-    detectors = (("wait", signals.customer_waits), ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)))
+    detectors = (("wait", signals.customer_waits), ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
+                 ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)))
     for kind, detector in detectors:
         for candidate in detector(context):
             if candidate.n_affected:

@@ -288,8 +288,6 @@ def rework_from(repeats: pd.DataFrame, doing: pd.DataFrame, names: list[str], ct
 def ping_pong(ctx: Journey, top_pairs: int = 10) -> list[Candidate]:
     """`ping_pong`: X → Y → X between activities (direct) or X → Y → Z → X (indirect)."""
     events = ctx.events
-    out: list[Candidate] = []
-    columns = [(schema.ACTIVITY, "activities")]  # teams and resources: see `handbacks` (rolled up)
     # Contacts (the customer chasing, our follow-up calls) are not process steps: the sequence skips them.
     keep = ~ctx.chasing & (~ctx.outbound if ctx.outbound is not None else True)
     kept = np.flatnonzero(keep)
@@ -298,52 +296,59 @@ def ping_pong(ctx: Journey, top_pairs: int = 10) -> list[Candidate]:
     same_case_1[1:] = case_kept[1:] == case_kept[:-1]
     same_case_2 = same_case_1 & np.roll(same_case_1, 1)
     same_case_3 = same_case_2 & np.roll(same_case_1, 2)
-    for column, what in columns:
-        labels = events[column] if isinstance(events[column].dtype, pd.CategoricalDtype) else events[column].astype("category")
-        names = labels.cat.categories
-        values = labels.cat.codes.to_numpy().astype(np.int64)[kept]  # -1 = missing
-        prev1, prev2, prev3 = np.roll(values, 1), np.roll(values, 2), np.roll(values, 3)
-        # A loop inside a timestamp tie is the file's order, not the customer's (lab results written at once).
-        t = ctx.time_ns[kept]
-        moved1 = np.ones(kept.size, dtype=bool)
-        moved1[1:] = t[1:] > t[:-1]
-        moved2 = moved1 & np.roll(moved1, 1)
-        moved3 = moved2 & np.roll(moved1, 2)
-        direct = same_case_2 & moved2 & (values >= 0) & (prev1 >= 0) & (values == prev2) & (values != prev1)
-        patterns = [("direct", direct, 2)]
-        if column == schema.ACTIVITY:
-            indirect = same_case_3 & moved3 & (values >= 0) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
-            patterns.append(("indirect", indirect, 3))
-        width = np.int64(len(names) + 1)
-        for style, mask, back in patterns:
-            rows = np.flatnonzero(mask)
-            if rows.size == 0:
-                continue
-            # X→Y→X and Y→X→Y are the same loop: key on the unordered pair.
-            low = np.minimum(values[rows], prev1[rows])
-            high = np.maximum(values[rows], prev1[rows])
-            pair = low * width + high
-            pair_cases = pd.DataFrame({"pair": pair, "case": case_kept[rows]}).drop_duplicates()
-            top = pair_cases["pair"].value_counts(sort=False)
-            top = top[top.to_numpy() <= DESIGNED_SHARE * ctx.n_cases]  # the designed flow is no ping-pong
-            top = sorted(top.items(), key=lambda kv: (-kv[1], kv[0]))[:top_pairs]
-            for key, _n in top:
-                r = kept[rows[pair == key]]  # event rows of the returns
-                away = kept[rows[pair == key] - back]  # and of the step they return from
-                x, y = str(names[key // width]), str(names[key % width])
-                loop = (ctx.time_ns[r] - ctx.time_ns[away]) / 1e9
-                visible = _overlap_seconds(ctx, ctx.case[r], ctx.time_ns[away], ctx.time_ns[r])
-                cases = ctx.case[r]
-                out.append(
-                    Candidate.from_case_arrays(
-                        "ping_pong", "", np.bincount(cases, minlength=ctx.n_cases) > 0,
-                        _per_case(cases, np.minimum(loop, visible), ctx.n_cases), "loop time", loop, loop,
-                        start_per_case=_first_per_case(cases, ctx.time_ns[away], ctx.n_cases),
-                        activity=x if column == schema.ACTIVITY else None,
-                        from_activity=None, to_activity=None,
-                        details={"between": what, "style": style, "x": x, "y": y, "loops": int(r.size)},
-                    )
+    labels = events[schema.ACTIVITY]  # teams and resources: see `handbacks` (rolled up)
+    values = labels.cat.codes.to_numpy().astype(np.int64)[kept]  # -1 = missing
+    prev1, prev2, prev3 = np.roll(values, 1), np.roll(values, 2), np.roll(values, 3)
+    # A loop inside a timestamp tie is the file's order, not the customer's (lab results written at once).
+    t = ctx.time_ns[kept]
+    moved1 = np.ones(kept.size, dtype=bool)
+    moved1[1:] = t[1:] > t[:-1]
+    moved2 = moved1 & np.roll(moved1, 1)
+    moved3 = moved2 & np.roll(moved1, 2)
+    direct = same_case_2 & moved2 & (values >= 0) & (prev1 >= 0) & (values == prev2) & (values != prev1)
+    indirect = same_case_3 & moved3 & (values >= 0) & (values == prev3) & (values != prev1) & (values != prev2) & ~direct
+    parts = []
+    for style, mask, back in (("direct", direct, 2), ("indirect", indirect, 3)):
+        rows = np.flatnonzero(mask)
+        parts.append(pd.DataFrame({
+            "case": case_kept[rows], "style": style, "low": np.minimum(values[rows], prev1[rows]), "high": np.maximum(values[rows], prev1[rows]),
+            "away_ns": ctx.time_ns[kept[rows - back]], "time_ns": ctx.time_ns[kept[rows]],
+        }))  # fmt: skip
+    return ping_pong_from(pd.concat(parts, ignore_index=True), [str(c) for c in labels.cat.categories], ctx, top_pairs)
+
+
+def ping_pong_from(returns: pd.DataFrame, names: list[str], ctx, top_pairs: int = 10) -> list[Candidate]:
+    """`ping_pong` candidates from its occurrences, on any engine: `returns` holds one row per return (case,
+    style "direct"/"indirect", low and high — the pair's activity codes, unordered — away_ns, when the loop
+    left, and time_ns, when it came back); `names` the activity name per code."""
+    out: list[Candidate] = []
+    width = np.int64(len(names) + 1)
+    for style in ("direct", "indirect"):
+        chosen = returns.loc[returns["style"] == style]
+        if chosen.empty:
+            continue
+        # X→Y→X and Y→X→Y are the same loop: key on the unordered pair.
+        pair = chosen["low"].to_numpy(dtype=np.int64) * width + chosen["high"].to_numpy(dtype=np.int64)
+        case_all = chosen["case"].to_numpy(dtype=np.int64)
+        pair_cases = pd.DataFrame({"pair": pair, "case": case_all}).drop_duplicates()
+        top = pair_cases["pair"].value_counts(sort=False)
+        top = top[top.to_numpy() <= DESIGNED_SHARE * ctx.n_cases]  # the designed flow is no ping-pong
+        top = sorted(top.items(), key=lambda kv: (-kv[1], kv[0]))[:top_pairs]
+        away_all, time_all = chosen["away_ns"].to_numpy(dtype=float), chosen["time_ns"].to_numpy(dtype=float)
+        for key, _n in top:
+            hit = pair == key
+            cases, away, back = case_all[hit], away_all[hit], time_all[hit]
+            x, y = names[key // width], names[key % width]
+            loop = (back - away) / 1e9
+            visible = _overlap_seconds(ctx, cases, away, back)
+            out.append(
+                Candidate.from_case_arrays(
+                    "ping_pong", "", np.bincount(cases, minlength=ctx.n_cases) > 0,
+                    _per_case(cases, np.minimum(loop, visible), ctx.n_cases), "loop time", loop, loop,
+                    start_per_case=_first_per_case(cases, away, ctx.n_cases), activity=x, from_activity=None, to_activity=None,
+                    details={"between": "activities", "style": style, "x": x, "y": y, "loops": int(cases.size)},
                 )
+            )
     return out
 
 
