@@ -54,6 +54,7 @@ class Tables:
     names: list[str] = field(default_factory=list)  # activity name per code (the codes of the occurrence tables)
     rework: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (repeats, doing): friction.signals.rework_from
     returns: pd.DataFrame | None = None  # friction.signals.ping_pong_from
+    chasing: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (contacts, doing): friction.signals.contacts_from
 
 
 class _Cases:
@@ -156,6 +157,26 @@ def _returns(cases: _Cases, flagged) -> pd.DataFrame:
     })  # fmt: skip
 
 
+def _chasing(cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The customer's chasing contacts, each with the touchpoint it follows (the latest plain touchpoint at or
+    before it in its case, as a packed maximum: its place in the case, then its code), and the cases that
+    reached those touchpoints (friction.signals.contacts_from)."""
+    import ibis  # noqa: PLC0415
+
+    cumulative = ibis.window(group_by=flagged.case_id, order_by=[flagged.timestamp, flagged.pos], rows=(None, 0))
+    packed = ibis.ifelse(flagged.tp, flagged.seq.cast("int64") * 65536 + flagged.code, None).max().over(cumulative)
+    marked = flagged.mutate(latest=packed)
+    chosen = marked.filter(marked.chasing)
+    table = run(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(chosen.latest % 65536, -1))), "the chasing contacts")
+    contacts = pd.DataFrame({
+        "case": table["case"].to_numpy(dtype=np.int64), "code": table["code"].to_numpy(dtype=np.int64),
+        "time_ns": epoch_ns(table["time_us"]), "before_code": table["before"].to_numpy(dtype=np.int64),
+    })  # fmt: skip
+    usual = sorted(int(c) for c in contacts["before_code"].unique() if c >= 0)
+    doing = flagged.filter(_isin(flagged.code, usual)).select("case_id", "code").distinct()
+    return contacts, run(cases.index(doing), "the cases at the touchpoints chased") if usual else pd.DataFrame({"case": [], "code": []})
+
+
 def tables(source: Source, config) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort."""
     touchpoints = config.touchpoints
@@ -177,4 +198,5 @@ def tables(source: Source, config) -> Tables:
         gaps=Gaps(_gaps(source, cases, occurrences), pd.DataFrame()), basis=wait_basis(source, flagged),
         outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
         names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
+        chasing=_chasing(cases, flagged),
     )

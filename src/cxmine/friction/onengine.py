@@ -13,7 +13,7 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "rework", "ping_pong")
+ENGINE_KINDS = ("wait", "rework", "ping_pong", "chasing")
 
 
 def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
@@ -25,7 +25,6 @@ def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
         missing.append("slow steps (the log has start times)")
     if config.touchpoints.activities or config.touchpoints.attribute:
         missing.append("hidden waits (touchpoints are configured)")
-    missing.append("customers chasing")
     if config.promises:
         missing.append("broken promises ([[promises]])")
     if config.touchpoints.outbound:
@@ -81,11 +80,12 @@ def stage(tables: Any, config, load) -> Any:
     context = SimpleNamespace(
         n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated,
         pauses=frozenset(matches(tables.activities, config.journey.pauses)), wait_factor=settings.wait_factor, min_wait_seconds=settings.min_wait_seconds,
-        window_start=tables.window_start, window_end=tables.window_end,
+        window_start=tables.window_start, window_end=tables.window_end, contact_seconds=60.0 * settings.contact_minutes,
     )
     candidates = []
     detectors = (("wait", signals.customer_waits), ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
-                 ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)))
+                 ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)),
+                 ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")))
     for kind, detector in detectors:
         for candidate in detector(context):
             if candidate.n_affected:

@@ -357,31 +357,46 @@ def _contacts(ctx: Journey, mask: np.ndarray | None, kind: str) -> list[Candidat
     customer `contact_minutes`."""
     if mask is None or not mask.any():
         return []
-    out: list[Candidate] = []
-    codes = ctx.events[schema.ACTIVITY].cat.codes.to_numpy()
-    names = ctx.events[schema.ACTIVITY].cat.categories
-    # Who could have had such a contact: the cases that reached the touchpoint it most often follows (calls
-    # about an offer are compared with the other applications that got an offer, not with all of them).
+    codes = ctx.events[schema.ACTIVITY].cat.codes.to_numpy().astype(np.int64)
+    # The touchpoint each contact follows: the latest plain touchpoint at or before it in its case.
     plain_touchpoint = ctx.touchpoint & ~mask & ~(ctx.outbound if ctx.outbound is not None else np.zeros_like(mask))
     index = np.arange(len(codes))
     latest = np.maximum.accumulate(np.where(plain_touchpoint | ctx.first, index, 0))
-    for code in np.unique(codes[mask]):
-        rows = np.flatnonzero(mask & (codes == code))
-        cases = ctx.case[rows]
-        contacts = np.bincount(cases, minlength=ctx.n_cases)
-        affected = contacts > 0
-        before = latest[rows]
-        before = before[plain_touchpoint[before]]
+    rows = np.flatnonzero(mask)
+    before = latest[rows]
+    contacts = pd.DataFrame({
+        "case": ctx.case[rows], "code": codes[rows], "time_ns": ctx.time_ns[rows], "before_code": np.where(plain_touchpoint[before], codes[before], -1),
+    })  # fmt: skip
+    doing = pd.DataFrame({"case": ctx.case, "code": codes})
+    return contacts_from(contacts, doing, [str(c) for c in ctx.events[schema.ACTIVITY].cat.categories], ctx, kind)
+
+
+def contacts_from(contacts: pd.DataFrame, doing: pd.DataFrame, names: list[str], ctx, kind: str) -> list[Candidate]:
+    """`chasing` or `outbound_contact` candidates from the contacts, on any engine: `contacts` holds one row
+    per contact (case, code, time_ns, and before_code — the plain touchpoint it follows in its case, −1: none);
+    `doing` (case, code) pairs of the log, for the cases that could have had such a contact: those that
+    reached the touchpoint it most often follows (calls about an offer are compared with the other
+    applications that got an offer, not with all of them)."""
+    out: list[Candidate] = []
+    all_codes = contacts["code"].to_numpy(dtype=np.int64)
+    doing_codes, doing_cases = doing["code"].to_numpy(dtype=np.int64), doing["case"].to_numpy(dtype=np.int64)
+    for code in np.unique(all_codes):
+        rows = np.flatnonzero(all_codes == code)
+        cases = contacts["case"].to_numpy(dtype=np.int64)[rows]
+        counted = np.bincount(cases, minlength=ctx.n_cases)
+        affected = counted > 0
+        before = contacts["before_code"].to_numpy(dtype=np.int64)[rows]
+        before = before[before >= 0]
         eligible = None
         if before.size:
-            usual = np.bincount(codes[before]).argmax()
-            eligible = distinct(ctx.case[codes == usual], ctx.n_cases)
+            usual = np.bincount(before).argmax()
+            eligible = distinct(doing_cases[doing_codes == usual], ctx.n_cases)
         out.append(
             Candidate.from_case_arrays(
-                kind, "", affected, contacts * ctx.contact_seconds, "contacts per case",
-                contacts[affected].astype(float), contacts[affected].astype(float), activity=str(names[code]),
-                details={"contacts": int(rows.size), "contacts_per_affected_case": round(float(contacts[affected].mean()), 3)},
-                start_per_case=_first_per_case(cases, ctx.time_ns[rows], ctx.n_cases), eligible_cases=eligible,
+                kind, "", affected, counted * ctx.contact_seconds, "contacts per case",
+                counted[affected].astype(float), counted[affected].astype(float), activity=names[code],
+                details={"contacts": int(rows.size), "contacts_per_affected_case": round(float(counted[affected].mean()), 3)},
+                start_per_case=_first_per_case(cases, contacts["time_ns"].to_numpy(dtype=float)[rows], ctx.n_cases), eligible_cases=eligible,
             )
         )
     return out
