@@ -55,6 +55,7 @@ class Tables:
     rework: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (repeats, doing): friction.signals.rework_from
     returns: pd.DataFrame | None = None  # friction.signals.ping_pong_from
     chasing: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (contacts, doing): friction.signals.contacts_from
+    moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
 
 
 class _Cases:
@@ -177,6 +178,28 @@ def _chasing(cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
     return contacts, run(cases.index(doing), "the cases at the touchpoints chased") if usual else pd.DataFrame({"case": [], "code": []})
 
 
+def _moves(source: Source, cases: _Cases, flagged, pauses: list[str]) -> pd.DataFrame:
+    """The directly-follows moves that can hide a wait (friction.signals.internal_waits): not touchpoint →
+    touchpoint, and not after a pause (the latest touchpoint at or before the previous step is a pause)."""
+    import ibis  # noqa: PLC0415
+
+    order = ibis.window(group_by=flagged.case_id, order_by=[flagged.timestamp, flagged.pos])
+    cumulative = ibis.window(group_by=flagged.case_id, order_by=[flagged.timestamp, flagged.pos], rows=(None, 0))
+    latest = ibis.ifelse(flagged.touch, flagged.seq.cast("int64") * 65536 + flagged.code, None).max().over(cumulative) % 65536
+    paused = ibis.coalesce(_isin(latest, _codes(source.activities, pauses)), False) if pauses else ibis.literal(False)
+    t = flagged.mutate(paused=paused)
+    t = t.mutate(
+        from_code=t.code.lag().over(order), from_us=_us(t.timestamp).lag().over(order),
+        previous_touch=t.touch.lag().over(order), previous_paused=t.paused.lag().over(order),
+    )
+    valid = t.filter(t.from_code.notnull() & ~(t.touch & t.previous_touch) & ~t.previous_paused)
+    table = run(cases.index(valid.select("case_id", "from_code", to_code=valid.code, from_us=valid.from_us, begin_us=_us(valid.begin))).order_by(["case", "from_us"]), "the hidden waits")
+    return pd.DataFrame({
+        "case": table["case"].to_numpy(dtype=np.int64), "from_code": table["from_code"].to_numpy(dtype=np.int64), "to_code": table["to_code"].to_numpy(dtype=np.int64),
+        "from_ns": epoch_ns(table["from_us"]), "begin_ns": epoch_ns(table["begin_us"]),
+    })  # fmt: skip
+
+
 def tables(source: Source, config) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort."""
     touchpoints = config.touchpoints
@@ -199,4 +222,5 @@ def tables(source: Source, config) -> Tables:
         outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
         names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
         chasing=_chasing(cases, flagged),
+        moves=_moves(source, cases, flagged, list(config.journey.pauses)) if (config.touchpoints.activities or config.touchpoints.attribute) else None,
     )

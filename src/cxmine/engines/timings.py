@@ -156,8 +156,9 @@ def marked(source: Source, steps, touchpoints):
     else:  # a customer-initiated contact done before in the case is chasing
         chasing = _isin(steps.code, sorted(roles.initiated)) & steps.repeat
     chasing = chasing & ~outbound
-    touchpoint = _isin(steps.code, sorted(roles.listed)) & ~outbound & ~chasing
-    flagged = steps.mutate(tp=touchpoint, chasing=chasing, outbound=outbound)
+    touchpoint = _isin(steps.code, sorted(roles.listed)) & ~outbound & ~chasing  # a touchpoint that opens or closes a gap
+    listed = _isin(steps.code, sorted(roles.listed)) & ~outbound  # the customer sees it (chasing contacts too)
+    flagged = steps.mutate(tp=touchpoint, chasing=chasing, outbound=outbound, touch=listed)
     if "segment" not in steps.columns:
         flagged = flagged.mutate(segment=flagged.tp.cast("int64").sum().over(_case_window(flagged, rows=(None, 0))))
     return flagged

@@ -13,7 +13,7 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "rework", "ping_pong", "chasing")
+ENGINE_KINDS = ("wait", "hidden_wait", "rework", "ping_pong", "chasing")
 
 
 def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
@@ -23,8 +23,6 @@ def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
         missing.append("hand-backs between resources or teams")
     if has_start:
         missing.append("slow steps (the log has start times)")
-    if config.touchpoints.activities or config.touchpoints.attribute:
-        missing.append("hidden waits (touchpoints are configured)")
     if config.promises:
         missing.append("broken promises ([[promises]])")
     if config.touchpoints.outbound:
@@ -83,7 +81,8 @@ def stage(tables: Any, config, load) -> Any:
         window_start=tables.window_start, window_end=tables.window_end, contact_seconds=60.0 * settings.contact_minutes,
     )
     candidates = []
-    detectors = (("wait", signals.customer_waits), ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
+    detectors = (("wait", signals.customer_waits), ("hidden_wait", lambda ctx: signals.hidden_waits_from(tables.moves, tables.names, ctx) if tables.moves is not None else []),
+                 ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
                  ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)),
                  ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")))
     for kind, detector in detectors:

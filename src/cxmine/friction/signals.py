@@ -117,19 +117,29 @@ def internal_waits(ctx: Journey) -> list[Candidate]:
     if ctx.paused is not None:  # a wait that starts after a pause (offer sent, patient discharged) is not ours
         valid &= ~np.roll(ctx.paused, 1)
     rows = np.flatnonzero(valid)
-    if rows.size == 0:
-        return []
-    wait = (ctx.begin_ns[rows] - ctx.time_ns[rows - 1]) / 1e9
-    visible_all = _overlap_seconds(ctx, ctx.case[rows], ctx.time_ns[rows - 1], ctx.begin_ns[rows])
     codes = events[schema.ACTIVITY].cat.codes.to_numpy().astype(np.int64)
-    names = events[schema.ACTIVITY].cat.categories.astype(str)
+    moves = pd.DataFrame({
+        "case": ctx.case[rows], "from_code": codes[rows - 1], "to_code": codes[rows], "from_ns": ctx.time_ns[rows - 1], "begin_ns": ctx.begin_ns[rows],
+    })  # fmt: skip
+    return hidden_waits_from(moves, [str(c) for c in events[schema.ACTIVITY].cat.categories], ctx)
+
+
+def hidden_waits_from(moves: pd.DataFrame, names: list[str], ctx) -> list[Candidate]:
+    """`hidden_wait` candidates from the directly-follows moves that can hide a wait, on any engine: one row
+    per move (case, from_code, to_code, from_ns — the previous step's completion — and begin_ns, when the next
+    step began) that is not touchpoint → touchpoint and does not start after a pause."""
+    if moves.empty:
+        return []
+    case_all = moves["case"].to_numpy(dtype=np.int64)
+    start_all, begin_all = moves["from_ns"].to_numpy(dtype=float), moves["begin_ns"].to_numpy(dtype=float)
+    wait = (begin_all - start_all) / 1e9
+    visible_all = _overlap_seconds(ctx, case_all, start_all, begin_all)
     # One group per directly-follows pair, found on the codes (no per-event strings), visited in name order.
     width = np.int64(len(names) + 1)
-    pair, keys = pd.factorize(codes[rows - 1] * width + codes[rows])
+    pair, keys = pd.factorize(moves["from_code"].to_numpy(dtype=np.int64) * width + moves["to_code"].to_numpy(dtype=np.int64))
     order = np.argsort(pair, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(pair, minlength=len(keys)))])
     pairs = [(names[k // width], names[k % width]) for k in keys]
-    case_all, start_all = ctx.case[rows], ctx.time_ns[rows - 1]
     out: list[Candidate] = []
     for g in sorted(range(len(keys)), key=pairs.__getitem__):
         a, b = pairs[g]
