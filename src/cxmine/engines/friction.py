@@ -56,6 +56,8 @@ class Tables:
     returns: pd.DataFrame | None = None  # friction.signals.ping_pong_from
     chasing: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (contacts, doing): friction.signals.contacts_from
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
+    backs: pd.DataFrame | None = None  # friction.signals.handbacks_from (None: no resources)
+    resources: list[str] = field(default_factory=list)  # resource name per code
 
 
 class _Cases:
@@ -200,6 +202,24 @@ def _moves(source: Source, cases: _Cases, flagged, pauses: list[str]) -> pd.Data
     })  # fmt: skip
 
 
+def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]) -> pd.DataFrame:
+    """Work handed straight back to a resource (X → Y → X) in the sequence of internal steps: no chasing
+    contact, no customer-initiated step, a resource known (friction.signals.handbacks)."""
+    import ibis  # noqa: PLC0415
+
+    internal = flagged.filter(~flagged.chasing & ~_isin(flagged.code, _codes(source.activities, initiated)) & flagged.resource.notnull())
+    order = ibis.window(group_by=internal.case_id, order_by=[internal.timestamp, internal.pos])
+    t = internal.mutate(r1=internal.resource.lag(1).over(order), r2=internal.resource.lag(2).over(order), away_us=_us(internal.timestamp).lag(2).over(order))
+    back = t.filter(t.r2.notnull() & (t.resource == t.r2) & (t.resource != t.r1))
+    table = run(cases.index(back.select(
+        "case_id", low=ibis.least(back.resource, back.r1), high=ibis.greatest(back.resource, back.r1), away_us=back.away_us, time_us=_us(back.timestamp),
+    )).order_by(["case", "time_us"]), "the hand-backs")  # fmt: skip
+    return pd.DataFrame({
+        "case": table["case"].to_numpy(dtype=np.int64), "low": table["low"].to_numpy(dtype=np.int64), "high": table["high"].to_numpy(dtype=np.int64),
+        "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
+    })  # fmt: skip
+
+
 def tables(source: Source, config) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort."""
     touchpoints = config.touchpoints
@@ -223,4 +243,5 @@ def tables(source: Source, config) -> Tables:
         names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
         chasing=_chasing(cases, flagged),
         moves=_moves(source, cases, flagged, list(config.journey.pauses)) if (config.touchpoints.activities or config.touchpoints.attribute) else None,
+        backs=_backs(source, cases, flagged, list(config.touchpoints.customer_initiated)) if source.has_resource else None, resources=list(source.resources),
     )

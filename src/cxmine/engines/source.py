@@ -38,6 +38,7 @@ class Source:
     has_resource: bool
     load: EventLog
     bitmask: bool = True  # the backend has bit_or over a window (DuckDB; ibis has no PySpark rule for it)
+    resources: tuple[str, ...] = ()  # resource names (the codes of `resource` index them)
 
     def materialise(self, name: str, expression):
         """`expression` computed once into a table the next questions read."""
@@ -168,7 +169,7 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> S
     stamp = _utc(mapping[schema.TIMESTAMP], types, options, source)
     start = _utc(mapping[schema.START], types, options, source) if mapping[schema.START] else "CAST(NULL AS TIMESTAMP)"
     names, activity = _coded(con, "cx_activity", mapping[schema.ACTIVITY])
-    _, resource = _coded(con, "cx_resource", mapping[schema.RESOURCE]) if mapping[schema.RESOURCE] else ((), "CAST(NULL AS INTEGER)")
+    resources, resource = _coded(con, "cx_resource", mapping[schema.RESOURCE]) if mapping[schema.RESOURCE] else ((), "CAST(NULL AS INTEGER)")
     case = f"nullif(trim(CAST({_name(mapping[schema.CASE])} AS VARCHAR), {_sql_text(_BLANKS)}), '')"
     # Read once into a narrow table (the timings drop it once their one sort has read it).
     _materialise(con, "loaded", (
@@ -190,7 +191,7 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> S
         events=pd.DataFrame(), source=source, format="parquet", columns_used=dict(mapping, lifecycle=lifecycle),
         warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
     )
-    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load)
+    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, resources=resources)
 
 
 _USABLE = "case_id IS NOT NULL AND code IS NOT NULL AND timestamp IS NOT NULL AND timestamp >= {low} AND timestamp < {high}"

@@ -132,8 +132,9 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
         start.alias("start_read"), (F.col(f"`{mapping[schema.RESOURCE]}`").cast("string") if mapping[schema.RESOURCE] else F.lit(None).cast("string")).alias("_resource"),
         F.col("_pos").alias("pos"),
     ).join(F.broadcast(activity), "_activity", "left")  # fmt: skip
+    resources: tuple[str, ...] = ()
     if mapping[schema.RESOURCE]:
-        _, resource = _coded(spark, raw, mapping[schema.RESOURCE], "resource")
+        resources, resource = _coded(spark, raw, mapping[schema.RESOURCE], "resource")
         loaded = loaded.join(F.broadcast(resource.withColumnRenamed("_activity", "_resource")), "_resource", "left")
     else:
         loaded = loaded.withColumn("resource", F.lit(None).cast("int"))
@@ -151,7 +152,7 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
         warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
     )
     con = ibis.pyspark.connect(spark)
-    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, bitmask=False)
+    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, bitmask=False, resources=resources)
 
 
 def _read(spark, source: str):

@@ -13,14 +13,14 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "hidden_wait", "rework", "ping_pong", "chasing")
+ENGINE_KINDS = ("wait", "hidden_wait", "rework", "ping_pong", "handback", "chasing")
 
 
 def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
     """What this configuration and log need that the other engines do not compute yet (empty: nothing)."""
     missing = []
-    if has_resource or config.team:
-        missing.append("hand-backs between resources or teams")
+    if config.team:
+        missing.append("hand-backs between teams ([log] team)")
     if has_start:
         missing.append("slow steps (the log has start times)")
     if config.promises:
@@ -79,11 +79,13 @@ def stage(tables: Any, config, load) -> Any:
         n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated,
         pauses=frozenset(matches(tables.activities, config.journey.pauses)), wait_factor=settings.wait_factor, min_wait_seconds=settings.min_wait_seconds,
         window_start=tables.window_start, window_end=tables.window_end, contact_seconds=60.0 * settings.contact_minutes,
+        touchpoints_configured=masks.configured,
     )
     candidates = []
     detectors = (("wait", signals.customer_waits), ("hidden_wait", lambda ctx: signals.hidden_waits_from(tables.moves, tables.names, ctx) if tables.moves is not None else []),
                  ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
                  ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)),
+                 ("handback", lambda ctx: signals.handbacks_from(tables.backs, tables.resources, "resource", ctx) if tables.backs is not None else []),
                  ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")))
     for kind, detector in detectors:
         for candidate in detector(context):

@@ -436,7 +436,6 @@ def handbacks(ctx: Journey, top_pairs: int = 5) -> list[Candidate]:
     else:
         return []
     labels = events[column] if isinstance(events[column].dtype, pd.CategoricalDtype) else events[column].astype("category")
-    names = labels.cat.categories
     activity_names = [str(c) for c in events[schema.ACTIVITY].cat.categories]
     customer_codes = [i for i, name in enumerate(activity_names) if name in ctx.customer_initiated]
     internal = ~ctx.chasing & ~np.isin(events[schema.ACTIVITY].cat.codes.to_numpy(), customer_codes) & (labels.cat.codes.to_numpy() >= 0)
@@ -450,30 +449,38 @@ def handbacks(ctx: Journey, top_pairs: int = 5) -> list[Candidate]:
     same2 = same1 & np.roll(same1, 1)
     same2[:2] = False
     prev1, prev2 = np.roll(values, 1), np.roll(values, 2)
-    back = same2 & (values == prev2) & (values != prev1)
-    hits = np.flatnonzero(back)
-    if hits.size == 0:
+    hits = np.flatnonzero(same2 & (values == prev2) & (values != prev1))
+    backs = pd.DataFrame({
+        "case": case[hits], "low": np.minimum(values[hits], prev1[hits]), "high": np.maximum(values[hits], prev1[hits]),
+        "away_ns": ctx.time_ns[rows_all[hits - 2]], "time_ns": ctx.time_ns[rows_all[hits]],
+    })  # fmt: skip
+    return handbacks_from(backs, [str(c) for c in labels.cat.categories], unit, ctx, top_pairs)
+
+
+def handbacks_from(backs: pd.DataFrame, names: list[str], unit: str, ctx, top_pairs: int = 5) -> list[Candidate]:
+    """`handback` candidates from the hand-backs, on any engine: one row per return (case; low and high, the
+    pair's codes into `names`, unordered; away_ns, when the work left; time_ns, when it came back)."""
+    if backs.empty:
         return []
-    low, high = np.minimum(values[hits], prev1[hits]), np.maximum(values[hits], prev1[hits])
+    low, high = backs["low"].to_numpy(dtype=np.int64), backs["high"].to_numpy(dtype=np.int64)
+    cases = backs["case"].to_numpy(dtype=np.int64)
     # A loop most cases go through is how the process is designed (an invoice team between two logistics
     # steps), not friction: pairs in more than DESIGNED_SHARE of the cases are left out and named.
     width = np.int64(len(names) + 1)
     pair = low * width + high
-    pair_cases = pd.DataFrame({"pair": pair, "case": ctx.case[rows_all[hits]]}).drop_duplicates()["pair"].value_counts()
+    pair_cases = pd.DataFrame({"pair": pair, "case": cases}).drop_duplicates()["pair"].value_counts()
     designed = pair_cases.index[pair_cases.to_numpy() > DESIGNED_SHARE * ctx.n_cases].to_numpy()
     keep = ~np.isin(pair, designed)
-    hits, low, high = hits[keep], low[keep], high[keep]
-    if hits.size == 0:
+    if not keep.any():
         return []
-    rows = rows_all[hits]
-    away_rows = rows_all[hits - 2]
-    cases = ctx.case[rows]
-    loop = (ctx.time_ns[rows] - ctx.time_ns[away_rows]) / 1e9
-    visible = _overlap_seconds(ctx, cases, ctx.time_ns[away_rows], ctx.time_ns[rows])
+    low, high, cases = low[keep], high[keep], cases[keep]
+    away, back = backs["away_ns"].to_numpy(dtype=float)[keep], backs["time_ns"].to_numpy(dtype=float)[keep]
+    loop = (back - away) / 1e9
+    visible = _overlap_seconds(ctx, cases, away, back)
     affected = np.bincount(cases, minlength=ctx.n_cases) > 0
     pairs = pd.DataFrame({"a": low, "b": high, "case": cases}).drop_duplicates()
     counted = pairs.groupby(["a", "b"]).size().reset_index(name="cases").sort_values(["cases", "a", "b"], ascending=[False, True, True], kind="stable")
-    top = [{"from": str(names[a]), "to": str(names[b]), "cases": int(c)} for a, b, c in counted.head(top_pairs).itertuples(index=False)]
+    top = [{"from": names[a], "to": names[b], "cases": int(c)} for a, b, c in counted.head(top_pairs).itertuples(index=False)]
     inside = _per_case(cases, np.minimum(loop, visible), ctx.n_cases)
     # With touchpoints configured, the loop's time lies inside customer-visible gaps, which count it once
     # (like a hidden wait): a hand-back then scores on the outcomes it raises. Without touchpoints nothing
@@ -484,10 +491,10 @@ def handbacks(ctx: Journey, top_pairs: int = 5) -> list[Candidate]:
             "handback", "", affected, excess, "loop time", loop, loop,
             details={
                 "customer_hours_inside_gaps": round(float(inside.sum()) / 3600, 3),
-                "between": f"{unit}s", "unit": unit, "handbacks": int(hits.size), "pairs": int(len(counted)), "top_pairs": top,
-                "designed_pairs": [{"from": str(names[int(k) // width]), "to": str(names[int(k) % width])} for k in sorted(designed)],
+                "between": f"{unit}s", "unit": unit, "handbacks": int(cases.size), "pairs": len(counted), "top_pairs": top,
+                "designed_pairs": [{"from": names[int(k) // width], "to": names[int(k) % width]} for k in sorted(designed)],
             },
-            start_per_case=_first_per_case(cases, ctx.time_ns[away_rows], ctx.n_cases),
+            start_per_case=_first_per_case(cases, away, ctx.n_cases),
         )
     ]
 
