@@ -110,6 +110,78 @@ def customer_timings_on_engine(log_path: Path | str, options: "LoadOptions", con
         return report(open_source(path, merged, settings), config)
 
 
+def friction_engine_gaps(log_path: Path, config: "Config", options: "LoadOptions") -> str | None:
+    """What ranking friction on this Parquet input and configuration needs that the engines other than pandas
+    do not compute yet (None: nothing), read from the file's columns only."""
+    from cxmine.core import schema  # noqa: PLC0415
+    from cxmine.core.normalise import resolve_mapping  # noqa: PLC0415
+    from cxmine.friction.onengine import unsupported  # noqa: PLC0415
+    from cxmine.io.tabular import parquet_columns  # noqa: PLC0415
+
+    try:
+        mapping = resolve_mapping(parquet_columns(Path(log_path)), options, source=str(log_path))
+    except Exception:  # noqa: BLE001 - the reader reports an unreadable input with its own message
+        return None
+    missing = unsupported(config, has_start=mapping[schema.START] is not None, has_resource=mapping[schema.RESOURCE] is not None)
+    return f"it does not rank friction with {'; '.join(missing)} yet" if missing else None
+
+
+def rank_friction_on_engine(
+    log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", *, rank_by: str = "score", notes: tuple = (),
+) -> FrictionReport:
+    """`rank_friction` computed by an engine other than pandas (DuckDB, out of core; or Spark) on a Parquet file
+    or dataset: the event-level work runs on the engine (cxmine.engines.friction), and the same candidate
+    builders, scoring and wording as the pandas engine run on what comes back (cxmine.friction.onengine).
+    A configuration that needs a kind the engines do not compute yet is a usage error (exit 2), never a
+    ranking without it. `notes` are the config's (open_config).
+
+    >>> from cxmine.model import EngineSettings, LoadOptions
+    >>> from cxmine.config import Config
+    >>> rank_friction_on_engine("missing.parquet", LoadOptions(), Config(), EngineSettings(engine="duckdb"))
+    Traceback (most recent call last):
+    ...
+    cxmine.errors.InputError: file not found in missing.parquet — check the path
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cxmine.config import with_cli_overrides  # noqa: PLC0415
+    from cxmine.engines.friction import tables  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors, open_source  # noqa: PLC0415
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.friction.engine import rank  # noqa: PLC0415
+    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
+    from cxmine.inputs import as_source, check_timezone, outcome_notes  # noqa: PLC0415
+    from cxmine.io import check_readable  # noqa: PLC0415
+
+    url = isinstance(log_path, str) and "://" in log_path  # s3a://, hdfs://: read by Spark itself
+    path = log_path if url else Path(log_path)
+    if not url:
+        check_readable(path)
+        config = as_source(config, path)
+    merged = with_cli_overrides(config, options)
+    check_timezone(merged.timezone, str(path))
+    with engine_errors("the friction points"):
+        if settings.engine == "spark":
+            from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
+
+            source = open_spark_source(path, merged, settings)
+        else:
+            source = open_source(path, merged, settings)
+        missing = unsupported(config, has_start=source.has_start, has_resource=source.has_resource)
+        if missing:
+            raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
+        computed = tables(source, config)
+    found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
+    report = rank(stage(computed, config, source.load), config, describe=_describe_config(config), rank_by=rank_by)
+    return replace(report, notes=tuple(notes) + found + report.notes)
+
+
+def _describe_config(config: Any):
+    from cxmine.render.sentences import describer  # noqa: PLC0415
+
+    return describer(_phrases(config))
+
+
 def build_report(
     inputs: Inputs, *, period: "Period | None" = None, top: int = 10, trend_weeks: int = 12, progress: Progress | None = None, now: Any = None,
 ) -> "Report":

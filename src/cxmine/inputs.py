@@ -142,11 +142,14 @@ def shape(log: EventLog, options: LoadOptions, preparation: Preparation | None =
 
 
 def _outcome_names(config: Config, log: EventLog, *, windowed: bool) -> tuple[Warning_, ...]:
-    """An outcome naming activities the log never has is a typo: an error — or, when --since/--until/--where
-    cut the log, a warning (that window may simply hold none)."""
+    return outcome_notes(config, [str(c) for c in log.events["activity"].cat.categories], windowed=windowed)
+
+
+def outcome_notes(config: Config, names: list[str], *, windowed: bool) -> tuple[Warning_, ...]:
+    """An outcome naming activities the log (its activity `names`) never has is a typo: an error — or, when
+    --since/--until/--where cut the log, a warning (that window may simply hold none)."""
     from cxmine.matching import closest, matches  # noqa: PLC0415
 
-    names = [str(c) for c in log.events["activity"].cat.categories]
     notes = []
     for outcome in config.outcomes:
         if outcome.activities and not matches(names, list(outcome.activities)):

@@ -71,7 +71,7 @@ def emit_result(kind: str, fmt: Any, result: Any, output: Path | None, reads: It
     emit(text, output, inputs=tuple(reads))
 
 
-def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, limits: dict[str, Any]) -> "EngineSettings":
+def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, limits: dict[str, Any], gaps: Any = None) -> "EngineSettings":
     """The engine for this run (cxmine.engines.choose), said on stderr. `limits` are the engine flags as given
     (memory_limit, threads, temp_dir, spark_master, spark_conf); a flag for another engine than the one
     that runs is a usage error rather than silently ignored."""
@@ -83,7 +83,8 @@ def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: A
 
     scoped = as_source(config, log)
     asked = str(getattr(engine, "value", engine))
-    name, why = choose(asked, log, scoped, with_cli_overrides(scoped, options))
+    merged = with_cli_overrides(scoped, options)
+    name, why = choose(asked, log, scoped, merged, gaps=None if gaps is None else (lambda path: gaps(path, scoped, merged)))
     flags = {"memory_limit": ("--memory-limit", "duckdb"), "threads": ("--threads", "duckdb"), "temp_dir": ("--temp-dir", "duckdb"),
              "spark_master": ("--spark-master", "spark"), "spark_conf": ("--spark-conf", "spark")}  # fmt: skip
     for key, (flag, owner) in flags.items():

@@ -36,10 +36,11 @@ def duckdb_unsupported(path: Path | str, config, options) -> str | None:
     return next((reason for given, reason in pandas_only if given), None)
 
 
-def choose(engine: str, path: Path | str, config, options) -> tuple[str, str]:
+def choose(engine: str, path: Path | str, config, options, gaps=None) -> tuple[str, str]:
     """The engine to run and the sentence that says why (for stderr). An explicit `duckdb` that cannot run
     this input is a usage error (exit 2) naming the reason; `auto` falls back to pandas instead. `path` is
-    a str only for a URL (s3a://, hdfs://), which only Spark reads."""
+    a str only for a URL (s3a://, hdfs://), which only Spark reads. `gaps(path)`: what the command needs
+    beyond what the engines compute (None: nothing), asked of local Parquet inputs only."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
     if isinstance(path, str) and engine != "spark":
@@ -47,6 +48,8 @@ def choose(engine: str, path: Path | str, config, options) -> tuple[str, str]:
     if engine == "pandas":
         return "pandas", "engine: pandas (as asked)"
     reason = duckdb_unsupported(path, config, options)
+    if reason is None and gaps is not None and not isinstance(path, str):
+        reason = gaps(path)
     if engine in ("duckdb", "spark"):
         if reason is not None:
             raise UsageError(f"the {engine} engine cannot run this: {reason}", file=str(path), hint="or pass --engine pandas")
