@@ -166,14 +166,20 @@ def rank_friction_on_engine(
 
             source = open_spark_source(path, merged, settings)
         else:
-            source = open_source(path, merged, settings)
+            source = open_source(path, merged, settings, attributes=True)
         missing = unsupported(config, has_start=source.has_start, has_resource=source.has_resource)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
-        computed = tables(source, config)
+        computed = tables(source, config, _whole_columns(path) if not url else frozenset())
     found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
     report = rank(stage(computed, config, source.load), config, describe=_describe_config(config), rank_by=rank_by)
     return replace(report, notes=tuple(notes) + found + report.notes)
+
+
+def _whole_columns(path: Path) -> frozenset[str]:
+    from cxmine.io.tabular import stored_pandas_types  # noqa: PLC0415
+
+    return frozenset(name for name, kind in stored_pandas_types(path).items() if kind.startswith(("Int", "UInt")))
 
 
 def _describe_config(config: Any):

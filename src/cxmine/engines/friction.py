@@ -58,6 +58,7 @@ class Tables:
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
     backs: pd.DataFrame | None = None  # friction.signals.handbacks_from (None: no resources)
     resources: list[str] = field(default_factory=list)  # resource name per code
+    case_attributes: list[tuple] = field(default_factory=list)  # (name, categories or None, integer, banded, first value per case)
 
 
 class _Cases:
@@ -220,10 +221,72 @@ def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]) -> pd.D
     })  # fmt: skip
 
 
-def tables(source: Source, config) -> Tables:
+class _Attributes:
+    """The columns that may drive friction, per case (friction.prepare.case_attributes decides which): text
+    with at least two values, kept as categories the way the pandas reader keeps them (core.normalise.
+    _compact_attributes: distinct values at most half the rows), and numbers — a whole-number column stays
+    whole unless it has gaps and the file does not say it is whole (`integer_columns`, from its pandas
+    metadata). Per case the smallest and largest value, so only columns constant within every case come back."""
+
+    def __init__(self, source: Source, integer_columns: frozenset[str]) -> None:
+        from cxmine.engines.source import INTEGERS  # noqa: PLC0415
+
+        self.columns: list[tuple[str, list[str] | None, bool]] = []  # (name, categories of text, integer)
+        self.table = None
+        if not source.attributes:
+            return
+        events = source.events
+        text = [name for name, kind in source.attributes.items() if kind == "VARCHAR"]
+        whole = [name for name, kind in source.attributes.items() if kind in INTEGERS and name not in integer_columns]
+        counts = {"n": events.count()} | {f"d{i}": events[name].nunique() for i, name in enumerate(text)}
+        counts |= {f"k{i}": events[name].count() for i, name in enumerate(whole)}
+        stats = run(events.aggregate(**counts), "the attribute values").iloc[0]
+        n = int(stats["n"])
+        for name, kind in source.attributes.items():
+            if kind != "VARCHAR":
+                self.columns.append((name, None, kind in INTEGERS and (name in integer_columns or int(stats[f"k{whole.index(name)}"]) == n)))
+                continue
+            distinct = int(stats[f"d{text.index(name)}"])
+            if distinct > max(0.5 * n, 1) or distinct < 2:
+                continue  # plain strings (ids), or one value: never a driver
+            values = events.select(name).filter(events[name].notnull()).distinct().order_by(name)
+            head = [str(v) for v in run(values.limit(64), f"the values of {name}")[name]] if distinct > 30 else None
+            if head is not None and not pd.to_numeric(pd.Series(head), errors="coerce").notna().all():
+                continue  # more than 30 values that are not all numbers: no driver (the pandas engine's rule)
+            self.columns.append((name, [str(v) for v in run(values, f"the values of {name}")[name]], False))
+        aggregates = {f"lo{i}": events[name].min() for i, (name, _, _) in enumerate(self.columns)}
+        aggregates |= {f"hi{i}": events[name].max() for i, (name, _, _) in enumerate(self.columns)}
+        if self.columns:
+            self.table = source.materialise("case_attributes", events.group_by("case_id").aggregate(**aggregates))
+
+    def per_case(self, cases: "_Cases") -> list[tuple]:
+        """(name, categories or None, integer, first value per case: a code into the categories, or the number;
+        NaN: none) of the columns constant within every case."""
+        if self.table is None:
+            return []
+        table = run(cases.index(self.table).order_by("case"), "the case attributes")
+        out = []
+        for i, (name, categories, integer) in enumerate(self.columns):
+            low, high = table[f"lo{i}"], table[f"hi{i}"]
+            if not ((low == high) | low.isna()).all():
+                continue
+            if categories is not None:
+                first = pd.Index(categories).get_indexer(low.astype(object).where(low.notna(), None)).astype(float)
+                first[first < 0] = np.nan
+            else:
+                first = low.to_numpy(dtype=float, na_value=np.nan)
+            out.append((name, categories, integer, first))
+        return out
+
+
+def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort."""
+    from dataclasses import replace  # noqa: PLC0415
+
     touchpoints = config.touchpoints
-    steps = source.materialise("steps", intervals(source, touchpoints))  # the one sort of the events
+    attributes = _Attributes(source, integer_columns)
+    narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos"))
+    steps = source.materialise("steps", intervals(narrow, touchpoints))  # the one sort of the events
     source.drop("events", "loaded")
     flagged = source.materialise("flagged", marked(source, steps, touchpoints))
     source.drop("steps")
@@ -242,6 +305,7 @@ def tables(source: Source, config) -> Tables:
         outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
         names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
         chasing=_chasing(cases, flagged),
-        moves=_moves(source, cases, flagged, list(config.journey.pauses)) if (config.touchpoints.activities or config.touchpoints.attribute) else None,
-        backs=_backs(source, cases, flagged, list(config.touchpoints.customer_initiated)) if source.has_resource else None, resources=list(source.resources),
+        moves=_moves(source, cases, flagged, list(config.journey.pauses)) if (touchpoints.activities or touchpoints.attribute) else None,
+        backs=_backs(source, cases, flagged, list(touchpoints.customer_initiated)) if source.has_resource else None, resources=list(source.resources),
+        case_attributes=attributes.per_case(cases),
     )

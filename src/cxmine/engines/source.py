@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ class Source:
     load: EventLog
     bitmask: bool = True  # the backend has bit_or over a window (DuckDB; ibis has no PySpark rule for it)
     resources: tuple[str, ...] = ()  # resource names (the codes of `resource` index them)
+    attributes: dict[str, str] = field(default_factory=dict)  # open_source(..., attributes=True): the other columns `events` carries, name → engine type
 
     def materialise(self, name: str, expression):
         """`expression` computed once into a table the next questions read."""
@@ -147,14 +148,16 @@ def _row_labels(con, path: Path):
     return lambda pos: f"row {int(offsets[int(pos) // _FILE] + int(pos) % _FILE) + 1}"
 
 
-def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> Source:
+def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, attributes: bool = False) -> Source:
     """The canonical events of `path` as the DuckDB view `events` over the narrow table `loaded` (activity and
     resource as integer codes, so the windows sort narrow rows), with what loading them taught (an EventLog
     without events).
 
     One scan of the data: activity and resource names are cleaned on their distinct values (a lookup list
     turns the raw value's ENUM code into the clean name's code), only case ids are stripped row by row; the
-    rows that cannot be used are counted from `loaded` and left out by the `events` view."""
+    rows that cannot be used are counted from `loaded` and left out by the `events` view. With `attributes`,
+    `events` also carries the other plain columns (numbers and text; under their names in the canonical
+    table, `attribute_names`), for what is computed per case (engines.friction)."""
     con = connect(settings)
     source = str(path)
     described = _read(con, path)
@@ -171,9 +174,11 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> S
     names, activity = _coded(con, "cx_activity", mapping[schema.ACTIVITY])
     resources, resource = _coded(con, "cx_resource", mapping[schema.RESOURCE]) if mapping[schema.RESOURCE] else ((), "CAST(NULL AS INTEGER)")
     case = f"nullif(trim(CAST({_name(mapping[schema.CASE])} AS VARCHAR), {_sql_text(_BLANKS)}), '')"
+    extra = {raw_name: name for raw_name, name in attribute_names(columns, mapping, lifecycle).items() if _plain(types[raw_name])} if attributes else {}
+    carried = "".join(f", {_name(raw_name)} AS {_name(name)}" for raw_name, name in extra.items())
     # Read once into a narrow table (the timings drop it once their one sort has read it).
     _materialise(con, "loaded", (
-        f"SELECT {case} AS case_id, {activity} AS code, {stamp} AS timestamp, {start} AS start_read, {resource} AS resource, _pos AS pos "
+        f"SELECT {case} AS case_id, {activity} AS code, {stamp} AS timestamp, {start} AS start_read, {resource} AS resource, _pos AS pos{carried} "
         f"FROM raw{_prune_months(types, options)}"
     ))
     warnings, counts = _usable(con, mapping, naive=not types[mapping[schema.TIMESTAMP]].endswith("WITH TIME ZONE"), source=source, bounds=(low, high), label=_row_labels(con, path))
@@ -183,7 +188,7 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> S
     within = f" AND case_id IN (SELECT case_id FROM loaded WHERE {usable} GROUP BY case_id HAVING {window})" if window else ""
     sql(
         con, f"CREATE OR REPLACE TEMP VIEW events AS SELECT case_id, code, timestamp, {start_kept} AS start, coalesce({start_kept}, timestamp) AS begin, "
-        f"resource, pos FROM loaded WHERE {usable}{within}"
+        f"resource, pos{''.join(', ' + _name(name) for name in extra.values())} FROM loaded WHERE {usable}{within}"
     )
     if window and not sql(con, "SELECT count(*) FROM events")[0][0]:
         raise InputError("no case starts inside the --since/--until window", file=source)
@@ -191,7 +196,24 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings) -> S
         events=pd.DataFrame(), source=source, format="parquet", columns_used=dict(mapping, lifecycle=lifecycle),
         warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
     )
-    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, resources=resources)
+    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, resources=resources, attributes={name: types[raw_name] for raw_name, name in extra.items()})
+
+
+_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE")
+INTEGERS = _NUMBERS[:9]
+
+
+def _plain(kind: str) -> bool:
+    """A column type that can be a case attribute: numbers and text (not times, booleans or nested values)."""
+    return kind in _NUMBERS or kind == "VARCHAR"
+
+
+def attribute_names(columns: list[str], mapping: dict, lifecycle: str | None) -> dict[str, str]:
+    """The columns other than the roles and the lifecycle, raw name → name in the canonical table (an unmapped
+    column that carries a role's name keeps its data as `<name>_attribute`, core.normalise's rule)."""
+    roles = {name for name in mapping.values() if name}
+    canonical = {role for role, name in mapping.items() if name} | ({schema.LIFECYCLE} if lifecycle is not None else set())
+    return {column: f"{column}_attribute" if column in canonical else column for column in columns if column not in roles and column != lifecycle}
 
 
 _USABLE = "case_id IS NOT NULL AND code IS NOT NULL AND timestamp IS NOT NULL AND timestamp >= {low} AND timestamp < {high}"

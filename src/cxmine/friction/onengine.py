@@ -65,6 +65,25 @@ def _outcomes(tables, config) -> list:
     return found
 
 
+def _case_attributes(tables) -> pd.DataFrame:
+    """The drivers' case attributes (friction.prepare.case_attributes' rules) from the engine's per-case values:
+    text with 2–30 values as categories, then numbers and text spelling more than 30 numbers as bands."""
+    from cxmine.friction.prepare import per_case_attribute, spells_numbers  # noqa: PLC0415
+
+    chosen, numeric = [], []
+    for name, categories, integer, first in tables.case_attributes:
+        if categories is None:
+            numeric.append((name, None, integer, first, True))
+        elif 2 <= len(categories) <= 30:
+            chosen.append((name, pd.Index(categories, dtype="str"), False, first, False))
+        elif len(categories) > 30 and spells_numbers(pd.Index(categories, dtype="str")):
+            numeric.append((name, pd.Index(categories, dtype="str"), False, first, True))
+    out = pd.DataFrame(index=range(tables.n_cases))
+    for name, categories, integer, first, banded in chosen + numeric:
+        out[name] = per_case_attribute(categories, integer, first, banded=banded)
+    return out
+
+
 def stage(tables: Any, config, load) -> Any:
     """The `Stage` that friction.engine.rank scores, from the engine's tables."""
     from cxmine.friction import signals  # noqa: PLC0415
@@ -92,10 +111,11 @@ def stage(tables: Any, config, load) -> Any:
             if candidate.n_affected:
                 candidate.label = get(kind).render_label(candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details)
                 candidates.append(candidate)
-    notes.append(Warning_("drivers_not_computed", f"drivers (case attributes that go with a point) are not computed on the {tables.engine} engine yet"))
+    if tables.engine != "duckdb":
+        notes.append(Warning_("drivers_not_computed", f"drivers (case attributes that go with a point) are not computed on the {tables.engine} engine yet"))
     return Stage(
         log=load, journey=SimpleNamespace(n_cases=tables.n_cases), candidates=candidates, located=pd.DataFrame(), unmatched=0,
         complained=np.zeros(tables.n_cases, dtype=bool), have_complaints=False, complaints_total=0, touchpoint_names=masks.names,
         configured=masks.configured, overlay={}, notes=notes, outcomes=_outcomes(tables, config), lead_seconds=tables.lead_seconds,
-        attributes=pd.DataFrame(index=range(tables.n_cases)), n_events=tables.n_events, basis=tables.basis,
+        attributes=_case_attributes(tables), n_events=tables.n_events, basis=tables.basis,
     )

@@ -150,23 +150,29 @@ def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Dat
         if ((low == high) | np.isnan(low)).all() or column in extra:
             row = first_known(~np.isnan(numbers), starts)
             first = np.where(row >= 0, numbers[row], np.nan)  # row -1 reads the last value, masked here
-            out[column] = _per_case_attribute(events[column], first, banded=column in numeric)
+            values = events[column]
+            categories = values.cat.categories if isinstance(values.dtype, pd.CategoricalDtype) else None
+            out[column] = per_case_attribute(categories, pd.api.types.is_integer_dtype(values.dtype), first, banded=column in numeric)
     return out
 
 
-def _per_case_attribute(values: pd.Series, first: np.ndarray, banded: bool) -> pd.Series | pd.Categorical:
-    """A case attribute from its first known value per case (as `_numbers` gives them): the category, or
-    the quartile band of the number (numbers stored as text are banded as the numbers they spell)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
+def per_case_attribute(categories: pd.Index | None, integer: bool, first: np.ndarray, banded: bool) -> pd.Series | pd.Categorical:
+    """A case attribute from its first known value per case — a code into `categories` for a text column, else
+    the number (NaN: none; `integer`: the column holds whole numbers) — as the category, or the quartile band
+    of the number (numbers stored as text are banded as the numbers they spell). Shared by the engines."""
+    if categories is not None:
         codes = np.nan_to_num(first, nan=-1).astype(np.int64)
-        categories = values.cat.categories
         if not banded:
             return pd.Categorical.from_codes(codes, categories)
         numbers = pd.to_numeric(pd.Series(categories.astype(str)), errors="coerce")
         numbers = numbers.astype("Int64") if pd.api.types.is_integer_dtype(numbers.dtype) else numbers
         return _bands(numbers.iloc[codes.clip(0)].reset_index(drop=True).where(codes >= 0))
     numbers = pd.Series(first)
-    return _bands(numbers.astype("Int64") if pd.api.types.is_integer_dtype(values.dtype) else numbers)
+    return _bands(numbers.astype("Int64") if integer else numbers)
+
+
+def spells_numbers(categories: pd.Index) -> bool:
+    return _spells_numbers(categories)
 
 
 def _spells_numbers(categories: pd.Index) -> bool:

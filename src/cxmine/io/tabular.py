@@ -266,6 +266,22 @@ def parquet_columns(path: Path) -> list[str]:
         ) from None
 
 
+def stored_pandas_types(path: Path) -> dict[str, str]:
+    """The nullable pandas types (Int64, Float64, boolean) a Parquet file's pandas metadata records per column
+    (pyarrow's `to_pandas` restores them; an engine that reads the file itself needs them named)."""
+    import json  # noqa: PLC0415
+
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    try:
+        schema = _dataset(path).schema if path.is_dir() else pq.read_schema(path)
+        meta = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    except Exception:  # noqa: BLE001 - no metadata, or none readable: the types stay as read
+        return {}
+    nullable = ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean")
+    return {str(c["name"]): str(c["numpy_type"]) for c in meta.get("columns", []) if str(c.get("numpy_type")) in nullable}
+
+
 def read_parquet(
     path: Path, columns: Sequence[str] | None = None, notes: list[Warning_] | None = None, months: tuple[str | None, str | None] | None = None,
 ) -> pd.DataFrame:
