@@ -255,3 +255,115 @@ def test_spark_settings_are_checked_before_a_jvm_starts(run, parquet):
     assert wrong_engine.exit_code == 2 and "--spark-master is a setting of the spark engine" in wrong_engine.stderr
     auto = run("timings", path, "--config", config_path, "--spark-master", "local[2]")  # auto never runs Spark
     assert auto.exit_code == 2 and "--spark-master is a setting of the spark engine, and the engine is auto" in auto.stderr
+
+
+# --- friction on the engines ---------------------------------------------------------------------------
+
+def _friction_on_both(path: Path, config, engine: EngineSettings) -> tuple[dict, dict]:
+    """`friction` of one log on pandas and on `engine`, as JSON."""
+    from cxmine.api import rank_friction, rank_friction_on_engine
+
+    expected = rank_friction(load_inputs(path, config=config)).to_dict()
+    found = rank_friction_on_engine(path, LoadOptions(), config, engine).to_dict()
+    return expected, found
+
+
+@pytest.mark.parametrize("name", ["sepsis", "receipt", "road-traffic"])
+def test_friction_is_the_same_on_duckdb_and_pandas(parquet, name):
+    """Every point — kind, place, cases, excess hours, outcome 2×2 tables, percentiles, drivers, sentences —
+    and every count and warning of the friction JSON, the same on both engines."""
+    path, config_path = parquet(name, *LOGS[name])
+    expected, found = _friction_on_both(path, load_config(config_path), DUCKDB)
+    assert len(found["friction_points"]) > 10
+    assert {p["kind"] for p in found["friction_points"]} >= {"wait", "hidden_wait"}
+    assert any(p["drivers"] for p in found["friction_points"]), "drivers are compared, not two empty lists"
+    assert _same(expected, found) == []
+
+
+def planted_log(seed: int = 7, cases: int = 400) -> pd.DataFrame:
+    """A seeded log with each kind the engines compute planted in some cases: long waits, a hidden wait after
+    a pause, rework by the same and by another resource, direct and indirect ping-pong, hand-backs, and
+    customers chasing (a customer-initiated contact repeated); ties in time for the tie rules."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2026-01-05 09:00", tz="UTC")
+    for case in range(cases):
+        t = start + pd.Timedelta(hours=int(rng.integers(0, 24 * 60)))
+        steps = [("Request", "cust"), ("Check", "ana"), ("Quote", "sales"), ("Review", "rev")]
+        if case % 5 == 0:
+            steps += [("Check", "ana"), ("Review", "bob")]  # rework, ping-pong Check ⇄ Review
+        if case % 7 == 0:
+            steps += [("Quote", "sales"), ("Check", "ana"), ("Approve", "boss"), ("Quote", "sales")]  # indirect loop
+        if case % 8 == 0:
+            steps += [("Fix", "ops"), ("Test", "qa"), ("Fix", "ops")]  # a hand-back ops → qa → ops
+        if case % 4 == 0:
+            steps += [("Request", "cust"), ("Request", "cust")]  # chasing
+        steps += [("Deliver", "ops"), ("Cancel" if case % 6 == 0 else "Close", "ops")]
+        for i, (activity, resource) in enumerate(steps):
+            gap = rng.exponential(20 if case % 9 else 400) if activity != "Deliver" else rng.exponential(50)
+            t = t + pd.Timedelta(hours=float(gap)) if not (case % 11 == 0 and i == 2) else t  # a tie now and then
+            rows.append({"case_id": f"C{case:04d}", "activity": activity, "timestamp": t, "resource": resource, "segment": "gold" if case % 3 else "silver", "amount": float(100 + case % 17 * 50)})
+    return pd.DataFrame(rows)
+
+
+PLANTED_CONFIG = """
+[touchpoints]
+activities = ["Request", "Quote", "Deliver", "Close"]
+customer_initiated = ["Request"]
+
+[journey]
+pauses = ["Quote"]
+
+[[outcomes]]
+name = "cancellation"
+ends_with = ["Cancel"]
+"""
+
+
+def test_friction_is_the_same_on_duckdb_on_a_planted_log(tmp_path):
+    path = tmp_path / "planted.parquet"
+    planted_log().to_parquet(path)
+    config_path = tmp_path / "cxmine.toml"
+    config_path.write_text(PLANTED_CONFIG, encoding="utf-8")
+    expected, found = _friction_on_both(path, load_config(config_path), DUCKDB)
+    kinds = {p["kind"] for p in expected["friction_points"]} | {r["kind"] for p in expected["friction_points"] for r in p["related"]}
+    assert kinds >= {"wait", "rework", "ping_pong", "handback", "chasing"}, kinds  # every engine kind is exercised
+    assert _same(expected, found) == []
+
+
+def test_friction_cli_on_duckdb_and_what_it_refuses(parquet, run):
+    path, config_path = parquet("sepsis", *LOGS["sepsis"])
+    outcome = run("friction", path, "--config", config_path, "--engine", "duckdb", "--memory-limit", "1GB", "--format", "json")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "engine: duckdb (as asked)" in outcome.stderr
+    assert json.loads(outcome.stdout)["friction_points"]
+    orders, orders_config = parquet("orders", *LOGS["orders"])
+    refused = run("friction", orders, "--config", orders_config, "--engine", "duckdb")
+    assert refused.exit_code == 2 and "does not rank friction with slow steps" in refused.stderr and "--engine pandas" in refused.stderr
+    auto = run("friction", orders, "--config", orders_config, "--format", "json")
+    assert auto.exit_code == 0 and "engine: pandas (auto:" in auto.stderr
+
+
+def test_friction_on_a_dataset_in_a_real_process(parquet, tmp_path):
+    """auto picks DuckDB for a dataset; stdout is the JSON alone."""
+    path, config_path = parquet("sepsis", *LOGS["sepsis"])
+    dataset = tmp_path / "by-month"
+    write_dataset(load_log(path), dataset)
+    done = run_subprocess("-m", "cxmine", "friction", str(dataset), "--config", str(config_path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "engine: duckdb (auto: a Parquet dataset)" in done.stderr
+    expected = json.loads(run_subprocess("-m", "cxmine", "friction", str(path), "--config", str(config_path), "--engine", "pandas", "--format", "json").stdout)
+    found = json.loads(done.stdout)
+    assert _same(expected["friction_points"], found["friction_points"]) == []
+
+
+@needs_spark
+def test_friction_is_the_same_on_spark(parquet):
+    path, config_path = parquet("sepsis", *LOGS["sepsis"])
+    expected, found = _friction_on_both(path, load_config(config_path), SPARK)
+    assert [w["code"] for w in found["warnings"]] == [w["code"] for w in expected["warnings"]] + ["drivers_not_computed"]
+    for point in expected["friction_points"]:
+        point["drivers"] = []  # not computed on Spark yet (said in a warning)
+    assert _same(expected["friction_points"], found["friction_points"]) == []

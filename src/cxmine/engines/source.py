@@ -181,7 +181,7 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, a
         f"SELECT {case} AS case_id, {activity} AS code, {stamp} AS timestamp, {start} AS start_read, {resource} AS resource, _pos AS pos{carried} "
         f"FROM raw{_prune_months(types, options)}"
     ))
-    warnings, counts = _usable(con, mapping, naive=not types[mapping[schema.TIMESTAMP]].endswith("WITH TIME ZONE"), source=source, bounds=(low, high), label=_row_labels(con, path))
+    warnings, counts = _usable(con, mapping, naive=not _aware(types[mapping[schema.TIMESTAMP]]), source=source, bounds=(low, high), label=_row_labels(con, path))
     start_kept = f"CASE WHEN start_read < {low} OR start_read >= {high} THEN NULL ELSE start_read END"
     usable = _USABLE.format(low=low, high=high)
     window = _window(options)
@@ -260,8 +260,14 @@ def _utc(column: str, types: dict[str, str], options: LoadOptions, source: str) 
     """A typed timestamp column as naive UTC microseconds (the instant; naive values are read as UTC, as
     the pandas engine reads them)."""
     kind = types[column]
-    check_time_type(column, kind, typed=kind.startswith("TIMESTAMP"), naive=not kind.endswith("WITH TIME ZONE"), options=options, source=source, engine="duckdb")
-    return f"make_timestamp(epoch_us({_name(column)}))"
+    check_time_type(column, kind, typed=kind.startswith("TIMESTAMP"), naive=not _aware(kind), options=options, source=source, engine="duckdb")
+    as_us = "TIMESTAMP WITH TIME ZONE" if _aware(kind) else "TIMESTAMP"  # nanosecond, millisecond, second units too
+    return f"make_timestamp(epoch_us(CAST({_name(column)} AS {as_us})))"
+
+
+def _aware(kind: str) -> bool:
+    """A timestamp type that holds instants (TIMESTAMP WITH TIME ZONE, TIMESTAMPTZ_NS — pandas writes those)."""
+    return kind.endswith("WITH TIME ZONE") or kind.startswith("TIMESTAMPTZ")
 
 
 def _usable(con, mapping: dict, *, naive: bool, source: str, bounds: tuple[str, str], label) -> tuple[list[Warning_], tuple[int, int]]:
