@@ -16,7 +16,8 @@ Each run is `cxmine timings DATA --config examples/real/road-traffic.toml --form
 fresh process; its peak RSS is the child's ru_maxrss (os.wait4), so nothing of this script counts.
 
 Issue 11's targets: DuckDB ≤ 0.5× the pandas time and ≤ 0.35× its peak RSS on ×20; ×100 within 10 minutes
-at ≤ 6 GB. The DuckDB engine runs `timings` today (friction: pandas only).
+at ≤ 6 GB. `--command friction` measures the friction ranking the same way (DuckDB and Spark compute it since
+issue 11's second step; the answers are compared as for timings).
 """
 from __future__ import annotations
 
@@ -66,8 +67,7 @@ def build(base: Path, replicas: int, out: Path) -> dict:
 def run(data: Path, engine: str, timeout: float, command_name: str = "timings", memory_limit: str | None = None) -> dict:
     """One `cxmine timings` (or friction) in a fresh process: wall time, the child's peak RSS, its exit code."""
     command = [*cxmine_command(), command_name, str(data), "--config", str(CONFIG), "--format", "json"]
-    if command_name == "timings":
-        command += ["--engine", engine]
+    command += ["--engine", engine]
     if engine == "duckdb" and memory_limit:
         command += ["--memory-limit", memory_limit]
     if engine == "spark":
@@ -100,11 +100,12 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
 
 
 def _answer(result: dict | None):
-    """What the engines must agree on: the timings tables (seconds to the millisecond), or the top points."""
+    """What the engines must agree on: the timings tables (seconds to the millisecond), or every friction point
+    (kind, place, cases, scores, outcome tables, percentiles, drivers, sentences)."""
     if result is None:
         return None
     if result.get("kind") == "friction":
-        return [f"{p['kind']} {p['label']}" for p in result["friction_points"][:3]]
+        return result["friction_points"]
     return {key: result[key] for key in ("steps", "transitions", "customer_gaps", "promises", "rows_read", "rows_ignored")}
 
 
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="replication factors, comma-separated (default: the plan — x20 on every engine, x100 on duckdb)")
     parser.add_argument("--engines", default="pandas,duckdb", help="comma-separated engines: pandas, duckdb, spark (default pandas,duckdb)")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's --memory-limit (default 4GB)")
-    parser.add_argument("--command", default="timings", choices=("timings", "friction"), help="the command measured (friction runs on pandas only)")
+    parser.add_argument("--command", default="timings", choices=("timings", "friction"), help="the command measured")
     parser.add_argument("--keep", type=Path, help="write the data into this folder and keep it (default: a temporary folder)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
     parser.add_argument("--json", action="store_true")
