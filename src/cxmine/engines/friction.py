@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core.timings import Gaps
-from cxmine.engines.source import Source, run
-from cxmine.engines.timings import _codes, _isin, gap_occurrences, intervals, marked, wait_basis
+from cxmine.engines.source import Source, columns, run
+from cxmine.engines.timings import _codes, _isin, gap_occurrences_closing, intervals, marked, wait_basis
 
 
 def _us(timestamp):
@@ -62,40 +62,55 @@ class Tables:
 
 
 class _Cases:
-    """The case index on the engine: `ids` (case_id → case) and the per-case aggregates."""
+    """The case index on the engine: `ids` (case_id → case, 0-based in sorted case-id order, as the pandas
+    engine numbers them). After `number`, the events carry the index itself in `case_id` (integer keys make
+    every later group-by, join and window cheaper than text ones)."""
 
-    def __init__(self, source: Source, flagged) -> None:
+    def __init__(self, source: Source, steps) -> None:
         import ibis  # noqa: PLC0415
 
-        distinct = flagged.select("case_id").distinct()
+        distinct = steps.select("case_id").distinct()
         self.ids = source.materialise("case_index", distinct.mutate(case=ibis.row_number().over(ibis.window(order_by=distinct.case_id))))
+
+    def number(self, steps):
+        """`steps` with the case index in place of the case id."""
+        return steps.inner_join(self.ids, "case_id").drop("case_id").rename(case_id="case")
+
+    def measure(self, flagged) -> None:
+        """The per-case aggregates: events, first and last time, earliest start, first and last touchpoint."""
         us = _us(flagged.timestamp)
         per_case = flagged.group_by("case_id").aggregate(
             events=flagged.count(), first_us=us.min(), last_us=us.max(), start_us=_us(flagged.start).min(),
             tp_first_us=us.min(where=flagged.tp), tp_last_us=us.max(where=flagged.tp),
         )
-        self.table = run(self.index(per_case).order_by("case"), "the cases")
+        self.table = pd.DataFrame(columns(self.index(per_case).order_by("case"), "the cases"))
         self.n = len(self.table)
 
-    def index(self, table):
-        """`table` with its case's index as `case` instead of its case id."""
+    @staticmethod
+    def index(table):
+        """A table of numbered events (or their aggregates) with the case index as `case`."""
+        return table.rename(case="case_id")
+
+    def index_by_id(self, table):
+        """A table keyed by the case id, with the case index as `case` instead."""
         return table.inner_join(self.ids, "case_id").drop("case_id")
 
 
 def _gaps(source: Source, cases: _Cases, occurrences) -> pd.DataFrame:
     """The gap occurrences as core.timings.customer_gaps gives them (friction.signals.customer_waits reads them)."""
-    table = run(cases.index(occurrences).order_by(["case", "start"]), "the customer gaps")
+    table = columns(cases.index(occurrences).order_by(["case", "start_us"]), "the customer gaps")
     names = list(source.activities)
 
     def named(column: str) -> pd.Categorical:
-        return pd.Categorical.from_codes(table[column].fillna(-1).to_numpy(dtype=np.int64), names)
+        return pd.Categorical.from_codes(np.nan_to_num(table[column].astype(float), nan=-1).astype(np.int64), names)
 
+    start = pd.Series(table["start_us"].astype("datetime64[us]")).dt.tz_localize("UTC")
     return pd.DataFrame({
-        "case": table["case"].to_numpy(dtype=np.int64), "from_activity": named("from_code"), "to_activity": named("to_code"),
-        "start": pd.to_datetime(table["start"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]"), "gap_seconds": table["gap"].to_numpy(dtype=float),
-        "internal_steps": table["internal_steps"].to_numpy(dtype=np.int64), "handovers": table["handovers"].to_numpy(dtype=np.int64),
-        "rework_steps": table["rework_steps"].to_numpy(dtype=np.int64), "chasing_contacts": table["chasing_contacts"].to_numpy(dtype=np.int64),
-        "slowest_from": named("slowest_from"), "slowest_to": named("slowest_to"), "slowest_seconds": table["slowest_seconds"].to_numpy(dtype=float),
+        "case": table["case"].astype(np.int64), "from_activity": named("from_code"), "to_activity": named("to_code"),
+        "start": start, "gap_seconds": table["gap"].astype(float),
+        "internal_steps": table["internal_steps"].astype(np.int64), "handovers": table["handovers"].astype(np.int64),
+        "rework_steps": table["rework_steps"].astype(np.int64), "chasing_contacts": table["chasing_contacts"].astype(np.int64),
+        "slowest_from": named("slowest_from"), "slowest_to": named("slowest_to"), "slowest_seconds": table["slowest_seconds"].astype(float),
     })  # fmt: skip
 
 
@@ -115,23 +130,27 @@ def _outcome_times(source: Source, cases: _Cases, steps, outcomes) -> dict[str, 
 
 
 def _rework(source: Source, cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Steps done again in a case, with when the case first did them and whether the previous occurrence had
-    the same resource (friction.signals.rework); and, for the activities done again, the cases doing them."""
+    """Steps done again in a case (`repeat`: done before in the case, from the one sort), with when the case
+    first did them (a group-by) and whether the previous occurrence had the same resource (a window over the
+    repeated steps' rows only); and, for the activities done again, the cases doing them
+    (friction.signals.rework)."""
     import ibis  # noqa: PLC0415
 
-    same_step = ibis.window(group_by=[flagged.case_id, flagged.code], order_by=[flagged.timestamp, flagged.pos])
-    t = flagged.mutate(
-        occurrence=ibis.row_number().over(same_step), first_us=_us(flagged.timestamp).first().over(same_step),
-        previous_resource=flagged.resource.lag().over(same_step),
-    )
-    again = t.filter((t.occurrence > 0) & ~t.chasing & ~t.outbound)
-    same = ibis.coalesce(again.resource.notnull() & (again.resource == again.previous_resource), False)
-    columns = {"code": again.code, "time_us": _us(again.timestamp), "first_us": again.first_us} | ({"same_resource": same} if source.has_resource else {})
-    repeats = run(cases.index(again.select("case_id", **columns)), "the steps done again")
-    repeats["time_ns"], repeats["first_ns"] = epoch_ns(repeats.pop("time_us")), epoch_ns(repeats.pop("first_us"))
-    codes = sorted(int(c) for c in repeats["code"].unique())
+    pairs = flagged.group_by(["case_id", "code"]).aggregate(first_us=_us(flagged.timestamp).min(), occurrences=flagged.count())
+    pairs = pairs.filter(pairs.occurrences > 1)
+    rows = flagged.inner_join(pairs, ["case_id", "code"])
+    if source.has_resource:
+        same_step = ibis.window(group_by=[rows.case_id, rows.code], order_by=[rows.timestamp, rows.pos])
+        rows = rows.mutate(same_resource=ibis.coalesce(rows.resource.notnull() & (rows.resource == rows.resource.lag().over(same_step)), False))
+    again = rows.filter(rows.repeat & ~rows.chasing & ~rows.outbound)
+    extra = {"same_resource": again.same_resource} if source.has_resource else {}
+    table = columns(cases.index(again.select("case_id", "code", time_us=_us(again.timestamp), first_us=again.first_us, **extra)).order_by(["case", "time_us"]), "the steps done again")
+    repeats = pd.DataFrame({"case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "first_ns": epoch_ns(table["first_us"])})
+    if source.has_resource:
+        repeats["same_resource"] = table["same_resource"].astype(bool)
+    codes = sorted(int(c) for c in np.unique(repeats["code"]))
     doing = flagged.filter(_isin(flagged.code, codes)).select("case_id", "code").distinct()
-    return repeats, run(cases.index(doing), "the cases doing the steps done again") if codes else pd.DataFrame({"case": [], "code": []})
+    return repeats, pd.DataFrame(columns(cases.index(doing), "the cases doing the steps done again")) if codes else pd.DataFrame({"case": [], "code": []})
 
 
 def _returns(cases: _Cases, flagged) -> pd.DataFrame:
@@ -150,55 +169,45 @@ def _returns(cases: _Cases, flagged) -> pd.DataFrame:
     direct = ibis.coalesce(moved2 & (t.code == t.code2) & (t.code != t.code1), False)
     indirect = ibis.coalesce(moved2 & (t.us2 > t.us3) & (t.code == t.code3) & (t.code != t.code1) & (t.code != t.code2), False) & ~direct
     looped = t.mutate(direct=direct, indirect=indirect).filter(lambda r: r.direct | r.indirect)
-    table = run(cases.index(looped.select(
+    table = columns(cases.index(looped.select(
         "case_id", "direct", low=ibis.least(looped.code, looped.code1), high=ibis.greatest(looped.code, looped.code1),
         away_us=looped.direct.ifelse(looped.us2, looped.us3), time_us=looped.us,
     )).order_by(["case", "time_us"]), "the ping-pong loops")  # fmt: skip
     return pd.DataFrame({
-        "case": table["case"].to_numpy(dtype=np.int64), "style": np.where(table["direct"].to_numpy(dtype=bool), "direct", "indirect"),
-        "low": table["low"].to_numpy(dtype=np.int64), "high": table["high"].to_numpy(dtype=np.int64),
+        "case": table["case"].astype(np.int64), "style": np.where(table["direct"].astype(bool), "direct", "indirect"),
+        "low": table["low"].astype(np.int64), "high": table["high"].astype(np.int64),
         "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
     })  # fmt: skip
 
 
 def _chasing(cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The customer's chasing contacts, each with the touchpoint it follows (the latest plain touchpoint at or
-    before it in its case, as a packed maximum: its place in the case, then its code), and the cases that
-    reached those touchpoints (friction.signals.contacts_from)."""
+    """The customer's chasing contacts, each with the touchpoint it follows (`latest_tp`, from the flagged
+    pass), and the cases that reached those touchpoints (friction.signals.contacts_from)."""
     import ibis  # noqa: PLC0415
 
-    cumulative = ibis.window(group_by=flagged.case_id, order_by=[flagged.timestamp, flagged.pos], rows=(None, 0))
-    packed = ibis.ifelse(flagged.tp, flagged.seq.cast("int64") * 65536 + flagged.code, None).max().over(cumulative)
-    marked = flagged.mutate(latest=packed)
-    chosen = marked.filter(marked.chasing)
-    table = run(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(chosen.latest % 65536, -1))), "the chasing contacts")
+    chosen = flagged.filter(flagged.chasing)
+    table = columns(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(chosen.latest_tp, -1))).order_by(["case", "time_us"]), "the chasing contacts")
     contacts = pd.DataFrame({
-        "case": table["case"].to_numpy(dtype=np.int64), "code": table["code"].to_numpy(dtype=np.int64),
-        "time_ns": epoch_ns(table["time_us"]), "before_code": table["before"].to_numpy(dtype=np.int64),
+        "case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "before_code": table["before"].astype(np.int64),
     })  # fmt: skip
-    usual = sorted(int(c) for c in contacts["before_code"].unique() if c >= 0)
+    usual = sorted(int(c) for c in np.unique(contacts["before_code"]) if c >= 0)
     doing = flagged.filter(_isin(flagged.code, usual)).select("case_id", "code").distinct()
-    return contacts, run(cases.index(doing), "the cases at the touchpoints chased") if usual else pd.DataFrame({"case": [], "code": []})
+    return contacts, pd.DataFrame(columns(cases.index(doing), "the cases at the touchpoints chased")) if usual else pd.DataFrame({"case": [], "code": []})
 
 
-def _moves(source: Source, cases: _Cases, flagged, pauses: list[str]) -> pd.DataFrame:
+def _moves(source: Source, cases: _Cases, flagged, pauses: list[str], touch: list[int]) -> pd.DataFrame:
     """The directly-follows moves that can hide a wait (friction.signals.internal_waits): not touchpoint →
-    touchpoint, and not after a pause (the latest touchpoint at or before the previous step is a pause)."""
+    touchpoint, and not after a pause (`latest_touch_before`, from the flagged pass, is a pause)."""
     import ibis  # noqa: PLC0415
 
-    order = ibis.window(group_by=flagged.case_id, order_by=[flagged.timestamp, flagged.pos])
-    cumulative = ibis.window(group_by=flagged.case_id, order_by=[flagged.timestamp, flagged.pos], rows=(None, 0))
-    latest = ibis.ifelse(flagged.touch, flagged.seq.cast("int64") * 65536 + flagged.code, None).max().over(cumulative) % 65536
-    paused = ibis.coalesce(_isin(latest, _codes(source.activities, pauses)), False) if pauses else ibis.literal(False)
-    t = flagged.mutate(paused=paused)
-    t = t.mutate(
-        from_code=t.code.lag().over(order), from_us=_us(t.timestamp).lag().over(order),
-        previous_touch=t.touch.lag().over(order), previous_paused=t.paused.lag().over(order),
-    )
-    valid = t.filter(t.from_code.notnull() & ~(t.touch & t.previous_touch) & ~t.previous_paused)
-    table = run(cases.index(valid.select("case_id", "from_code", to_code=valid.code, from_us=valid.from_us, begin_us=_us(valid.begin))).order_by(["case", "from_us"]), "the hidden waits")
+    previous_touch = ibis.coalesce(_isin(flagged.previous_code, touch), False)
+    after_pause = ibis.coalesce(_isin(flagged.latest_touch_before, _codes(source.activities, pauses)), False) if pauses else ibis.literal(False)
+    valid = flagged.filter(flagged.previous_code.notnull() & ~(flagged.touch & previous_touch) & ~after_pause)
+    table = columns(cases.index(valid.select(
+        "case_id", from_code=valid.previous_code, to_code=valid.code, from_us=_us(valid.timestamp) - valid.sojourn_us, begin_us=_us(valid.begin),
+    )).order_by(["case", "from_us"]), "the hidden waits")  # fmt: skip
     return pd.DataFrame({
-        "case": table["case"].to_numpy(dtype=np.int64), "from_code": table["from_code"].to_numpy(dtype=np.int64), "to_code": table["to_code"].to_numpy(dtype=np.int64),
+        "case": table["case"].astype(np.int64), "from_code": table["from_code"].astype(np.int64), "to_code": table["to_code"].astype(np.int64),
         "from_ns": epoch_ns(table["from_us"]), "begin_ns": epoch_ns(table["begin_us"]),
     })  # fmt: skip
 
@@ -212,11 +221,11 @@ def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]) -> pd.D
     order = ibis.window(group_by=internal.case_id, order_by=[internal.timestamp, internal.pos])
     t = internal.mutate(r1=internal.resource.lag(1).over(order), r2=internal.resource.lag(2).over(order), away_us=_us(internal.timestamp).lag(2).over(order))
     back = t.filter(t.r2.notnull() & (t.resource == t.r2) & (t.resource != t.r1))
-    table = run(cases.index(back.select(
+    table = columns(cases.index(back.select(
         "case_id", low=ibis.least(back.resource, back.r1), high=ibis.greatest(back.resource, back.r1), away_us=back.away_us, time_us=_us(back.timestamp),
     )).order_by(["case", "time_us"]), "the hand-backs")  # fmt: skip
     return pd.DataFrame({
-        "case": table["case"].to_numpy(dtype=np.int64), "low": table["low"].to_numpy(dtype=np.int64), "high": table["high"].to_numpy(dtype=np.int64),
+        "case": table["case"].astype(np.int64), "low": table["low"].astype(np.int64), "high": table["high"].astype(np.int64),
         "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
     })  # fmt: skip
 
@@ -264,7 +273,7 @@ class _Attributes:
         NaN: none) of the columns constant within every case."""
         if self.table is None:
             return []
-        table = run(cases.index(self.table).order_by("case"), "the case attributes")
+        table = pd.DataFrame(columns(cases.index_by_id(self.table).order_by("case"), "the case attributes"))
         out = []
         for i, (name, categories, integer) in enumerate(self.columns):
             low, high = table[f"lo{i}"], table[f"hi{i}"]
@@ -279,6 +288,34 @@ class _Attributes:
         return out
 
 
+def _touch_codes(source: Source, touchpoints) -> list[int]:
+    """The codes the customer sees (listed, not outbound; engines.timings.marked's `touch`)."""
+    from cxmine.engines.timings import _Roles  # noqa: PLC0415
+
+    roles = _Roles(source.activities, touchpoints)
+    return sorted(roles.listed - roles.outbound)
+
+
+def _latest(source: Source, flagged, touchpoints):
+    """The flags plus, in the same window pass, the latest plain touchpoint at or before each event
+    (`latest_tp`, for chasing) and the latest touchpoint before it (`latest_touch_before`, for pauses), each
+    a code: a running maximum of (place in the case, code) packed into one number."""
+    import ibis  # noqa: PLC0415
+
+    order = [flagged.timestamp, flagged.pos]
+    upto = ibis.window(group_by=flagged.case_id, order_by=order, rows=(None, 0))
+    before = ibis.window(group_by=flagged.case_id, order_by=order, rows=(None, -1))
+
+    def packed(flag):
+        return ibis.ifelse(flag, flagged.seq.cast("int64") * 65536 + flagged.code, None)
+
+    return flagged.mutate(
+        latest_tp=packed(flagged.tp).max().over(upto) % 65536, latest_touch_before=packed(flagged.touch).max().over(before) % 65536,
+        previous_tp=packed(flagged.tp).max().over(before) % 65536,
+        previous_tp_us=ibis.ifelse(flagged.tp, _us(flagged.timestamp), None).max().over(before),
+    )
+
+
 def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort."""
     from dataclasses import replace  # noqa: PLC0415
@@ -288,14 +325,15 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos"))
     steps = source.materialise("steps", intervals(narrow, touchpoints))  # the one sort of the events
     source.drop("events", "loaded")
-    flagged = source.materialise("flagged", marked(source, steps, touchpoints))
+    cases = _Cases(source, steps)
+    flagged = source.materialise("flagged", _latest(source, marked(source, cases.number(steps), touchpoints), touchpoints))
     source.drop("steps")
     counts = run(flagged.group_by("code").aggregate(n=flagged.count()), "the activities")
-    cases = _Cases(source, flagged)
+    cases.measure(flagged)
     low = cases.table["first_us"].to_numpy(dtype=float)
     if source.has_start:
         low = np.fmin(low, cases.table["start_us"].to_numpy(dtype=float, na_value=np.nan))
-    occurrences = source.materialise("occurrences", gap_occurrences(flagged))
+    occurrences = source.materialise("occurrences", gap_occurrences_closing(flagged))
     return Tables(
         engine="spark" if source.con.name == "pyspark" else "duckdb", n_cases=cases.n, n_events=int(cases.table["events"].sum()),
         activities=[source.activities[int(code)] for code in sorted(counts["code"].astype(int))],
@@ -305,7 +343,7 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
         names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
         chasing=_chasing(cases, flagged),
-        moves=_moves(source, cases, flagged, list(config.journey.pauses)) if (touchpoints.activities or touchpoints.attribute) else None,
+        moves=_moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else None,
         backs=_backs(source, cases, flagged, list(touchpoints.customer_initiated)) if source.has_resource else None, resources=list(source.resources),
         case_attributes=attributes.per_case(cases),
     )

@@ -207,6 +207,46 @@ def gap_occurrences(flagged):
     )
 
 
+def gap_occurrences_closing(flagged):
+    """`gap_occurrences` without the UNION ALL, for events that carry, at each touchpoint, the touchpoint before it
+    (`previous_tp`: its code, `previous_tp_us`: its time; engines.friction computes them in its window pass):
+    gap k is the events inside segment k and the touchpoint that closes it, one group each."""
+    import ibis  # noqa: PLC0415
+
+    gap_segment = flagged.tp.ifelse(flagged.segment - 1, flagged.segment)
+    parts = flagged.mutate(gap_segment=gap_segment).filter(lambda t: t.gap_segment > 0)
+    internal = ~parts.tp & ~parts.chasing
+    closes = parts.tp
+    slowest = ibis.struct({
+        "us": ibis.coalesce(parts.sojourn_us, -1), "seq": parts.seq, "pair": parts.previous_code.cast("int64") * 65536 + parts.code,
+    }).max()  # fmt: skip
+
+    def count(condition):
+        return condition.cast("int64").sum().cast("int64")
+
+    gaps = parts.group_by(["case_id", "gap_segment"]).aggregate(
+        from_code=parts.previous_tp.max(where=closes), to_code=parts.code.max(where=closes),
+        start_us=parts.previous_tp_us.max(where=closes), end=parts.begin.max(where=closes),
+        internal_steps=count(internal), handovers=count(parts.handover), rework_steps=count(internal & parts.repeat),
+        chasing_contacts=count(~parts.tp & parts.chasing), slowest=slowest, closings=count(closes),
+    )
+    gaps = gaps.filter(gaps.closings == 1)
+    return gaps.select(
+        "case_id", "from_code", "to_code", "start_us", "internal_steps", "handovers", "rework_steps", "chasing_contacts",
+        gap=ibis.greatest((_us_of(gaps.end) - gaps.start_us).cast("float64") / 1e6, 0.0), slowest_seconds=gaps.slowest["us"] / 1e6,
+        slowest_from=(gaps.slowest["pair"] // 65536).cast("int32"), slowest_to=(gaps.slowest["pair"] % 65536).cast("int32"),
+    )
+
+
+def _us_of(timestamp):
+    """Microseconds since the epoch."""
+    import datetime as dt  # noqa: PLC0415
+
+    import ibis  # noqa: PLC0415
+
+    return timestamp.delta(ibis.literal(dt.datetime(1970, 1, 1)), unit="microsecond")
+
+
 def gap_summary(source: Source, occurrences, promises=()) -> pd.DataFrame:
     """Per (from, to) gap: count, distribution, what typically happens behind the scenes, promise breach
     rates (core.timings.gap_summary)."""
