@@ -24,9 +24,7 @@ Progress = Callable[[str], None]
 
 def _describe(inputs: Inputs):
     """The sentence writer, with the configured outcome phrases ("are cancelled")."""
-    from cxmine.render.sentences import describer  # noqa: PLC0415
-
-    return describer(_phrases(inputs.config))
+    return _describe_config(inputs.config)
 
 
 def _phrases(config: Any) -> dict[str, str]:
@@ -89,9 +87,18 @@ def customer_timings_on_engine(log_path: Path | str, options: "LoadOptions", con
     ...
     cxmine.errors.InputError: file not found in missing.parquet — check the path
     """
-    from cxmine.config import with_cli_overrides  # noqa: PLC0415
-    from cxmine.engines.source import engine_errors, open_source  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.engines.timings import report  # noqa: PLC0415
+
+    path, config, merged = _engine_input(log_path, options, config)
+    with engine_errors("the timings"):
+        return report(_open_on_engine(path, merged, settings), config)
+
+
+def _engine_input(log_path: Path | str, options: "LoadOptions", config: "Config") -> tuple[Path | str, "Config", "Config"]:
+    """The input of an engine run: the path (a str only for a URL Spark reads: s3a://, hdfs://), checked
+    readable, the config scoped to it, and the config merged with the CLI's options (timezone checked)."""
+    from cxmine.config import with_cli_overrides  # noqa: PLC0415
     from cxmine.inputs import as_source, check_timezone  # noqa: PLC0415
     from cxmine.io import check_readable  # noqa: PLC0415
 
@@ -102,12 +109,18 @@ def customer_timings_on_engine(log_path: Path | str, options: "LoadOptions", con
         config = as_source(config, path)
     merged = with_cli_overrides(config, options)
     check_timezone(merged.timezone, str(path))
-    with engine_errors("the timings"):
-        if settings.engine == "spark":
-            from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
+    return path, config, merged
 
-            return report(open_spark_source(path, merged, settings), config)
-        return report(open_source(path, merged, settings), config)
+
+def _open_on_engine(path: Path | str, merged: "Config", settings: "EngineSettings", *, attributes: bool = False):
+    """The events as a Source on the engine the settings name (DuckDB, or Spark)."""
+    if settings.engine == "spark":
+        from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
+
+        return open_spark_source(path, merged, settings)
+    from cxmine.engines.source import open_source  # noqa: PLC0415
+
+    return open_source(path, merged, settings, attributes=attributes)
 
 
 def friction_engine_gaps(log_path: Path, config: "Config", options: "LoadOptions") -> str | None:
@@ -144,29 +157,17 @@ def rank_friction_on_engine(
     """
     from dataclasses import replace  # noqa: PLC0415
 
-    from cxmine.config import with_cli_overrides  # noqa: PLC0415
     from cxmine.engines.friction import tables  # noqa: PLC0415
-    from cxmine.engines.source import engine_errors, open_source  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
     from cxmine.friction.engine import rank  # noqa: PLC0415
     from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
-    from cxmine.inputs import as_source, check_timezone, outcome_notes  # noqa: PLC0415
-    from cxmine.io import check_readable  # noqa: PLC0415
+    from cxmine.inputs import outcome_notes  # noqa: PLC0415
 
-    url = isinstance(log_path, str) and "://" in log_path  # s3a://, hdfs://: read by Spark itself
-    path = log_path if url else Path(log_path)
-    if not url:
-        check_readable(path)
-        config = as_source(config, path)
-    merged = with_cli_overrides(config, options)
-    check_timezone(merged.timezone, str(path))
+    path, config, merged = _engine_input(log_path, options, config)
+    url = isinstance(path, str)
     with engine_errors("the friction points"):
-        if settings.engine == "spark":
-            from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
-
-            source = open_spark_source(path, merged, settings)
-        else:
-            source = open_source(path, merged, settings, attributes=True)
+        source = _open_on_engine(path, merged, settings, attributes=True)
         missing = unsupported(config, has_start=source.has_start, has_resource=source.has_resource)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")

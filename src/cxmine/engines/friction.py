@@ -16,16 +16,10 @@ import pandas as pd
 
 from cxmine.core.timings import Gaps
 from cxmine.engines.source import Source, columns, run
-from cxmine.engines.timings import _codes, _isin, gap_occurrences_closing, intervals, marked, wait_basis
+from cxmine.engines.timings import _codes, _isin, _us_of, gap_occurrences_closing, intervals, marked, wait_basis
 
 
-def _us(timestamp):
-    """Microseconds since the epoch (an integer, on every backend)."""
-    import datetime as dt  # noqa: PLC0415
-
-    import ibis  # noqa: PLC0415
-
-    return timestamp.delta(ibis.literal(dt.datetime(1970, 1, 1)), unit="microsecond")
+_us = _us_of  # microseconds since the epoch, on every backend
 
 
 def epoch_ns(micros) -> np.ndarray:
