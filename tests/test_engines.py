@@ -304,7 +304,8 @@ def planted_log(seed: int = 7, cases: int = 400) -> pd.DataFrame:
         for i, (activity, resource) in enumerate(steps):
             gap = rng.exponential(20 if case % 9 else 400) if activity != "Deliver" else rng.exponential(50)
             t = t + pd.Timedelta(hours=float(gap)) if not (case % 11 == 0 and i == 2) else t  # a tie now and then
-            rows.append({"case_id": f"C{case:04d}", "activity": activity, "timestamp": t, "resource": resource, "segment": "gold" if case % 3 else "silver", "amount": float(100 + case % 17 * 50)})
+            # Microseconds, as real logs (seconds, milliseconds) are: DuckDB and Spark keep no finer times.
+            rows.append({"case_id": f"C{case:04d}", "activity": activity, "timestamp": t.floor("us"), "resource": resource, "segment": "gold" if case % 3 else "silver", "amount": float(100 + case % 17 * 50)})
     return pd.DataFrame(rows)
 
 
@@ -367,3 +368,50 @@ def test_friction_is_the_same_on_spark(parquet):
     for point in expected["friction_points"]:
         point["drivers"] = []  # not computed on Spark yet (said in a warning)
     assert _same(expected["friction_points"], found["friction_points"]) == []
+
+
+def _cases_on_both(path: Path, config, engine: EngineSettings, **selection) -> tuple[dict, dict]:
+    """`cases` of one selection on pandas and on `engine`, as JSON."""
+    from cxmine.api import list_cases, list_cases_on_engine
+
+    expected = list_cases(load_inputs(path, config=config), **selection).to_dict()
+    found = list_cases_on_engine(path, LoadOptions(), config, engine, **selection).to_dict()
+    return expected, found
+
+
+@pytest.mark.parametrize("name", ["sepsis", "receipt"])
+def test_the_cases_behind_each_top_point_are_the_same_on_duckdb(parquet, name):
+    """The drill-down of the top points — which cases, ids, start, last event and activity, open or not,
+    outcomes, what each lost — the same on both engines; and of a kind at a place."""
+    path, config_path = parquet(name, *LOGS[name])
+    config = load_config(config_path)
+    for point in (1, 2, 3):
+        expected, found = _cases_on_both(path, config, DUCKDB, point=point)
+        assert expected["cases_total"] > 0 and {"case_id", "last_activity", "open"} <= set(expected["columns"])
+        assert _same(expected, found) == []
+    expected, found = _cases_on_both(path, config, DUCKDB, kind="wait", limit=5)
+    assert len(found["cases"]) == 5 and _same(expected, found) == []
+
+
+def test_the_cases_of_a_planted_log_are_the_same_on_duckdb(tmp_path):
+    path = tmp_path / "planted.parquet"
+    planted_log().to_parquet(path)
+    config_path = tmp_path / "cxmine.toml"
+    config_path.write_text(PLANTED_CONFIG, encoding="utf-8")
+    for kind in ("rework", "ping_pong", "handback", "chasing"):
+        expected, found = _cases_on_both(path, load_config(config_path), DUCKDB, kind=kind)
+        assert expected["cases_total"] > 0, kind
+        assert _same(expected, found) == [], kind
+
+
+def test_cases_cli_on_duckdb_and_what_it_refuses(parquet, run):
+    path, config_path = parquet("sepsis", *LOGS["sepsis"])
+    outcome = run("cases", path, "--config", config_path, "--point", "1", "--engine", "duckdb", "--format", "json", "--redact")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "engine: duckdb (as asked)" in outcome.stderr
+    listed = json.loads(outcome.stdout)
+    assert listed["cases_total"] > 0 and all(str(row["case_id"]).startswith("case-") for row in listed["cases"])
+    refused = run("cases", path, "--config", config_path, "--open", "--engine", "duckdb")
+    assert refused.exit_code == 2 and "does not list the open cases (--open) yet" in refused.stderr
+    auto = run("cases", path, "--config", config_path, "--open", "--format", "json")
+    assert auto.exit_code == 0 and "engine: pandas (auto:" in auto.stderr

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover - result types only
 
     from cxmine.config import Config
     from cxmine.mining import ConformanceResult, DiscoveryResult
-    from cxmine.model import CaseList, EngineSettings, LoadOptions
+    from cxmine.model import CaseList, EngineSettings, LoadOptions, LogSummary
     from cxmine.report.build import Period, Report
 
 Progress = Callable[[str], None]
@@ -327,25 +327,69 @@ def list_cases(
     >>> listed.cases_total == rank_friction(load_inputs("examples/orders.csv")).friction_points[0].cases_affected
     True
     """
-    import math  # noqa: PLC0415
+    from cxmine.friction.engine import detect  # noqa: PLC0415
 
+    _one_choice(point, kind, open_now)
+    stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=_deviations(inputs, progress), scores=inputs.scores)
+    return _cases_of(stage, inputs.config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
+
+
+def list_cases_on_engine(
+    log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", *, point: int | None = None, kind: str | None = None,
+    activity: str | None = None, limit: int | None = None,
+) -> "CaseList":
+    """`list_cases` (--point or --kind) on an engine other than pandas: friction is ranked as
+    `rank_friction_on_engine` ranks it, and the listed cases are looked up on the engine, which keeps a table
+    of them until they are.
+
+    >>> from cxmine.model import EngineSettings, LoadOptions
+    >>> from cxmine.config import Config
+    >>> list_cases_on_engine("missing.parquet", LoadOptions(), Config(), EngineSettings(engine="duckdb"), point=1)
+    Traceback (most recent call last):
+    ...
+    cxmine.errors.InputError: file not found in missing.parquet — check the path
+    """
+    from cxmine.engines.friction import tables  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
-    from cxmine.friction import drill  # noqa: PLC0415
-    from cxmine.friction.engine import detect, rank  # noqa: PLC0415
-    from cxmine.model import CaseList  # noqa: PLC0415
-    from cxmine.report.keys import candidate_key, point_key  # noqa: PLC0415
+    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
+
+    _one_choice(point, kind, False)
+    path, config, merged = _engine_input(log_path, options, config)
+    with engine_errors("the cases"):
+        source = _open_on_engine(path, merged, settings, attributes=True)
+        missing = unsupported(config, has_start=source.has_start, has_resource=source.has_resource)
+        if missing:
+            raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
+        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True)
+        return _cases_of(stage(computed, config, source.load), config, point=point, kind=kind, activity=activity, open_now=False, limit=limit)
+
+
+def _one_choice(point: int | None, kind: str | None, open_now: bool) -> None:
+    from cxmine.errors import UsageError  # noqa: PLC0415
 
     chosen = sum(x is not None and x is not False for x in (point, kind, open_now or None))
     if chosen != 1:
         what = "choose one of --point, --kind and --open" if chosen > 1 else "say which cases: --point N, --kind KIND (with --at PLACE), or --open"
         raise UsageError(what, hint="e.g. cxmine cases log.csv --point 1")
-    stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=_deviations(inputs, progress), scores=inputs.scores)
+
+
+def _cases_of(stage: Any, config: Any, *, point: int | None, kind: str | None, activity: str | None, open_now: bool, limit: int | None) -> "CaseList":
+    """The cases a `cxmine cases` selection names, from a detection Stage (any engine)."""
+    import math  # noqa: PLC0415
+
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.friction import drill  # noqa: PLC0415
+    from cxmine.friction.engine import rank  # noqa: PLC0415
+    from cxmine.model import CaseList  # noqa: PLC0415
+    from cxmine.report.keys import candidate_key, point_key  # noqa: PLC0415
+
     described = None
     if open_now:
-        frame = drill.open_trouble(stage, inputs.config.friction.wait_factor, inputs.config.friction.min_wait_seconds)
+        frame = drill.open_trouble(stage, config.friction.wait_factor, config.friction.min_wait_seconds)
         selection = "open cases in a friction condition now (a wait past its threshold, a promise overdue or due within a day)"
     elif point is not None:
-        report = rank(stage, inputs.config, describe=_describe(inputs))
+        report = rank(stage, config, describe=_describe_config(config))
         if not 1 <= point <= len(report.friction_points):
             raise UsageError(f"there is no friction point {point}", hint=f"the ranking has {len(report.friction_points)} points (cxmine friction lists them)")
         target = report.friction_points[point - 1]
@@ -367,7 +411,7 @@ def list_cases(
     if limit is not None:
         frame = frame.head(limit)
     rows = tuple({k: (None if isinstance(v, float) and math.isnan(v) else (v.item() if hasattr(v, "item") else v)) for k, v in row.items()} for row in frame.to_dict("records"))
-    return CaseList(inputs.log.source, selection, tuple(map(str, frame.columns)), rows, total, described, load=inputs.log)
+    return CaseList(stage.log.source, selection, tuple(map(str, frame.columns)), rows, total, described, load=stage.log)
 
 
 def _at(candidate: Any, activity: str | None) -> bool:
@@ -546,3 +590,4 @@ def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:
     ranked = crossprocess.portfolio(analyses, contacts, journey.config.friction.critical_share, value)
     currency = value.currency if value is not None else None
     return PortfolioReport(str(journey.config.path or "journey"), tuple(ranked), currency, tuple(journey.notes))
+

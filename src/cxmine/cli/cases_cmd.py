@@ -28,9 +28,13 @@ Limit = Annotated[Optional[int], typer.Option("--limit", min=1, help="List at mo
 Redact = Annotated[bool, typer.Option("--redact", help="Replace case and customer ids by stable pseudonyms.", rich_help_panel=PANEL)]
 
 
+LogOrUrl = opt.Annotated[str, opt.typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv, .parquet or a Parquet dataset folder; with --engine spark also a URL Spark reads (s3a://, hdfs://).", show_default=False)]
+
+
+@opt.engine_options()
 @opt.log_options()
 def cases(
-    log: opt.LogArgument,
+    log: LogOrUrl,
     point: Point = None,
     kind: Kind = None,
     at: Activity = None,
@@ -40,26 +44,39 @@ def cases(
     config: opt.ConfigOption = None,
     format: Format = Formats.table,
     output: opt.Output = None,
+    engine: object = None,
     options: object = None,
     debug: opt.Debug = False,
 ) -> None:
     """List the cases behind a friction point (--point N, or --kind with --at), or the open cases in a
     friction condition now (--open), with what each lost and its outcomes."""
     with handled(debug):
-        from cxmine.api import list_cases  # noqa: PLC0415
-        from cxmine.cli.common import emit_result, open_config, open_inputs  # noqa: PLC0415
-        from cxmine.cli.runtime import status  # noqa: PLC0415
+        from cxmine.api import friction_engine_gaps, list_cases, list_cases_on_engine  # noqa: PLC0415
+        from cxmine.cli.common import emit_result, open_inputs, plan_engine  # noqa: PLC0415
+        from cxmine.cli.runtime import status, warn  # noqa: PLC0415
         from cxmine.errors import UsageError  # noqa: PLC0415
 
         if at is not None and kind is None:
             raise UsageError("--at needs --kind", hint="e.g. --kind rework --at 'Resolve ticket'")
-        inputs = open_inputs(log, options, open_config(log, config), [output])
-        with status("Finding the cases:") as progress:
-            result = list_cases(inputs, point=point, kind=kind, activity=at, open_now=open_now, limit=limit, progress=progress)
+
+        def gaps(path, config, merged):  # --open reads open cases' last touchpoints: the pandas engine's for now
+            return "it does not list the open cases (--open) yet" if open_now else friction_engine_gaps(path, config, merged)
+
+        run = plan_engine(log, config, options, engine, gaps=gaps)
+        if run.pandas:
+            inputs = open_inputs(run.log, options, run.opened, [output])
+            reads = inputs.paths
+            with status("Finding the cases:") as progress:
+                result = list_cases(inputs, point=point, kind=kind, activity=at, open_now=open_now, limit=limit, progress=progress)
+        else:
+            reads = run.reads([output])
+            with status(f"Finding the cases on {run.settings.engine}:"):
+                result = list_cases_on_engine(run.log, options, run.opened[0], run.settings, point=point, kind=kind, activity=at, limit=limit)
+            warn(result.load.warnings if result.load is not None else ())
         if redact:
             import os  # noqa: PLC0415
 
             from cxmine.report.redact import DEFAULT_SALT, redact_cases  # noqa: PLC0415
 
             result = redact_cases(result, salt=os.environ.get("CXMINE_REDACT_SALT") or DEFAULT_SALT)
-        emit_result("cases", format, result, output, inputs.paths)
+        emit_result("cases", format, result, output, reads)

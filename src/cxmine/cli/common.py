@@ -71,6 +71,33 @@ def emit_result(kind: str, fmt: Any, result: Any, output: Path | None, reads: It
     emit(text, output, inputs=tuple(reads))
 
 
+class EngineRun:
+    """Where an analysing command runs (`plan_engine`): the engine settings, the log (a Path, or the URL
+    Spark reads), the config as `open_config` returned it."""
+
+    def __init__(self, settings: "EngineSettings", log: Path | str, opened: "tuple[Config, tuple]") -> None:
+        self.settings, self.log, self.opened = settings, log, opened
+
+    @property
+    def pandas(self) -> bool:
+        return self.settings.engine == "pandas"
+
+    def reads(self, outputs: Iterable[Path | None]) -> tuple[Path, ...]:
+        """The files this run reads (none for a URL), after refusing outputs that would overwrite one."""
+        reads = read_paths(self.log, self.opened[0]) if isinstance(self.log, Path) else ()
+        check_outputs(list(outputs), reads)
+        return reads
+
+
+def plan_engine(log: str | Path, config_path: Path | None, options: "LoadOptions", request: Any, gaps: Any = None) -> EngineRun:
+    """Open the config of `log` (a path, or with --engine spark a URL: s3a://, hdfs://) and choose the engine
+    for `request` (cli.options.EngineRequest), said on stderr."""
+    url = "://" in str(log)  # only Spark reads these
+    target: Path | str = str(log) if url else Path(log)
+    opened = open_config(None if url else target, config_path)
+    return EngineRun(choose_engine(target, opened[0], options, request.name, request.limits, gaps=gaps), target, opened)
+
+
 def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, limits: dict[str, Any], gaps: Any = None) -> "EngineSettings":
     """The engine for this run (cxmine.engines.choose), said on stderr. `limits` are the engine flags as given
     (memory_limit, threads, temp_dir, spark_master, spark_conf); a flag for another engine than the one

@@ -34,6 +34,7 @@ Top = Annotated[
 LogOrUrl = opt.Annotated[str, opt.typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv, .parquet or a Parquet dataset folder; with --engine spark also a URL Spark reads (s3a://, hdfs://).", show_default=False)]
 
 
+@opt.engine_options()
 @opt.log_options()
 def friction(
     log: LogOrUrl,
@@ -42,12 +43,7 @@ def friction(
     output: opt.Output = None,
     top: Top = None,
     rank_by: RankByOption = RankBy.score,
-    engine: opt.Engine = opt.EngineChoice.auto,
-    memory_limit: opt.MemoryLimit = None,
-    threads: opt.Threads = None,
-    temp_dir: opt.TempDir = None,
-    spark_master: opt.SparkMaster = None,
-    spark_conf: opt.SparkConf = None,
+    engine: object = None,
     options: object = None,
     debug: opt.Debug = False,
 ) -> None:
@@ -55,24 +51,19 @@ def friction(
     promises, complaint hotspots), with evidence, and mark the critical few."""
     with handled(debug):
         from cxmine.api import friction_engine_gaps, rank_friction, rank_friction_on_engine  # noqa: PLC0415
-        from cxmine.cli.common import check_outputs, choose_engine, emit_result, open_config, open_inputs, read_paths  # noqa: PLC0415
+        from cxmine.cli.common import emit_result, open_inputs, plan_engine  # noqa: PLC0415
         from cxmine.cli.runtime import status, warn  # noqa: PLC0415
 
-        url = "://" in log  # s3a://, hdfs://: only Spark reads these
-        local = Path(log)
-        opened = open_config(None if url else local, config)
-        limits = {"memory_limit": memory_limit, "threads": threads, "temp_dir": temp_dir, "spark_master": spark_master, "spark_conf": spark_conf}
-        settings = choose_engine(log if url else local, opened[0], options, engine, limits, gaps=friction_engine_gaps)
-        if settings.engine == "pandas":
-            inputs = open_inputs(local, options, opened, [output])
+        run = plan_engine(log, config, options, engine, gaps=friction_engine_gaps)
+        if run.pandas:
+            inputs = open_inputs(run.log, options, run.opened, [output])
             with status("Ranking friction:") as progress:
                 report = rank_friction(inputs, progress=progress, rank_by=rank_by.value)
             warn(report.notes[len(inputs.notes):])
             emit_result("friction", format, report, output, inputs.paths, top=top or inputs.config.friction.top)
             return
-        reads = read_paths(local, opened[0]) if not url else ()
-        check_outputs([output], reads)
-        with status(f"Ranking friction in {local.name} on {settings.engine}:"):
-            report = rank_friction_on_engine(log if url else local, options, opened[0], settings, rank_by=rank_by.value, notes=opened[1])
-        warn((report.load.warnings if report.load is not None else ()) + report.notes[len(opened[1]):])
-        emit_result("friction", format, report, output, reads, top=top or opened[0].friction.top)
+        reads = run.reads([output])
+        with status(f"Ranking friction in {Path(str(run.log)).name} on {run.settings.engine}:"):
+            report = rank_friction_on_engine(run.log, options, run.opened[0], run.settings, rank_by=rank_by.value, notes=run.opened[1])
+        warn((report.load.warnings if report.load is not None else ()) + report.notes[len(run.opened[1]):])
+        emit_result("friction", format, report, output, reads, top=top or run.opened[0].friction.top)

@@ -1,6 +1,7 @@
 """Options shared by several commands, defined once as Annotated aliases."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -58,10 +59,28 @@ def log_options(*, window: bool = True):
     """Give a command the shared log-reading options, declared once here, and hand it one
     `options: LoadOptions` instead of a dozen parameters. `window=False` leaves out --since/--until
     (for commands that define their own period)."""
+
+    def pack(values: dict[str, Any]) -> Any:
+        from cxmine.model import LoadOptions  # noqa: PLC0415
+
+        for name in ("where", "missing"):
+            values[name] = tuple(values.get(name) or ())
+        return LoadOptions(**values)
+
+    return _parameters("options", _MAPPING + (_WINDOW if window else ()) + _SCOPE, pack)
+
+
+def engine_options():
+    """Give a command --engine and the engines' settings (--memory-limit, --threads, --temp-dir,
+    --spark-master, --spark-conf), declared once here, and hand it one `engine: EngineRequest`."""
+    return _parameters("engine", _ENGINE, lambda values: EngineRequest(str(values.pop("engine").value), values))
+
+
+def _parameters(name: str, added: tuple, pack: Any):
+    """A decorator that replaces the command's parameter `name` by the `added` (parameter, Annotated type,
+    default) options in the signature Typer reads, and calls the command with `name=pack(their values)`."""
     import functools  # noqa: PLC0415
     import inspect  # noqa: PLC0415
-
-    added = _MAPPING + (_WINDOW if window else ()) + _SCOPE
 
     def decorate(func):
         import typing  # noqa: PLC0415
@@ -70,21 +89,17 @@ def log_options(*, window: bool = True):
         # build, and could not evaluate them in this module.
         hints = typing.get_type_hints(func, include_extras=True)
         signature = inspect.signature(func)
-        kept = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.name != "options"]
+        kept = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.name != name]
         at = next((i for i, p in enumerate(kept) if p.name == "debug"), len(kept))  # --debug stays last
-        extra = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind) for name, kind, default in added]
+        extra = [inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind) for key, kind, default in added]
 
         @functools.wraps(func)
         def command(*args, **kwargs):
-            from cxmine.model import LoadOptions  # noqa: PLC0415
-
-            values = {name: kwargs.pop(name) for name, _, _ in added}
-            for name in ("where", "missing"):
-                values[name] = tuple(values.get(name) or ())
-            return func(*args, options=LoadOptions(**values), **kwargs)
+            values = {key: kwargs.pop(key) for key, _, _ in added}
+            return func(*args, **{name: pack(values)}, **kwargs)
 
         command.__signature__ = signature.replace(parameters=kept[:at] + extra + kept[at:])
-        command.__annotations__ = {k: v for k, v in hints.items() if k != "options"} | {name: kind for name, kind, _ in added}
+        command.__annotations__ = {k: v for k, v in hints.items() if k != name} | {key: kind for key, kind, _ in added}
         return command
 
     return decorate
@@ -122,3 +137,17 @@ Threads = Annotated[Optional[int], typer.Option("--threads", min=1, help="DuckDB
 TempDir = Annotated[Optional[Path], typer.Option("--temp-dir", help="Where DuckDB spills what does not fit in memory (default: a new folder in the system temp dir).", rich_help_panel=ENGINE_PANEL)]
 SparkMaster = Annotated[Optional[str], typer.Option("--spark-master", help="Spark's master with --engine spark: local[*] (default), local[2], spark://host:7077, yarn.", rich_help_panel=ENGINE_PANEL)]
 SparkConf = Annotated[Optional[list[str]], typer.Option("--spark-conf", help="A Spark setting key=value with --engine spark (repeatable), e.g. spark.executor.memory=8g.", rich_help_panel=ENGINE_PANEL, show_default=False)]
+
+_ENGINE = (
+    ("engine", Engine, EngineChoice.auto), ("memory_limit", MemoryLimit, None), ("threads", Threads, None), ("temp_dir", TempDir, None),
+    ("spark_master", SparkMaster, None), ("spark_conf", SparkConf, None),
+)
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    """The engine a command was asked to run on, and the engine flags as given (cli.common.choose_engine
+    checks and applies them)."""
+
+    name: str = "auto"
+    limits: dict[str, Any] = field(default_factory=dict)

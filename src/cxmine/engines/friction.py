@@ -10,13 +10,14 @@ detects: the kinds' candidate builders, scoring, folding and wording are shared.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxmine.core.timings import Gaps
-from cxmine.engines.source import Source, columns, run
-from cxmine.engines.timings import _codes, _isin, _us_of, gap_occurrences_closing, intervals, marked, wait_basis
+from cxmine.engines.source import Source, as_columns, run
+from cxmine.engines.timings import _codes, _isin, _us_of, case_status, gap_occurrences_closing, intervals, marked, wait_basis
 
 
 _us = _us_of  # microseconds since the epoch, on every backend
@@ -52,7 +53,8 @@ class Tables:
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
     backs: pd.DataFrame | None = None  # friction.signals.handbacks_from (None: no resources)
     resources: list[str] = field(default_factory=list)  # resource name per code
-    case_attributes: list[tuple] = field(default_factory=list)  # (name, categories or None, integer, banded, first value per case)
+    case_attributes: list[tuple] = field(default_factory=list)  # (name, categories or None, integer, first value per case)
+    case_rows: Any = None  # tables(..., details=True): case indices → the drill-down's rows (friction.prepare.Stage.case_rows)
 
 
 class _Cases:
@@ -70,15 +72,25 @@ class _Cases:
         """`steps` with the case index in place of the case id."""
         return steps.inner_join(self.ids, "case_id").drop("case_id").rename(case_id="case")
 
-    def measure(self, flagged) -> None:
-        """The per-case aggregates: events, first and last time, earliest start, first and last touchpoint."""
+    def measure(self, source: Source, flagged) -> None:
+        """The per-case aggregates, reduced on the engine to what friction reads: events, lead time (first
+        event, or earlier start, to last event; microseconds) and the first and last touchpoint (stashed:
+        `read` brings them in)."""
+        import ibis  # noqa: PLC0415
+
         us = _us(flagged.timestamp)
         per_case = flagged.group_by("case_id").aggregate(
             events=flagged.count(), first_us=us.min(), last_us=us.max(), start_us=_us(flagged.start).min(),
             tp_first_us=us.min(where=flagged.tp), tp_last_us=us.max(where=flagged.tp),
         )
-        self.table = pd.DataFrame(columns(self.index(per_case).order_by("case"), "the cases"))
-        self.n = len(self.table)
+        t = self.index(per_case)
+        low = ibis.least(t.first_us, ibis.coalesce(t.start_us, t.first_us)) if source.has_start else t.first_us
+        lean = t.select("case", "tp_first_us", "tp_last_us", events=t.events.cast("int32"), lead_us=t.last_us - low).order_by("case")
+        self.n = int(run(self.ids.count(), "the cases"))
+        self._stashed = source.stash(lean, "the cases")
+
+    def read(self) -> dict[str, np.ndarray]:
+        return as_columns(self._stashed())
 
     @staticmethod
     def index(table):
@@ -90,40 +102,57 @@ class _Cases:
         return table.inner_join(self.ids, "case_id").drop("case_id")
 
 
-def _gaps(source: Source, cases: _Cases, occurrences) -> pd.DataFrame:
-    """The gap occurrences as core.timings.customer_gaps gives them (friction.signals.customer_waits reads them)."""
-    table = columns(cases.index(occurrences).order_by(["case", "start_us"]), "the customer gaps")
-    names = list(source.activities)
+def _gaps(source: Source, cases: _Cases, occurrences):
+    """The gap occurrences as core.timings.customer_gaps gives them (friction.signals.customer_waits reads them),
+    in compact types chosen on the engine (codes and counts as int32): there are about as many as events."""
+    t = cases.index(occurrences)
+    small = {name: t[name].cast("int32") for name in ("case", "from_code", "to_code", "internal_steps", "handovers", "rework_steps", "chasing_contacts", "slowest_from", "slowest_to")}
+    stashed = source.stash(t.select(start_us=t.start_us, gap=t.gap, slowest_seconds=t.slowest_seconds, **small).order_by(["case", "start_us"]), "the customer gaps")
+    return lambda: _gap_frame(stashed(), list(source.activities))
+
+
+def _gap_frame(table, names: list[str]) -> pd.DataFrame:
 
     def named(column: str) -> pd.Categorical:
-        return pd.Categorical.from_codes(np.nan_to_num(table[column].astype(float), nan=-1).astype(np.int64), names)
+        codes = table.column(column).fill_null(-1).to_numpy()
+        return pd.Categorical.from_codes(codes.astype(np.int8 if len(names) < 127 else np.int32, copy=False), names)
 
-    start = pd.Series(table["start_us"].astype("datetime64[us]")).dt.tz_localize("UTC")
+    def number(column: str) -> np.ndarray:
+        return table.column(column).to_numpy()
+
+    start = pd.Series(number("start_us").astype("datetime64[us]")).dt.tz_localize("UTC")
     return pd.DataFrame({
-        "case": table["case"].astype(np.int64), "from_activity": named("from_code"), "to_activity": named("to_code"),
-        "start": start, "gap_seconds": table["gap"].astype(float),
-        "internal_steps": table["internal_steps"].astype(np.int64), "handovers": table["handovers"].astype(np.int64),
-        "rework_steps": table["rework_steps"].astype(np.int64), "chasing_contacts": table["chasing_contacts"].astype(np.int64),
-        "slowest_from": named("slowest_from"), "slowest_to": named("slowest_to"), "slowest_seconds": table["slowest_seconds"].astype(float),
-    })  # fmt: skip
+        "case": number("case"), "from_activity": named("from_code"), "to_activity": named("to_code"),
+        "start": start, "gap_seconds": number("gap"),
+        "internal_steps": number("internal_steps"), "handovers": number("handovers"),
+        "rework_steps": number("rework_steps"), "chasing_contacts": number("chasing_contacts"),
+        "slowest_from": named("slowest_from"), "slowest_to": named("slowest_to"), "slowest_seconds": table.column("slowest_seconds").to_pandas().to_numpy(dtype=float, na_value=np.nan),
+    }, copy=False)  # fmt: skip
 
 
-def _outcome_times(source: Source, cases: _Cases, steps, outcomes) -> dict[str, np.ndarray]:
+def _outcome_times(source: Source, cases: _Cases, steps, outcomes):
     """Per [[outcomes]] that ends with or reaches an activity: when each case first got there (core.outcomes)."""
-    found = {}
+    stashed = {}
     for outcome in outcomes:
         rows = _isin(steps.code, _codes(source.activities, list(outcome.ends_with or outcome.reaches)))
         if outcome.source == "ends_with":
             rows = rows & steps["last"]
         chosen = steps.filter(rows)
-        first = run(cases.index(chosen.group_by("case_id").aggregate(at=_us(chosen.timestamp).min())), f"the outcome {outcome.name!r}")
-        at = np.full(cases.n, np.nan)
-        at[first["case"].to_numpy(dtype=np.int64)] = epoch_ns(first["at"])
-        found[outcome.name] = at
-    return found
+        stashed[outcome.name] = source.stash(cases.index(chosen.group_by("case_id").aggregate(at=_us(chosen.timestamp).min())), f"the outcome {outcome.name!r}")
+
+    def read() -> dict[str, np.ndarray]:
+        found = {}
+        for name, stash in stashed.items():
+            first = as_columns(stash())
+            at = np.full(cases.n, np.nan)
+            at[first["case"].astype(np.int64)] = epoch_ns(first["at"])
+            found[name] = at
+        return found
+
+    return read
 
 
-def _rework(source: Source, cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _rework(source: Source, cases: _Cases, flagged):
     """Steps done again in a case (`repeat`: done before in the case, from the one sort), with when the case
     first did them (a group-by) and whether the previous occurrence had the same resource (a window over the
     repeated steps' rows only); and, for the activities done again, the cases doing them
@@ -138,16 +167,31 @@ def _rework(source: Source, cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.Da
         rows = rows.mutate(same_resource=ibis.coalesce(rows.resource.notnull() & (rows.resource == rows.resource.lag().over(same_step)), False))
     again = rows.filter(rows.repeat & ~rows.chasing & ~rows.outbound)
     extra = {"same_resource": again.same_resource} if source.has_resource else {}
-    table = columns(cases.index(again.select("case_id", "code", time_us=_us(again.timestamp), first_us=again.first_us, **extra)).order_by(["case", "time_us"]), "the steps done again")
-    repeats = pd.DataFrame({"case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "first_ns": epoch_ns(table["first_us"])})
-    if source.has_resource:
-        repeats["same_resource"] = table["same_resource"].astype(bool)
-    codes = sorted(int(c) for c in np.unique(repeats["code"]))
+    stashed = source.stash(cases.index(again.select("case_id", "code", time_us=_us(again.timestamp), first_us=again.first_us, **extra)).order_by(["case", "time_us"]), "the steps done again")
+    codes = sorted(int(c) for c in run(again.select("code").distinct(), "the steps done again")["code"])
+    doing = _doing(source, cases, flagged, codes, "the cases doing the steps done again")
+
+    def read() -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = as_columns(stashed())
+        repeats = pd.DataFrame({"case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "first_ns": epoch_ns(table["first_us"])})
+        if source.has_resource:
+            repeats["same_resource"] = table["same_resource"].astype(bool)
+        return repeats, doing()
+
+    return read
+
+
+def _doing(source: Source, cases: _Cases, flagged, codes: list[int], what: str):
+    """The distinct (case, code) pairs of the events doing these activities, as int32."""
+    if not codes:
+        return lambda: pd.DataFrame({"case": np.empty(0, dtype=np.int32), "code": np.empty(0, dtype=np.int32)})
     doing = flagged.filter(_isin(flagged.code, codes)).select("case_id", "code").distinct()
-    return repeats, pd.DataFrame(columns(cases.index(doing), "the cases doing the steps done again")) if codes else pd.DataFrame({"case": [], "code": []})
+    doing = cases.index(doing)
+    stashed = source.stash(doing.select(case=doing.case.cast("int32"), code=doing.code.cast("int32")), what)
+    return lambda: pd.DataFrame(as_columns(stashed()))
 
 
-def _returns(cases: _Cases, flagged) -> pd.DataFrame:
+def _returns(source: Source, cases: _Cases, flagged):
     """Returns to an activity after one other step (X → Y → X, direct) or two (X → Y → Z → X, indirect), in
     the sequence without contacts, each step later than the one before (friction.signals.ping_pong)."""
     import ibis  # noqa: PLC0415
@@ -163,33 +207,34 @@ def _returns(cases: _Cases, flagged) -> pd.DataFrame:
     direct = ibis.coalesce(moved2 & (t.code == t.code2) & (t.code != t.code1), False)
     indirect = ibis.coalesce(moved2 & (t.us2 > t.us3) & (t.code == t.code3) & (t.code != t.code1) & (t.code != t.code2), False) & ~direct
     looped = t.mutate(direct=direct, indirect=indirect).filter(lambda r: r.direct | r.indirect)
-    table = columns(cases.index(looped.select(
+    stashed = source.stash(cases.index(looped.select(
         "case_id", "direct", low=ibis.least(looped.code, looped.code1), high=ibis.greatest(looped.code, looped.code1),
         away_us=looped.direct.ifelse(looped.us2, looped.us3), time_us=looped.us,
-    )).order_by(["case", "time_us"]), "the ping-pong loops")  # fmt: skip
-    return pd.DataFrame({
-        "case": table["case"].astype(np.int64), "style": np.where(table["direct"].astype(bool), "direct", "indirect"),
-        "low": table["low"].astype(np.int64), "high": table["high"].astype(np.int64),
-        "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
-    })  # fmt: skip
+    )).order_by(["case", "time_us"]), "the ping-pong loops")
+    return lambda: _loops_frame(as_columns(stashed()))
 
 
-def _chasing(cases: _Cases, flagged) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _chasing(source: Source, cases: _Cases, flagged):
     """The customer's chasing contacts, each with the touchpoint it follows (`latest_tp`, from the flagged
     pass), and the cases that reached those touchpoints (friction.signals.contacts_from)."""
     import ibis  # noqa: PLC0415
 
     chosen = flagged.filter(flagged.chasing)
-    table = columns(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(chosen.latest_tp, -1))).order_by(["case", "time_us"]), "the chasing contacts")
-    contacts = pd.DataFrame({
-        "case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "before_code": table["before"].astype(np.int64),
-    })  # fmt: skip
-    usual = sorted(int(c) for c in np.unique(contacts["before_code"]) if c >= 0)
-    doing = flagged.filter(_isin(flagged.code, usual)).select("case_id", "code").distinct()
-    return contacts, pd.DataFrame(columns(cases.index(doing), "the cases at the touchpoints chased")) if usual else pd.DataFrame({"case": [], "code": []})
+    stashed = source.stash(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(chosen.latest_tp, -1))).order_by(["case", "time_us"]), "the chasing contacts")
+    usual = sorted(int(c) for c in run(chosen.filter(chosen.latest_tp.notnull()).select(before=chosen.latest_tp).distinct(), "the chasing contacts")["before"])
+    doing = _doing(source, cases, flagged, usual, "the cases at the touchpoints chased")
+
+    def read() -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = as_columns(stashed())
+        contacts = pd.DataFrame({
+            "case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "before_code": table["before"].astype(np.int64),
+        })  # fmt: skip
+        return contacts, doing()
+
+    return read
 
 
-def _moves(source: Source, cases: _Cases, flagged, pauses: list[str], touch: list[int]) -> pd.DataFrame:
+def _moves(source: Source, cases: _Cases, flagged, pauses: list[str], touch: list[int]):
     """The directly-follows moves that can hide a wait (friction.signals.internal_waits): not touchpoint →
     touchpoint, and not after a pause (`latest_touch_before`, from the flagged pass, is a pause)."""
     import ibis  # noqa: PLC0415
@@ -197,16 +242,13 @@ def _moves(source: Source, cases: _Cases, flagged, pauses: list[str], touch: lis
     previous_touch = ibis.coalesce(_isin(flagged.previous_code, touch), False)
     after_pause = ibis.coalesce(_isin(flagged.latest_touch_before, _codes(source.activities, pauses)), False) if pauses else ibis.literal(False)
     valid = flagged.filter(flagged.previous_code.notnull() & ~(flagged.touch & previous_touch) & ~after_pause)
-    table = columns(cases.index(valid.select(
+    stashed = source.stash(cases.index(valid.select(
         "case_id", from_code=valid.previous_code, to_code=valid.code, from_us=_us(valid.timestamp) - valid.sojourn_us, begin_us=_us(valid.begin),
-    )).order_by(["case", "from_us"]), "the hidden waits")  # fmt: skip
-    return pd.DataFrame({
-        "case": table["case"].astype(np.int64), "from_code": table["from_code"].astype(np.int64), "to_code": table["to_code"].astype(np.int64),
-        "from_ns": epoch_ns(table["from_us"]), "begin_ns": epoch_ns(table["begin_us"]),
-    })  # fmt: skip
+    )).order_by(["case", "from_us"]), "the hidden waits")
+    return lambda: _moves_frame(as_columns(stashed()))
 
 
-def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]) -> pd.DataFrame:
+def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]):
     """Work handed straight back to a resource (X → Y → X) in the sequence of internal steps: no chasing
     contact, no customer-initiated step, a resource known (friction.signals.handbacks)."""
     import ibis  # noqa: PLC0415
@@ -215,13 +257,10 @@ def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]) -> pd.D
     order = ibis.window(group_by=internal.case_id, order_by=[internal.timestamp, internal.pos])
     t = internal.mutate(r1=internal.resource.lag(1).over(order), r2=internal.resource.lag(2).over(order), away_us=_us(internal.timestamp).lag(2).over(order))
     back = t.filter(t.r2.notnull() & (t.resource == t.r2) & (t.resource != t.r1))
-    table = columns(cases.index(back.select(
+    stashed = source.stash(cases.index(back.select(
         "case_id", low=ibis.least(back.resource, back.r1), high=ibis.greatest(back.resource, back.r1), away_us=back.away_us, time_us=_us(back.timestamp),
-    )).order_by(["case", "time_us"]), "the hand-backs")  # fmt: skip
-    return pd.DataFrame({
-        "case": table["case"].astype(np.int64), "low": table["low"].astype(np.int64), "high": table["high"].astype(np.int64),
-        "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
-    })  # fmt: skip
+    )).order_by(["case", "time_us"]), "the hand-backs")
+    return lambda: _backs_frame(as_columns(stashed()))
 
 
 class _Attributes:
@@ -262,23 +301,35 @@ class _Attributes:
         if self.columns:
             self.table = source.materialise("case_attributes", events.group_by("case_id").aggregate(**aggregates))
 
-    def per_case(self, cases: "_Cases") -> list[tuple]:
-        """(name, categories or None, integer, first value per case: a code into the categories, or the number;
-        NaN: none) of the columns constant within every case."""
+    def per_case(self, source: Source, cases: "_Cases"):
+        """(name, categories or None, integer, first value per case: a code into the categories (-1: none), or
+        the number (NaN: none)) of the columns constant within every case — a reader of them. Which columns those are is
+        counted on the engine, and text comes back coded on the Arrow side: no Python string per case."""
+        import ibis  # noqa: PLC0415
+
         if self.table is None:
-            return []
-        table = pd.DataFrame(columns(cases.index_by_id(self.table).order_by("case"), "the case attributes"))
+            return lambda: []
+        t = cases.index_by_id(self.table)
+        varying = run(t.aggregate(**{f"v{i}": ibis.ifelse(t[f"lo{i}"] != t[f"hi{i}"], 1, 0).sum() for i in range(len(self.columns))}), "the case attributes").iloc[0]
+        kept = [i for i in range(len(self.columns)) if not int(varying[f"v{i}"] or 0)]
+        if not kept:
+            return lambda: []
+        stashed = source.stash(t.select("case", *(f"lo{i}" for i in kept)).order_by("case"), "the case attributes")
+        return lambda: self._coded(stashed(), kept)
+
+    def _coded(self, table, kept: list[int]) -> list[tuple]:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
         out = []
-        for i, (name, categories, integer) in enumerate(self.columns):
-            low, high = table[f"lo{i}"], table[f"hi{i}"]
-            if not ((low == high) | low.isna()).all():
+        for i in kept:
+            name, categories, integer = self.columns[i]
+            column = table.column(f"lo{i}")
+            if categories is not None:  # a code per case (-1: none), as small as the categories allow
+                codes = pc.index_in(column.cast(pa.string()), value_set=pa.array(categories, pa.string())).fill_null(-1).to_numpy()
+                out.append((name, categories, integer, codes.astype(np.int16 if len(categories) < 32767 else np.int32)))
                 continue
-            if categories is not None:
-                first = pd.Index(categories).get_indexer(low.astype(object).where(low.notna(), None)).astype(float)
-                first[first < 0] = np.nan
-            else:
-                first = low.to_numpy(dtype=float, na_value=np.nan)
-            out.append((name, categories, integer, first))
+            out.append((name, categories, integer, column.to_pandas().to_numpy(dtype=float, na_value=np.nan)))
         return out
 
 
@@ -310,8 +361,9 @@ def _latest(source: Source, flagged, touchpoints):
     )
 
 
-def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()) -> Tables:
-    """Everything friction needs from the events, computed on the engine with one sort."""
+def tables(source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False) -> Tables:
+    """Everything friction needs from the events, computed on the engine with one sort; `details`: also a
+    per-case table the drill-down looks its cases up in (the source stays open for it)."""
     from dataclasses import replace  # noqa: PLC0415
 
     touchpoints = config.touchpoints
@@ -323,21 +375,80 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     flagged = source.materialise("flagged", _latest(source, marked(source, cases.number(steps), touchpoints), touchpoints))
     source.drop("steps")
     counts = run(flagged.group_by("code").aggregate(n=flagged.count()), "the activities")
-    cases.measure(flagged)
-    low = cases.table["first_us"].to_numpy(dtype=float)
-    if source.has_start:
-        low = np.fmin(low, cases.table["start_us"].to_numpy(dtype=float, na_value=np.nan))
+    basis = wait_basis(source, flagged)
+    # The engine's phase: every result computed and stashed (engines.source.Source.stash) ...
+    cases.measure(source, flagged)
     occurrences = source.materialise("occurrences", gap_occurrences_closing(flagged))
+    pending = {
+        "gaps": _gaps(source, cases, occurrences),
+        "outcome_times": _outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
+        "rework": _rework(source, cases, flagged), "returns": _returns(source, cases, flagged), "chasing": _chasing(source, cases, flagged),
+        "moves": _moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else (lambda: None),
+        "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated)) if source.has_resource else (lambda: None),
+        "case_attributes": attributes.per_case(source, cases),
+    }
+    lookup = _details(source, cases, flagged, tuple(config.journey.end_activities)) if details else None
+    # ... then its tables dropped (its memory goes back to the system) before Python reads the results.
+    source.drop("flagged", "occurrences", "case_attributes", "case_index")
+    per_case = cases.read()
+    read = {name: stashed() for name, stashed in pending.items()}
+    import pyarrow as pa  # noqa: PLC0415
+
+    pa.default_memory_pool().release_unused()  # what Arrow freed goes back to the system before the builders run
     return Tables(
-        engine="spark" if source.con.name == "pyspark" else "duckdb", n_cases=cases.n, n_events=int(cases.table["events"].sum()),
+        engine="spark" if source.con.name == "pyspark" else "duckdb", n_cases=cases.n, n_events=int(per_case["events"].sum(dtype=np.int64)),
         activities=[source.activities[int(code)] for code in sorted(counts["code"].astype(int))],
-        lead_seconds=(cases.table["last_us"].to_numpy(dtype=float) - low) / 1e6,
-        window_start=epoch_ns(cases.table["tp_first_us"]), window_end=epoch_ns(cases.table["tp_last_us"]),
-        gaps=Gaps(_gaps(source, cases, occurrences), pd.DataFrame()), basis=wait_basis(source, flagged),
-        outcome_times=_outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
-        names=list(source.activities), rework=_rework(source, cases, flagged), returns=_returns(cases, flagged),
-        chasing=_chasing(cases, flagged),
-        moves=_moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else None,
-        backs=_backs(source, cases, flagged, list(touchpoints.customer_initiated)) if source.has_resource else None, resources=list(source.resources),
-        case_attributes=attributes.per_case(cases),
+        lead_seconds=per_case["lead_us"].astype(float) / 1e6, window_start=epoch_ns(per_case["tp_first_us"]), window_end=epoch_ns(per_case["tp_last_us"]),
+        gaps=Gaps(read.pop("gaps"), pd.DataFrame()), basis=basis, names=list(source.activities), resources=list(source.resources), case_rows=lookup, **read,
     )
+
+
+def _details(source: Source, cases: _Cases, flagged, end_activities: tuple[str, ...]):
+    """Per case, kept on the engine: its id, first and last event, last activity and whether it has ended
+    (engines.timings.case_status, core.shapes.case_status's rules). Returns the lookup of some case indices."""
+    import ibis  # noqa: PLC0415
+
+    status, _ = case_status(source, flagged, end_activities)
+    first = flagged.group_by("case_id").aggregate(first_us=_us(flagged.timestamp).min())
+    ids = cases.ids.rename(text="case_id")
+    joined = status.inner_join(first, "case_id")
+    joined = joined.inner_join(ids, joined.case_id == ids.case)
+    table = source.materialise("case_details", joined.select("case", "text", "first_us", "last_code", "ended", last_us=_us(joined.last_time)))
+    names = np.asarray(source.activities, dtype=object)
+
+    def rows(index: np.ndarray) -> pd.DataFrame:
+        wanted = np.unique(index)
+        chosen = table.semi_join(ibis.memtable(pd.DataFrame({"case": wanted.astype(np.int64)})), "case")
+        found = run(chosen.order_by("case"), "the cases listed")
+        at = np.searchsorted(found["case"].to_numpy(dtype=np.int64), index)
+        return pd.DataFrame({
+            "case_id": found["text"].astype(str).to_numpy()[at], "first_ns": epoch_ns(found["first_us"])[at], "last_ns": epoch_ns(found["last_us"])[at],
+            "last_activity": names[found["last_code"].to_numpy(dtype=np.int64)][at], "ended": found["ended"].to_numpy(dtype=bool)[at],
+        })  # fmt: skip
+
+    return rows
+
+
+def _loops_frame(table: dict) -> pd.DataFrame:
+    """The ping-pong loops as friction.signals.ping_pong_from reads them."""
+    return pd.DataFrame({
+        "case": table["case"].astype(np.int64), "style": np.where(table["direct"].astype(bool), "direct", "indirect"),
+        "low": table["low"].astype(np.int64), "high": table["high"].astype(np.int64),
+        "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
+    })  # fmt: skip
+
+
+def _moves_frame(table: dict) -> pd.DataFrame:
+    """The moves as friction.signals.hidden_waits_from reads them."""
+    return pd.DataFrame({
+        "case": table["case"].astype(np.int32), "from_code": table["from_code"].astype(np.int32), "to_code": table["to_code"].astype(np.int32),
+        "from_ns": epoch_ns(table["from_us"]), "begin_ns": epoch_ns(table["begin_us"]),
+    })  # fmt: skip
+
+
+def _backs_frame(table: dict) -> pd.DataFrame:
+    """The hand-backs as friction.signals.handbacks_from reads them."""
+    return pd.DataFrame({
+        "case": table["case"].astype(np.int64), "low": table["low"].astype(np.int64), "high": table["high"].astype(np.int64),
+        "away_ns": epoch_ns(table["away_us"]), "time_ns": epoch_ns(table["time_us"]),
+    })  # fmt: skip

@@ -49,6 +49,36 @@ class Source:
             return self.con.table(name)
         return materialise(self.con, name, expression)
 
+    def stash(self, expression, what: str):
+        """`expression`'s result kept aside for later: on DuckDB written to a Parquet file in its spill folder
+        (in order), so that it is read into Python only after the engine's own tables are dropped and its
+        memory returned — the engine's peak and Python's do not add up. Returns the reader (an Arrow table)."""
+        if self.con.name == "pyspark":
+            table = arrow(expression, what)
+            return lambda: table
+        import os  # noqa: PLC0415
+
+        folder = sql(self.con, "SELECT current_setting('temp_directory')")[0][0] or None
+        handle, name = tempfile.mkstemp(prefix="cxmine-result-", suffix=".parquet", dir=folder)
+        os.close(handle)
+        with engine_errors(what):
+            raw = self.con.con
+            raw.execute("SET preserve_insertion_order = true")  # the file keeps the query's ORDER BY
+            try:
+                raw.execute(f"COPY ({self.con.compile(expression)}) TO {_sql_text(name)} (FORMAT parquet)")
+            finally:
+                raw.execute("SET preserve_insertion_order = false")
+
+        def read():
+            import pyarrow.parquet as pq  # noqa: PLC0415
+
+            try:
+                return pq.read_table(name)
+            finally:
+                Path(name).unlink(missing_ok=True)
+
+        return read
+
     def drop(self, *names: str) -> None:
         """Free what is no longer needed (memory, or spill space)."""
         for name in names:
@@ -62,7 +92,7 @@ def connect(settings: EngineSettings):
     """A DuckDB connection (through ibis) with the memory limit, threads and spill directory asked for."""
     import ibis  # noqa: PLC0415
 
-    config: dict[str, Any] = {"temp_directory": settings.temp_dir or _spill_folder(), "preserve_insertion_order": False}
+    config: dict[str, Any] = {"temp_directory": settings.temp_dir or _spill_folder(), "preserve_insertion_order": False, "allocator_background_threads": True}
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     if settings.threads:
@@ -98,15 +128,23 @@ def run(expression, what: str) -> pd.DataFrame:
         return expression.execute()
 
 
-def columns(expression, what: str) -> dict[str, np.ndarray]:
-    """A large result as numpy columns through Arrow (missing values: NaN in numbers, None in text; times as
-    epoch microseconds), without ibis' per-value conversions."""
+def arrow(expression, what: str):
+    """A large result as an Arrow table, without ibis' per-value conversions."""
     with engine_errors(what):
         backend = expression._find_backend()  # noqa: SLF001 - the expression's own connection
         if backend.name == "duckdb":
-            table = backend.con.sql(str(backend.compile(expression))).to_arrow_table()
-        else:
-            table = expression.to_pyarrow()
+            return backend.con.sql(str(backend.compile(expression))).to_arrow_table()
+        return expression.to_pyarrow()
+
+
+def columns(expression, what: str) -> dict[str, np.ndarray]:
+    """A large result as numpy columns through Arrow (missing values: NaN in numbers, None in text; times as
+    epoch microseconds)."""
+    return as_columns(arrow(expression, what))
+
+
+def as_columns(table) -> dict[str, np.ndarray]:
+    """An Arrow table as numpy columns (missing values: NaN in numbers, None in text)."""
     out = {}
     for name in table.column_names:
         column = table.column(name)

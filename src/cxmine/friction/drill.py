@@ -53,23 +53,36 @@ def point_cases(stage: Stage, candidates: Iterable[Candidate]) -> pd.DataFrame:
 
 
 def _case_frame(stage: Stage, index: np.ndarray) -> pd.DataFrame:
-    journey = stage.journey
-    events = journey.events
-    grouped_first = np.full(stage.n_cases, np.inf)
-    np.minimum.at(grouped_first, journey.case, journey.time_ns)
-    status = journey.status
-    frame = pd.DataFrame({"case_id": np.asarray(journey.case_ids.astype(str))[index]})
-    frame["started"] = _ns_text(grouped_first[index])
-    if status is not None:
-        frame["last_event"] = _ns_text(status["last_ns"].to_numpy()[index])
-        frame["last_activity"] = status["last_activity"].astype(str).to_numpy()[index]
-        frame["open"] = ~status["ended"].to_numpy(dtype=bool)[index]
+    """The listed cases' own columns: id, when it started, its last event and activity, open or not, its
+    outcomes (and the customer, when the config names that column)."""
+    rows = stage.case_rows(index) if stage.case_rows is not None else _journey_rows(stage, index)
+    frame = pd.DataFrame({"case_id": rows["case_id"].to_numpy()})
+    frame["started"] = _ns_text(rows["first_ns"].to_numpy())
+    if "last_ns" in rows.columns:
+        frame["last_event"] = _ns_text(rows["last_ns"].to_numpy())
+        frame["last_activity"] = rows["last_activity"].to_numpy()
+        frame["open"] = ~rows["ended"].to_numpy(dtype=bool)
     for outcome in stage.outcomes:
         frame[outcome.name] = outcome.has[index]
-    if journey.customer and journey.customer in events.columns:
-        first = events.groupby(schema.CASE, observed=True, sort=True)[journey.customer].first().astype("string").to_numpy()
+    journey = stage.journey
+    if stage.case_rows is None and journey.customer and journey.customer in journey.events.columns:
+        first = journey.events.groupby(schema.CASE, observed=True, sort=True)[journey.customer].first().astype("string").to_numpy()
         frame.insert(1, "customer", first[index])
     return frame
+
+
+def _journey_rows(stage: Stage, index: np.ndarray) -> pd.DataFrame:
+    """Per listed case (the pandas engine): case id, first and last event (float ns), last activity, ended."""
+    journey = stage.journey
+    grouped_first = np.full(stage.n_cases, np.inf)
+    np.minimum.at(grouped_first, journey.case, journey.time_ns)
+    rows = pd.DataFrame({"case_id": np.asarray(journey.case_ids.astype(str))[index], "first_ns": grouped_first[index]})
+    status = journey.status
+    if status is not None:
+        rows["last_ns"] = status["last_ns"].to_numpy()[index]
+        rows["last_activity"] = status["last_activity"].astype(str).to_numpy()[index]
+        rows["ended"] = status["ended"].to_numpy(dtype=bool)[index]
+    return rows
 
 
 def open_trouble(stage: Stage, wait_factor: float, min_wait_seconds: float) -> pd.DataFrame:

@@ -117,5 +117,5 @@ def stage(tables: Any, config, load) -> Any:
         log=load, journey=SimpleNamespace(n_cases=tables.n_cases), candidates=candidates, located=pd.DataFrame(), unmatched=0,
         complained=np.zeros(tables.n_cases, dtype=bool), have_complaints=False, complaints_total=0, touchpoint_names=masks.names,
         configured=masks.configured, overlay={}, notes=notes, outcomes=_outcomes(tables, config), lead_seconds=tables.lead_seconds,
-        attributes=_case_attributes(tables), n_events=tables.n_events, basis=tables.basis,
+        attributes=_case_attributes(tables), n_events=tables.n_events, basis=tables.basis, case_rows=tables.case_rows,
     )

@@ -157,8 +157,8 @@ def case_attributes(events: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.Dat
 
 
 def per_case_attribute(categories: pd.Index | None, integer: bool, first: np.ndarray, banded: bool) -> pd.Series | pd.Categorical:
-    """A case attribute from its first known value per case — a code into `categories` for a text column, else
-    the number (NaN: none; `integer`: the column holds whole numbers) — as the category, or the quartile band
+    """A case attribute from its first known value per case — a code into `categories` for a text column (NaN
+    or -1: none), else the number (NaN: none; `integer`: the column holds whole numbers) — as the category, or the quartile band
     of the number (numbers stored as text are banded as the numbers they spell). Shared by the engines."""
     if categories is not None:
         codes = np.nan_to_num(first, nan=-1).astype(np.int64)
@@ -230,6 +230,9 @@ class Stage:
     attributes: pd.DataFrame | None = None
     n_events: int | None = None
     basis: str | None = None
+    # The drill-down's rows of some cases (case index → case_id, started, last_event, last_activity, open):
+    # None reads them from the journey (the pandas engine); another engine looks them up where it keeps them.
+    case_rows: Callable[[np.ndarray], pd.DataFrame] | None = None
 
     @property
     def n_cases(self) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cxmine.core import schema
-from cxmine.core.journey import distinct, seen_before
+from cxmine.core.journey import distinct
 from cxmine.core.timings import gap_keys, seconds
 from cxmine.friction.contract import Candidate, Journey
 from cxmine.friction.stats import binomial_greater
