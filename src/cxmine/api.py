@@ -174,7 +174,7 @@ def rank_friction_on_engine(
         computed = tables(source, config, _whole_columns(path) if not url else frozenset())
     found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
     report = rank(stage(computed, config, source.load), config, describe=_describe_config(config), rank_by=rank_by)
-    return replace(report, notes=tuple(notes) + found + report.notes)
+    return replace(report, notes=tuple(notes) + tuple(source.notes) + found + report.notes)
 
 
 def _whole_columns(path: Path) -> frozenset[str]:

@@ -303,6 +303,7 @@ def gap_summary(gaps: Gaps, promises=()) -> pd.DataFrame:
 
 
 PROMISE_STATES = ("kept", "late", "open_past_due", "void", "pending")
+DUE_STATES = ("kept", "late", "open_past_due")  # the states a promise is due in (void and pending owe nothing)
 PROMISE_COLUMNS = ["case", "promise", "start", "end", "deadline", "state", "elapsed_seconds", "excess_seconds", "kept", "open", "broken"]
 
 

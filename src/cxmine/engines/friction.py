@@ -17,7 +17,7 @@ import pandas as pd
 
 from cxmine.core.timings import Gaps
 from cxmine.engines.source import Source, as_columns, run
-from cxmine.engines.timings import _codes, _isin, _us_of, case_status, gap_occurrences_closing, intervals, marked, wait_basis
+from cxmine.engines.timings import _codes, _isin, _seconds, _us_of, case_status, gap_occurrences_closing, intervals, marked, promise_cases, wait_basis
 
 
 _us = _us_of  # microseconds since the epoch, on every backend
@@ -50,6 +50,9 @@ class Tables:
     rework: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (repeats, doing): friction.signals.rework_from
     returns: pd.DataFrame | None = None  # friction.signals.ping_pong_from
     chasing: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (contacts, doing): friction.signals.contacts_from
+    outbound: tuple[pd.DataFrame, pd.DataFrame] | None = None  # the same, of outbound contacts (None: none configured)
+    services: pd.DataFrame | None = None  # friction.signals.slow_steps_from (None: no start times)
+    promises: tuple[pd.DataFrame, dict] | None = None  # (due, counts): friction.signals.broken_promises_from
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
     backs: pd.DataFrame | None = None  # friction.signals.handbacks_from (None: no resources)
     resources: list[str] = field(default_factory=list)  # resource name per code
@@ -214,15 +217,18 @@ def _returns(source: Source, cases: _Cases, flagged):
     return lambda: _loops_frame(as_columns(stashed()))
 
 
-def _chasing(source: Source, cases: _Cases, flagged):
-    """The customer's chasing contacts, each with the touchpoint it follows (`latest_tp`, from the flagged
-    pass), and the cases that reached those touchpoints (friction.signals.contacts_from)."""
+def _contacts(source: Source, cases: _Cases, flagged, flag: str, what: str):
+    """Contacts (`flag`: the customer's chasing contacts, or our outbound ones), each with the plain touchpoint
+    it follows (from the flagged pass: `latest_tp` for chasing; for an outbound contact any touchpoint the
+    customer sees, chasing contacts too: `latest_touch_before`), and the cases that reached those touchpoints
+    (friction.signals.contacts_from)."""
     import ibis  # noqa: PLC0415
 
-    chosen = flagged.filter(flagged.chasing)
-    stashed = source.stash(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(chosen.latest_tp, -1))).order_by(["case", "time_us"]), "the chasing contacts")
-    usual = sorted(int(c) for c in run(chosen.filter(chosen.latest_tp.notnull()).select(before=chosen.latest_tp).distinct(), "the chasing contacts")["before"])
-    doing = _doing(source, cases, flagged, usual, "the cases at the touchpoints chased")
+    chosen = flagged.filter(flagged[flag])
+    latest = chosen.latest_tp if flag == "chasing" else chosen.latest_touch_before
+    stashed = source.stash(cases.index(chosen.select("case_id", "code", time_us=_us(chosen.timestamp), before=ibis.coalesce(latest, -1))).order_by(["case", "time_us"]), what)
+    usual = sorted(int(c) for c in run(chosen.filter(latest.notnull()).select(before=latest).distinct(), what)["before"])
+    doing = _doing(source, cases, flagged, usual, f"the cases at the touchpoints before {what}")
 
     def read() -> tuple[pd.DataFrame, pd.DataFrame]:
         table = as_columns(stashed())
@@ -230,6 +236,58 @@ def _chasing(source: Source, cases: _Cases, flagged):
             "case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "time_ns": epoch_ns(table["time_us"]), "before_code": table["before"].astype(np.int64),
         })  # fmt: skip
         return contacts, doing()
+
+    return read
+
+
+def _services(source: Source, cases: _Cases, flagged):
+    """The steps with a start time: their service time, start and completion (friction.signals.slow_steps_from)."""
+    timed = flagged.filter(flagged.start.notnull())
+    stashed = source.stash(cases.index(timed.select(
+        "case_id", "code", seconds=_seconds(timed.timestamp, timed.start), begin_us=_us(timed.begin), time_us=_us(timed.timestamp), pos=timed.pos,
+    )).order_by(["case", "time_us", "pos"]), "the service times")  # fmt: skip
+
+    def read() -> pd.DataFrame:
+        table = as_columns(stashed())
+        return pd.DataFrame({
+            "case": table["case"].astype(np.int64), "code": table["code"].astype(np.int64), "seconds": table["seconds"].astype(float),
+            "begin_ns": epoch_ns(table["begin_us"]), "time_ns": epoch_ns(table["time_us"]),
+        })  # fmt: skip
+
+    return read
+
+
+def _promises(source: Source, cases: _Cases, flagged, status, log_end, promises):
+    """Per promise, the cases it is due for (engines.timings.promise_cases) and its cases per state
+    (friction.signals.broken_promises_from)."""
+    import ibis  # noqa: PLC0415
+
+    from cxmine.core.timings import DUE_STATES, counts_by_state  # noqa: PLC0415
+
+    end = ibis.literal(log_end.to_pydatetime())
+    stashed, counts = [], {}
+    for index, promise in enumerate(promises):
+        decided = promise_cases(flagged, status, end, promise, source.activities)
+        if decided is None:
+            counts[index] = counts_by_state({})
+            continue
+        found = run(decided.group_by("state").aggregate(n=decided.count()), "the promises")
+        counts[index] = counts_by_state({row.state: int(row.n) for row in found.itertuples()})
+        due = decided.filter(decided.state.isin(list(DUE_STATES)))
+        stashed.append((index, source.stash(cases.index(due.select(
+            "case_id", "elapsed", "excess", broken=due.state != "kept", start_us=_us(due.start),
+        )).order_by("case"), f"the promise {promise.name!r}")))  # fmt: skip
+
+    def read() -> tuple[pd.DataFrame, dict]:
+        parts = []
+        for index, stash in stashed:
+            table = as_columns(stash())
+            parts.append(pd.DataFrame({
+                "promise": index, "case": table["case"].astype(np.int64), "broken": table["broken"].astype(bool),
+                "elapsed_seconds": table["elapsed"].astype(float), "excess_seconds": table["excess"].astype(float), "start_ns": epoch_ns(table["start_us"]),
+            }))  # fmt: skip
+        due = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in ("promise", "case", "broken", "elapsed_seconds", "excess_seconds", "start_ns")})
+        return due, counts
 
     return read
 
@@ -382,12 +440,18 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     pending = {
         "gaps": _gaps(source, cases, occurrences),
         "outcome_times": _outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
-        "rework": _rework(source, cases, flagged), "returns": _returns(source, cases, flagged), "chasing": _chasing(source, cases, flagged),
+        "rework": _rework(source, cases, flagged), "returns": _returns(source, cases, flagged),
+        "chasing": _contacts(source, cases, flagged, "chasing", "the chasing contacts"),
+        "outbound": _contacts(source, cases, flagged, "outbound", "the follow-up contacts") if touchpoints.outbound else (lambda: None),
+        "services": _services(source, cases, flagged) if source.has_start else (lambda: None),
         "moves": _moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else (lambda: None),
         "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated)) if source.has_resource else (lambda: None),
         "case_attributes": attributes.per_case(source, cases),
     }
-    lookup = _details(source, cases, flagged, tuple(config.journey.end_activities)) if details else None
+    status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises) else None
+    if config.promises:
+        pending["promises"] = _promises(source, cases, flagged, *status, tuple(config.promises))
+    lookup = _details(source, cases, flagged, status[0]) if details else None
     # ... then its tables dropped (its memory goes back to the system) before Python reads the results.
     source.drop("flagged", "occurrences", "case_attributes", "case_index")
     per_case = cases.read()
@@ -403,12 +467,12 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     )
 
 
-def _details(source: Source, cases: _Cases, flagged, end_activities: tuple[str, ...]):
+def _details(source: Source, cases: _Cases, flagged, status):
     """Per case, kept on the engine: its id, first and last event, last activity and whether it has ended
-    (engines.timings.case_status, core.shapes.case_status's rules). Returns the lookup of some case indices."""
+    (`status`: engines.timings.case_status, core.shapes.case_status's rules). Returns the lookup of some case
+    indices."""
     import ibis  # noqa: PLC0415
 
-    status, _ = case_status(source, flagged, end_activities)
     first = flagged.group_by("case_id").aggregate(first_us=_us(flagged.timestamp).min())
     ids = cases.ids.rename(text="case_id")
     joined = status.inner_join(first, "case_id")

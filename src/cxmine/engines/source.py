@@ -40,6 +40,7 @@ class Source:
     bitmask: bool = True  # the backend has bit_or over a window (DuckDB; ibis has no PySpark rule for it)
     resources: tuple[str, ...] = ()  # resource names (the codes of `resource` index them)
     attributes: dict[str, str] = field(default_factory=dict)  # open_source(..., attributes=True): the other columns `events` carries, name → engine type
+    notes: tuple = ()  # what reading left out as the pandas engine's preparation does (lifecycle events that are not completions)
 
     def materialise(self, name: str, expression):
         """`expression` computed once into a table the next questions read."""
@@ -202,7 +203,7 @@ def _row_labels(con, path: Path):
     return lambda pos: f"row {int(offsets[int(pos) // _FILE] + int(pos) % _FILE) + 1}"
 
 
-def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, attributes: bool = False) -> Source:
+def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, attributes: bool = False, keep_lifecycle: bool = False) -> Source:
     """The canonical events of `path` as the DuckDB view `events` over the narrow table `loaded` (activity and
     resource as integer codes, so the windows sort narrow rows), with what loading them taught (an EventLog
     without events).
@@ -211,7 +212,9 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, a
     turns the raw value's ENUM code into the clean name's code), only case ids are stripped row by row; the
     rows that cannot be used are counted from `loaded` and left out by the `events` view. With `attributes`,
     `events` also carries the other plain columns (numbers and text; under their names in the canonical
-    table, `attribute_names`), for what is computed per case (engines.friction)."""
+    table, `attribute_names`), for what is computed per case (engines.friction). Lifecycle events that are not
+    completions are left out as the pandas engine's analyses leave them out, counted in `notes`; with
+    `keep_lifecycle` (inspect, as the pandas engine's inspect) they stay, and are still counted."""
     con = connect(settings)
     source = str(path)
     described = _read(con, path)
@@ -221,7 +224,7 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, a
     lifecycle = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])
     if lifecycle is not None:
         values = [v for (v,) in sql(con, f"SELECT DISTINCT lower(trim(CAST({_name(lifecycle)} AS VARCHAR))) FROM raw")]
-        only_completions(values, lifecycle, source, "duckdb")
+        only_completions(values, lifecycle, source, "duckdb", skipped=True)
     low, high = "TIMESTAMP '1677-09-22'", "TIMESTAMP '2262-04-11'"
     stamp = _utc(mapping[schema.TIMESTAMP], types, options, source)
     start = _utc(mapping[schema.START], types, options, source) if mapping[schema.START] else "CAST(NULL AS TIMESTAMP)"
@@ -230,6 +233,8 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, a
     case = f"nullif(trim(CAST({_name(mapping[schema.CASE])} AS VARCHAR), {_sql_text(_BLANKS)}), '')"
     extra = {raw_name: name for raw_name, name in attribute_names(columns, mapping, lifecycle).items() if _plain(types[raw_name])} if attributes else {}
     carried = "".join(f", {_name(raw_name)} AS {_name(name)}" for raw_name, name in extra.items())
+    if lifecycle is not None:
+        carried += f", CAST({_name(lifecycle)} AS VARCHAR) AS lifecycle_read"
     # Read once into a narrow table (the timings drop it once their one sort has read it).
     _materialise(con, "loaded", (
         f"SELECT {case} AS case_id, {activity} AS code, {stamp} AS timestamp, {start} AS start_read, {resource} AS resource, _pos AS pos{carried} "
@@ -240,9 +245,11 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, a
     usable = _USABLE.format(low=low, high=high)
     window = _window(options)
     within = f" AND case_id IN (SELECT case_id FROM loaded WHERE {usable} GROUP BY case_id HAVING {window})" if window else ""
+    notes, complete = _not_completions(con, f"{usable}{within}") if lifecycle is not None else ((), "")
+    complete = "" if keep_lifecycle else complete
     sql(
         con, f"CREATE OR REPLACE TEMP VIEW events AS SELECT case_id, code, timestamp, {start_kept} AS start, coalesce({start_kept}, timestamp) AS begin, "
-        f"resource, pos{''.join(', ' + _name(name) for name in extra.values())} FROM loaded WHERE {usable}{within}"
+        f"resource, pos{''.join(', ' + _name(name) for name in extra.values())} FROM loaded WHERE {usable}{within}{complete}"
     )
     if window and not sql(con, "SELECT count(*) FROM events")[0][0]:
         raise InputError("no case starts inside the --since/--until window", file=source)
@@ -250,7 +257,23 @@ def open_source(path: Path, options: LoadOptions, settings: EngineSettings, *, a
         events=pd.DataFrame(), source=source, format="parquet", columns_used=dict(mapping, lifecycle=lifecycle),
         warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
     )
-    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, resources=resources, attributes={name: types[raw_name] for raw_name, name in extra.items()})
+    return Source(
+        con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, resources=resources,
+        attributes={name: types[raw_name] for raw_name, name in extra.items()}, notes=notes,
+    )
+
+
+def _not_completions(con, kept: str) -> tuple[tuple[Warning_, ...], str]:
+    """Lifecycle events that are not completions (schedule, …) among the rows `kept`: left out as the pandas
+    engine's preparation leaves them out (core.shapes.prepare_log), with its note. Returns the notes and the
+    condition that keeps the completions."""
+    complete = "(lifecycle_read IS NULL OR lower(trim(lifecycle_read)) IN ('complete', 'completed', ''))"
+    found = sql(con, f"SELECT lifecycle_read, count(*) FROM loaded WHERE {kept} AND NOT {complete} GROUP BY 1 ORDER BY 1")
+    if not found:
+        return (), ""
+    values = ", ".join(str(value) for value, _ in found[:3])
+    note = Warning_("non_complete_events", f"lifecycle events that are not completions ({values}) are not counted as occurrences of a step", sum(int(n) for _, n in found))
+    return (note,), f" AND {complete}"
 
 
 _NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE")
@@ -381,9 +404,11 @@ def clean_names(raw: list[str]) -> tuple[tuple[str, ...], list[int | None]]:
     return names, [position[value] if value else None for value in clean]
 
 
-def only_completions(values, lifecycle: str, source: str, engine: str) -> None:
-    """A lifecycle column with only completions needs nothing; start/complete pairing is pandas-only yet."""
-    other = sorted(str(v) for v in values if v is not None and str(v) not in ("complete", ""))
+def only_completions(values, lifecycle: str, source: str, engine: str, *, skipped: bool = False) -> None:
+    """A lifecycle column with only completions needs nothing; start/complete pairing is pandas-only yet.
+    `skipped`: the engine leaves out the other values (schedule, …) as the pandas engine does, so only
+    start events (to pair) are refused."""
+    other = sorted(str(v) for v in values if v is not None and str(v) not in ("complete", "completed", "") and (not skipped or str(v) == "start"))
     if other:
         raise UsageError(
             f"the {engine} engine cannot run this: column {lifecycle!r} has lifecycle values other than complete ({', '.join(other[:5])})",

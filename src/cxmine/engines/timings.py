@@ -322,13 +322,14 @@ def promise_rows(source: Source, steps, promises, end_activities: tuple[str, ...
     return rows
 
 
-def _promise_states(steps, status, end, promise, names) -> tuple[dict[str, int], float | None, float | None]:
-    """Cases per state of one promise, and the elapsed p50/p90 of the due cases."""
+def promise_cases(steps, status, end, promise, names):
+    """Per case the promise applies to (core.timings.promise_outcomes' rules): its state, when it started,
+    the elapsed and excess seconds; None when `from` or `to` never happens (pandas: no rows)."""
     import ibis  # noqa: PLC0415
 
     from_codes, to_codes = _codes(names, [promise.from_activity]), _codes(names, [promise.to_activity])
-    if not from_codes or not to_codes:  # `from` or `to` never happens: nothing can be measured (pandas: no rows)
-        return {}, None, None
+    if not from_codes or not to_codes:
+        return None
     is_from = _isin(steps.code, from_codes)
     start = ibis.ifelse(is_from, steps.timestamp, None).min().over(ibis.window(group_by=steps.case_id))
     marked = steps.mutate(start=start)
@@ -348,7 +349,15 @@ def _promise_states(steps, status, end, promise, names) -> tuple[dict[str, int],
     pending = ~has_to & ~void & (deadline > end)
     state = ibis.cases((void, "void"), (kept, "kept"), (late, "late"), (pending, "pending"), else_="open_past_due")
     stop = ibis.coalesce(per_case.to_time, per_case.ended.ifelse(per_case.last_time, end))
-    decided = per_case.mutate(state=state, elapsed=_seconds(stop, per_case.start))
+    breached = ~void & ~kept & ~pending
+    return per_case.mutate(state=state, elapsed=_seconds(stop, per_case.start), excess=ibis.ifelse(breached, ibis.greatest(_seconds(stop, deadline), 0.0), 0.0))
+
+
+def _promise_states(steps, status, end, promise, names) -> tuple[dict[str, int], float | None, float | None]:
+    """Cases per state of one promise, and the elapsed p50/p90 of the due cases."""
+    decided = promise_cases(steps, status, end, promise, names)
+    if decided is None:
+        return {}, None, None
     counts = run(decided.group_by("state").aggregate(n=decided.count()), "the promises")
     due = decided.filter(decided.state.isin(["kept", "late", "open_past_due"]))
     elapsed = run(due.aggregate(p50=due.elapsed.quantile(0.5), p90=due.elapsed.quantile(0.9)), "the promise times").iloc[0]

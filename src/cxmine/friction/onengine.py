@@ -13,7 +13,7 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "hidden_wait", "rework", "ping_pong", "handback", "chasing")
+ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise")
 
 
 def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
@@ -21,12 +21,6 @@ def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
     missing = []
     if config.team:
         missing.append("hand-backs between teams ([log] team)")
-    if has_start:
-        missing.append("slow steps (the log has start times)")
-    if config.promises:
-        missing.append("broken promises ([[promises]])")
-    if config.touchpoints.outbound:
-        missing.append("follow-up contacts ([touchpoints] outbound)")
     if config.customer:
         missing.append("repeat contacts ([log] customer)")
     if config.complaints is not None:
@@ -102,10 +96,13 @@ def stage(tables: Any, config, load) -> Any:
     )
     candidates = []
     detectors = (("wait", signals.customer_waits), ("hidden_wait", lambda ctx: signals.hidden_waits_from(tables.moves, tables.names, ctx) if tables.moves is not None else []),
+                 ("slow_step", lambda ctx: signals.slow_steps_from(tables.services, tables.names, ctx) if tables.services is not None else []),
                  ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
                  ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)),
                  ("handback", lambda ctx: signals.handbacks_from(tables.backs, tables.resources, "resource", ctx) if tables.backs is not None else []),
-                 ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")))
+                 ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")),
+                 ("outbound_contact", lambda ctx: signals.contacts_from(*tables.outbound, tables.names, ctx, "outbound_contact") if tables.outbound is not None else []),
+                 ("broken_promise", lambda ctx: signals.broken_promises_from(*tables.promises, config.promises, ctx) if tables.promises is not None else []))
     for kind, detector in detectors:
         for candidate in detector(context):
             if candidate.n_affected:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cxmine.core import schema
 from cxmine.core.journey import distinct
-from cxmine.core.timings import gap_keys, seconds
+from cxmine.core.timings import DUE_STATES, gap_keys, seconds
 from cxmine.friction.contract import Candidate, Journey
 from cxmine.friction.stats import binomial_greater
 
@@ -179,14 +179,25 @@ def slow_steps(ctx: Journey) -> list[Candidate]:
     if schema.START not in events.columns or events[schema.START].isna().all():
         return []
     service = seconds(events[schema.TIMESTAMP] - events[schema.START])
-    known = ~np.isnan(service)
+    rows = np.flatnonzero(~np.isnan(service))
+    services = pd.DataFrame({
+        "case": ctx.case[rows], "code": events[schema.ACTIVITY].cat.codes.to_numpy()[rows], "seconds": service[rows],
+        "begin_ns": ctx.begin_ns[rows], "time_ns": ctx.time_ns[rows],
+    })  # fmt: skip
+    return slow_steps_from(services, [str(c) for c in events[schema.ACTIVITY].cat.categories], ctx)
+
+
+def slow_steps_from(services: pd.DataFrame, names: list[str], ctx) -> list[Candidate]:
+    """`slow_step` candidates from the steps with a known service time, on any engine: one row per such step
+    (case, code, seconds — start to completion —, begin_ns and time_ns), in the log's order."""
     out: list[Candidate] = []
-    activity = events[schema.ACTIVITY].cat.codes.to_numpy()
-    categories = events[schema.ACTIVITY].cat.categories
+    activity = services["code"].to_numpy(dtype=np.int64)
+    service = services["seconds"].to_numpy(dtype=float)
+    case_all = services["case"].to_numpy(dtype=np.int64)
+    begin_all, time_all = services["begin_ns"].to_numpy(dtype=float), services["time_ns"].to_numpy(dtype=float)
     order = np.argsort(activity, kind="stable")
-    order = order[known[order]]
     splits = np.flatnonzero(np.diff(activity[order])) + 1
-    for rows in np.split(order, splits):
+    for rows in np.split(order, splits) if order.size else []:
         if rows.size < MIN_OCCURRENCES:
             continue
         values = service[rows]
@@ -196,14 +207,14 @@ def slow_steps(ctx: Journey) -> list[Candidate]:
         if not hit.any():
             continue
         hit_rows = rows[hit]
-        visible = _overlap_seconds(ctx, ctx.case[hit_rows], ctx.begin_ns[hit_rows], ctx.time_ns[hit_rows])
+        visible = _overlap_seconds(ctx, case_all[hit_rows], begin_all[hit_rows], time_all[hit_rows])
         excess = np.minimum(values[hit] - threshold, visible)
         out.append(
             Candidate.from_case_arrays(
-                "slow_step", "", np.bincount(ctx.case[hit_rows], minlength=ctx.n_cases) > 0,
-                _per_case(ctx.case[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold_seconds=threshold,
-                activity=str(categories[activity[rows[0]]]), others_values=values[~hit], eligible_cases=ctx.case[rows],
-                start_per_case=_first_per_case(ctx.case[hit_rows], ctx.begin_ns[hit_rows], ctx.n_cases),
+                "slow_step", "", np.bincount(case_all[hit_rows], minlength=ctx.n_cases) > 0,
+                _per_case(case_all[hit_rows], excess, ctx.n_cases), "service time", values, values[hit], threshold_seconds=threshold,
+                activity=names[activity[rows[0]]], others_values=values[~hit], eligible_cases=case_all[rows],
+                start_per_case=_first_per_case(case_all[hit_rows], begin_all[hit_rows], ctx.n_cases),
             )
         )
     return out
@@ -505,26 +516,40 @@ def broken_promises(ctx: Journey) -> list[Candidate]:
     nothing; a breach costs customer time only from the deadline (core.timings.promise_outcomes)."""
     from cxmine.core.timings import promise_counts  # noqa: PLC0415
 
-    out: list[Candidate] = []
     outcomes = ctx.promise_outcomes
     if outcomes is None or not ctx.promises:
-        return out
-    for index, promise in enumerate(ctx.promises):
-        rows = outcomes.loc[outcomes["promise"] == index]
-        due = rows.loc[rows["state"].isin(["kept", "late", "open_past_due"])]
-        if due.empty:
+        return []
+    due = outcomes.loc[outcomes["state"].isin(DUE_STATES)]
+    rows = pd.DataFrame({
+        "promise": due["promise"].to_numpy(dtype=np.int64), "case": due["case"].to_numpy(dtype=np.int64), "broken": due["broken"].to_numpy(dtype=bool),
+        "elapsed_seconds": due["elapsed_seconds"].to_numpy(dtype=float), "excess_seconds": due["excess_seconds"].to_numpy(dtype=float),
+        "start_ns": due["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float),
+    })  # fmt: skip
+    counts = {index: promise_counts(outcomes.loc[outcomes["promise"] == index]) for index in range(len(ctx.promises))}
+    return broken_promises_from(rows, counts, ctx.promises, ctx)
+
+
+def broken_promises_from(due: pd.DataFrame, counts: dict[int, dict], promises, ctx) -> list[Candidate]:
+    """`broken_promise` candidates on any engine: `due` holds one row per promise and case it is due for
+    (kept, late or open past due: promise index, case, broken, elapsed_seconds, excess_seconds, start_ns),
+    `counts` each promise's cases per state (core.timings.promise_counts)."""
+    out: list[Candidate] = []
+    promise_of = due["promise"].to_numpy(dtype=np.int64)
+    for index, promise in enumerate(promises):
+        rows = np.flatnonzero(promise_of == index)
+        if not rows.size:
             continue
-        broken = due["broken"].to_numpy(dtype=bool)
-        cases = due["case"].to_numpy()
-        values = due["elapsed_seconds"].to_numpy()
+        broken = due["broken"].to_numpy(dtype=bool)[rows]
+        cases = due["case"].to_numpy(dtype=np.int64)[rows]
+        values = due["elapsed_seconds"].to_numpy(dtype=float)[rows]
         affected = np.bincount(cases[broken], minlength=ctx.n_cases) > 0
-        excess = _per_case(cases[broken], due["excess_seconds"].to_numpy()[broken], ctx.n_cases)
-        start = _first_per_case(cases[broken], due["start"].dt.as_unit("ns").astype("int64").to_numpy()[broken].astype(float), ctx.n_cases)
+        excess = _per_case(cases[broken], due["excess_seconds"].to_numpy(dtype=float)[rows][broken], ctx.n_cases)
+        start = _first_per_case(cases[broken], due["start_ns"].to_numpy(dtype=float)[rows][broken], ctx.n_cases)
         out.append(
             Candidate.from_case_arrays(
                 "broken_promise", "", affected, excess, "time to keep the promise",
                 values, values[broken], threshold_seconds=promise.within_seconds, from_activity=promise.from_activity, to_activity=promise.to_activity,
-                details={"promise_name": promise.name, "promised_seconds": promise.within_seconds, "promise": promise_counts(rows)},
+                details={"promise_name": promise.name, "promised_seconds": promise.within_seconds, "promise": counts[index]},
                 others_values=values[~broken], start_per_case=start, eligible_cases=cases,
             )
         )
