@@ -431,3 +431,14 @@ def test_the_cases_behind_the_top_point_are_the_same_on_spark(parquet):
     expected, found = _cases_on_both(path, load_config(config_path), SPARK, point=1)
     assert expected["cases_total"] > 0
     assert _same(expected, found) == []
+
+
+def test_hand_backs_between_teams_are_the_same_on_duckdb(parquet, tmp_path):
+    """[log] team: work handed straight back between the example's teams, on both engines."""
+    path, config_path = parquet("orders", *LOGS["orders"])
+    with_team = tmp_path / "cxmine.toml"
+    with_team.write_text(config_path.read_text(encoding="utf-8") + '\n[log]\nteam = "team"\n', encoding="utf-8")
+    expected, found = _friction_on_both(path, load_config(with_team), DUCKDB)
+    handbacks = [p for p in expected["friction_points"] if p["kind"] == "handback"] + [r for p in expected["friction_points"] for r in p["related"] if r["kind"] == "handback"]
+    assert handbacks and "team" in json.dumps(handbacks), "the hand-backs are the teams'"
+    assert _same(expected, found) == []

@@ -126,16 +126,15 @@ def _open_on_engine(path: Path | str, merged: "Config", settings: "EngineSetting
 def friction_engine_gaps(log_path: Path, config: "Config", options: "LoadOptions") -> str | None:
     """What ranking friction on this Parquet input and configuration needs that the engines other than pandas
     do not compute yet (None: nothing), read from the file's columns only."""
-    from cxmine.core import schema  # noqa: PLC0415
     from cxmine.core.normalise import resolve_mapping  # noqa: PLC0415
     from cxmine.friction.onengine import unsupported  # noqa: PLC0415
-    from cxmine.io.tabular import parquet_columns  # noqa: PLC0415
+    from cxmine.io.tabular import parquet_columns, parquet_text_columns  # noqa: PLC0415
 
     try:
-        mapping = resolve_mapping(parquet_columns(Path(log_path)), options, source=str(log_path))
+        resolve_mapping(parquet_columns(Path(log_path)), options, source=str(log_path))
     except Exception:  # noqa: BLE001 - the reader reports an unreadable input with its own message
         return None
-    missing = unsupported(config, has_start=mapping[schema.START] is not None, has_resource=mapping[schema.RESOURCE] is not None)
+    missing = unsupported(config, team_is_text=bool(config.team) and config.team in parquet_text_columns(Path(log_path)))
     return f"it does not rank friction with {'; '.join(missing)} yet" if missing else None
 
 
@@ -157,7 +156,7 @@ def rank_friction_on_engine(
     """
     from dataclasses import replace  # noqa: PLC0415
 
-    from cxmine.engines.friction import tables  # noqa: PLC0415
+    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
     from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
     from cxmine.friction.engine import rank  # noqa: PLC0415
@@ -168,7 +167,7 @@ def rank_friction_on_engine(
     url = isinstance(path, str)
     with engine_errors("the friction points"):
         source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, has_start=source.has_start, has_resource=source.has_resource)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not url else frozenset())
@@ -349,7 +348,7 @@ def list_cases_on_engine(
     ...
     cxmine.errors.InputError: file not found in missing.parquet — check the path
     """
-    from cxmine.engines.friction import tables  # noqa: PLC0415
+    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
     from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
     from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
@@ -358,7 +357,7 @@ def list_cases_on_engine(
     path, config, merged = _engine_input(log_path, options, config)
     with engine_errors("the cases"):
         source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, has_start=source.has_start, has_resource=source.has_resource)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True)

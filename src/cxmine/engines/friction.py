@@ -54,7 +54,7 @@ class Tables:
     services: pd.DataFrame | None = None  # friction.signals.slow_steps_from (None: no start times)
     promises: tuple[pd.DataFrame, dict] | None = None  # (due, counts): friction.signals.broken_promises_from
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
-    backs: pd.DataFrame | None = None  # friction.signals.handbacks_from (None: no resources)
+    backs: tuple[pd.DataFrame, list[str], str] | None = None  # (backs, unit names, unit): friction.signals.handbacks_from (None: no unit)
     resources: list[str] = field(default_factory=list)  # resource name per code
     case_attributes: list[tuple] = field(default_factory=list)  # (name, categories or None, integer, first value per case)
     case_rows: Any = None  # tables(..., details=True): case indices → the drill-down's rows (friction.prepare.Stage.case_rows)
@@ -306,19 +306,32 @@ def _moves(source: Source, cases: _Cases, flagged, pauses: list[str], touch: lis
     return lambda: _moves_frame(as_columns(stashed()))
 
 
-def _backs(source: Source, cases: _Cases, flagged, initiated: list[str]):
-    """Work handed straight back to a resource (X → Y → X) in the sequence of internal steps: no chasing
-    contact, no customer-initiated step, a resource known (friction.signals.handbacks)."""
+def _backs(source: Source, cases: _Cases, flagged, initiated: list[str], unit: str):
+    """Work handed straight back (X → Y → X) to a resource (`unit` "resource": its code) or a team ("team": the
+    [log] team column's text) in the sequence of internal steps: no chasing contact, no customer-initiated
+    step, the unit known (friction.signals.handbacks)."""
     import ibis  # noqa: PLC0415
 
-    internal = flagged.filter(~flagged.chasing & ~_isin(flagged.code, _codes(source.activities, initiated)) & flagged.resource.notnull())
+    internal = flagged.filter(~flagged.chasing & ~_isin(flagged.code, _codes(source.activities, initiated)) & flagged[unit].notnull())
     order = ibis.window(group_by=internal.case_id, order_by=[internal.timestamp, internal.pos])
-    t = internal.mutate(r1=internal.resource.lag(1).over(order), r2=internal.resource.lag(2).over(order), away_us=_us(internal.timestamp).lag(2).over(order))
-    back = t.filter(t.r2.notnull() & (t.resource == t.r2) & (t.resource != t.r1))
+    value = internal[unit]
+    t = internal.mutate(r0=value, r1=value.lag(1).over(order), r2=value.lag(2).over(order), away_us=_us(internal.timestamp).lag(2).over(order))
+    back = t.filter(t.r2.notnull() & (t.r0 == t.r2) & (t.r0 != t.r1))
     stashed = source.stash(cases.index(back.select(
-        "case_id", low=ibis.least(back.resource, back.r1), high=ibis.greatest(back.resource, back.r1), away_us=back.away_us, time_us=_us(back.timestamp),
+        "case_id", low=ibis.least(back.r0, back.r1), high=ibis.greatest(back.r0, back.r1), away_us=back.away_us, time_us=_us(back.timestamp),
     )).order_by(["case", "time_us"]), "the hand-backs")
-    return lambda: _backs_frame(as_columns(stashed()))
+    if unit == "resource":
+        return lambda: (_backs_frame(as_columns(stashed())), list(source.resources), "resource")
+
+    def read() -> tuple[pd.DataFrame, list[str], str]:
+        table = as_columns(stashed())
+        names = sorted(set(table["low"]) | set(table["high"]))  # the teams' order is their text's, as pandas' categories
+        coded = {name: i for i, name in enumerate(names)}
+        table["low"] = np.array([coded[v] for v in table["low"]], dtype=np.int64)  # a lookup per hand-back, not per event
+        table["high"] = np.array([coded[v] for v in table["high"]], dtype=np.int64)
+        return _backs_frame(table), names, "team"
+
+    return read
 
 
 class _Attributes:
@@ -419,6 +432,11 @@ def _latest(source: Source, flagged, touchpoints):
     )
 
 
+def team_column(source: Source, config) -> str | None:
+    """The [log] team column when the events carry it as text (the pandas engine: else the resources)."""
+    return config.team if config.team and source.attributes.get(config.team) == "VARCHAR" else None
+
+
 def tables(source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort; `details`: also a
     per-case table the drill-down looks its cases up in (the source stays open for it)."""
@@ -426,7 +444,10 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
 
     touchpoints = config.touchpoints
     attributes = _Attributes(source, integer_columns)
-    narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos"))
+    team = team_column(source, config)
+    unit = "team" if team else ("resource" if source.has_resource else None)
+    carried = {"team": source.events[team].cast("string")} if team else {}
+    narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos", **carried))
     steps = source.materialise("steps", intervals(narrow, touchpoints))  # the one sort of the events
     source.drop("events", "loaded")
     cases = _Cases(source, steps)
@@ -445,7 +466,7 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         "outbound": _contacts(source, cases, flagged, "outbound", "the follow-up contacts") if touchpoints.outbound else (lambda: None),
         "services": _services(source, cases, flagged) if source.has_start else (lambda: None),
         "moves": _moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else (lambda: None),
-        "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated)) if source.has_resource else (lambda: None),
+        "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated), unit) if unit else (lambda: None),
         "case_attributes": attributes.per_case(source, cases),
     }
     status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises) else None

@@ -16,11 +16,12 @@ from cxmine.model import Warning_
 ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise")
 
 
-def unsupported(config, *, has_start: bool, has_resource: bool) -> list[str]:
-    """What this configuration and log need that the other engines do not compute yet (empty: nothing)."""
+def unsupported(config, *, team_is_text: bool) -> list[str]:
+    """What this configuration and log need that the other engines do not compute yet (empty: nothing).
+    `team_is_text`: the [log] team column is carried as text (hand-backs between teams are computed from it)."""
     missing = []
-    if config.team:
-        missing.append("hand-backs between teams ([log] team)")
+    if config.team and not team_is_text:
+        missing.append("hand-backs between teams ([log] team) unless it is a text column (on DuckDB)")
     if config.customer:
         missing.append("repeat contacts ([log] customer)")
     if config.complaints is not None:
@@ -99,7 +100,7 @@ def stage(tables: Any, config, load) -> Any:
                  ("slow_step", lambda ctx: signals.slow_steps_from(tables.services, tables.names, ctx) if tables.services is not None else []),
                  ("rework", lambda ctx: signals.rework_from(*tables.rework, tables.names, ctx)),
                  ("ping_pong", lambda ctx: signals.ping_pong_from(tables.returns, tables.names, ctx)),
-                 ("handback", lambda ctx: signals.handbacks_from(tables.backs, tables.resources, "resource", ctx) if tables.backs is not None else []),
+                 ("handback", lambda ctx: signals.handbacks_from(*tables.backs, ctx) if tables.backs is not None else []),
                  ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")),
                  ("outbound_contact", lambda ctx: signals.contacts_from(*tables.outbound, tables.names, ctx, "outbound_contact") if tables.outbound is not None else []),
                  ("broken_promise", lambda ctx: signals.broken_promises_from(*tables.promises, config.promises, ctx) if tables.promises is not None else []))

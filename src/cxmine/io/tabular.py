@@ -266,6 +266,23 @@ def parquet_columns(path: Path) -> list[str]:
         ) from None
 
 
+def parquet_text_columns(path: Path) -> set[str]:
+    """The columns of a Parquet file or dataset stored as text (strings, or dictionary-encoded strings)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    try:
+        schema = _dataset(path).schema if path.is_dir() else pq.read_schema(path)
+    except Exception:  # noqa: BLE001 - the reader reports an unreadable input with its own message
+        return set()
+
+    def text(kind) -> bool:
+        kind = kind.value_type if pa.types.is_dictionary(kind) else kind
+        return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+    return {field.name for field in schema if text(field.type)}
+
+
 def stored_pandas_types(path: Path) -> dict[str, str]:
     """The nullable pandas types (Int64, Float64, boolean) a Parquet file's pandas metadata records per column
     (pyarrow's `to_pandas` restores them; an engine that reads the file itself needs them named)."""
