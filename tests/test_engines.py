@@ -347,11 +347,11 @@ def test_friction_cli_on_duckdb_and_what_it_refuses(parquet, run, tmp_path):
     assert "engine: duckdb (as asked)" in outcome.stderr
     assert json.loads(outcome.stdout)["friction_points"]
     orders, orders_config = parquet("orders", *LOGS["orders"])
-    with_customer = tmp_path / "cxmine.toml"  # repeat contacts per customer are not ranked on the engines yet
-    with_customer.write_text(orders_config.read_text(encoding="utf-8") + '\n[log]\ncustomer = "customer_id"\n', encoding="utf-8")
-    refused = run("friction", orders, "--config", with_customer, "--engine", "duckdb")
-    assert refused.exit_code == 2 and "does not rank friction with repeat contacts" in refused.stderr and "--engine pandas" in refused.stderr
-    auto = run("friction", orders, "--config", with_customer, "--format", "json")
+    with_model = tmp_path / "cxmine.toml"  # deviations from a designed model are not ranked on the engines yet
+    with_model.write_text(orders_config.read_text(encoding="utf-8") + '\n[model]\nhappy_path = ["Order placed", "Delivered"]\n', encoding="utf-8")
+    refused = run("friction", orders, "--config", with_model, "--engine", "duckdb")
+    assert refused.exit_code == 2 and "does not rank friction with deviations from a [model]" in refused.stderr and "--engine pandas" in refused.stderr
+    auto = run("friction", orders, "--config", with_model, "--format", "json")
     assert auto.exit_code == 0 and "engine: pandas (auto:" in auto.stderr
 
 
@@ -441,4 +441,19 @@ def test_hand_backs_between_teams_are_the_same_on_duckdb(parquet, tmp_path):
     expected, found = _friction_on_both(path, load_config(with_team), DUCKDB)
     handbacks = [p for p in expected["friction_points"] if p["kind"] == "handback"] + [r for p in expected["friction_points"] for r in p["related"] if r["kind"] == "handback"]
     assert handbacks and "team" in json.dumps(handbacks), "the hand-backs are the teams'"
+    assert _same(expected, found) == []
+
+
+def test_repeat_contacts_and_their_cases_are_the_same_on_duckdb(parquet, tmp_path):
+    """[log] customer: customers back with a new case, ranked and drilled into, on both engines."""
+    path, config_path = parquet("orders", *LOGS["orders"])
+    with_customer = tmp_path / "cxmine.toml"
+    with_customer.write_text(config_path.read_text(encoding="utf-8") + '\n[log]\ncustomer = "customer_id"\n', encoding="utf-8")
+    config = load_config(with_customer)
+    expected, found = _friction_on_both(path, config, DUCKDB)
+    kinds = [p["kind"] for p in expected["friction_points"]] + [r["kind"] for p in expected["friction_points"] for r in p["related"]]
+    assert "repeat_contact" in kinds
+    assert _same(expected, found) == []
+    expected, found = _cases_on_both(path, config, DUCKDB, kind="repeat_contact", limit=20)
+    assert "customer" in expected["columns"] and expected["cases_total"] > 0
     assert _same(expected, found) == []

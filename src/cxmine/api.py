@@ -112,15 +112,16 @@ def _engine_input(log_path: Path | str, options: "LoadOptions", config: "Config"
     return path, config, merged
 
 
-def _open_on_engine(path: Path | str, merged: "Config", settings: "EngineSettings", *, attributes: bool = False):
-    """The events as a Source on the engine the settings name (DuckDB, or Spark)."""
+def _open_on_engine(path: Path | str, merged: "Config", settings: "EngineSettings", *, attributes: bool = False, keep_lifecycle: bool = False):
+    """The events as a Source on the engine the settings name (DuckDB, or Spark); `keep_lifecycle`: lifecycle
+    events that are not completions stay (inspect), else they are left out as the analyses leave them out."""
     if settings.engine == "spark":
         from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
 
         return open_spark_source(path, merged, settings)
     from cxmine.engines.source import open_source  # noqa: PLC0415
 
-    return open_source(path, merged, settings, attributes=attributes)
+    return open_source(path, merged, settings, attributes=attributes, keep_lifecycle=keep_lifecycle)
 
 
 def friction_engine_gaps(log_path: Path, config: "Config", options: "LoadOptions") -> str | None:
@@ -134,7 +135,8 @@ def friction_engine_gaps(log_path: Path, config: "Config", options: "LoadOptions
         resolve_mapping(parquet_columns(Path(log_path)), options, source=str(log_path))
     except Exception:  # noqa: BLE001 - the reader reports an unreadable input with its own message
         return None
-    missing = unsupported(config, team_is_text=bool(config.team) and config.team in parquet_text_columns(Path(log_path)))
+    columns = parquet_columns(Path(log_path))
+    missing = unsupported(config, team_is_text=bool(config.team) and config.team in parquet_text_columns(Path(log_path)), customer_carried=config.customer in columns)
     return f"it does not rank friction with {'; '.join(missing)} yet" if missing else None
 
 
@@ -167,7 +169,7 @@ def rank_friction_on_engine(
     url = isinstance(path, str)
     with engine_errors("the friction points"):
         source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, team_is_text=team_column(source, config) is not None)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not url else frozenset())
@@ -357,7 +359,7 @@ def list_cases_on_engine(
     path, config, merged = _engine_input(log_path, options, config)
     with engine_errors("the cases"):
         source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, team_is_text=team_column(source, config) is not None)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True)
@@ -377,40 +379,51 @@ def _cases_of(stage: Any, config: Any, *, point: int | None, kind: str | None, a
     """The cases a `cxmine cases` selection names, from a detection Stage (any engine)."""
     import math  # noqa: PLC0415
 
-    from cxmine.errors import UsageError  # noqa: PLC0415
     from cxmine.friction import drill  # noqa: PLC0415
-    from cxmine.friction.engine import rank  # noqa: PLC0415
     from cxmine.model import CaseList  # noqa: PLC0415
-    from cxmine.report.keys import candidate_key, point_key  # noqa: PLC0415
 
     described = None
     if open_now:
         frame = drill.open_trouble(stage, config.friction.wait_factor, config.friction.min_wait_seconds)
         selection = "open cases in a friction condition now (a wait past its threshold, a promise overdue or due within a day)"
     elif point is not None:
-        report = rank(stage, config, describe=_describe_config(config))
-        if not 1 <= point <= len(report.friction_points):
-            raise UsageError(f"there is no friction point {point}", hint=f"the ranking has {len(report.friction_points)} points (cxmine friction lists them)")
-        target = report.friction_points[point - 1]
-        found = [c for c in stage.candidates if candidate_key(c) == point_key(target)]
-        frame = drill.point_cases(stage, found)
-        selection = f"point {point}: {target.label}"
-        described = {"rank": target.rank, "kind": target.kind, "label": target.label, "sentence": target.sentence}
+        frame, selection, described = _point_cases(stage, config, point)
     else:
-        from cxmine.friction import kinds  # noqa: PLC0415
-
-        if kind not in kinds.REGISTRY:
-            raise UsageError(f"unknown friction kind {kind!r}", hint=f"kinds: {', '.join(kinds.types())}")
-        found = [c for c in stage.candidates if c.kind == kind and _at(c, activity)]
-        if not found:
-            raise UsageError(f"no {kind} friction" + (f" at {activity!r}" if activity else ""), hint="cxmine friction --format json lists every point with its place")
-        frame = drill.point_cases(stage, found)
-        selection = f"{kind}" + (f" at {activity}" if activity else "") + f" ({len(found)} candidate(s))"
+        frame, selection = _kind_cases(stage, kind, activity)
     total = len(frame)
     if limit is not None:
         frame = frame.head(limit)
     rows = tuple({k: (None if isinstance(v, float) and math.isnan(v) else (v.item() if hasattr(v, "item") else v)) for k, v in row.items()} for row in frame.to_dict("records"))
     return CaseList(stage.log.source, selection, tuple(map(str, frame.columns)), rows, total, described, load=stage.log)
+
+
+def _point_cases(stage: Any, config: Any, point: int) -> tuple[Any, str, dict]:
+    """The cases behind the point ranked `point` (its candidate and those folded into it)."""
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.friction import drill  # noqa: PLC0415
+    from cxmine.friction.engine import rank  # noqa: PLC0415
+    from cxmine.report.keys import candidate_key, point_key  # noqa: PLC0415
+
+    report = rank(stage, config, describe=_describe_config(config))
+    if not 1 <= point <= len(report.friction_points):
+        raise UsageError(f"there is no friction point {point}", hint=f"the ranking has {len(report.friction_points)} points (cxmine friction lists them)")
+    target = report.friction_points[point - 1]
+    found = [c for c in stage.candidates if candidate_key(c) == point_key(target)]
+    described = {"rank": target.rank, "kind": target.kind, "label": target.label, "sentence": target.sentence}
+    return drill.point_cases(stage, found), f"point {point}: {target.label}", described
+
+
+def _kind_cases(stage: Any, kind: str | None, activity: str | None) -> tuple[Any, str]:
+    """The cases behind every candidate of `kind` (at `activity`, or a transition "A → B")."""
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.friction import drill, kinds  # noqa: PLC0415
+
+    if kind not in kinds.REGISTRY:
+        raise UsageError(f"unknown friction kind {kind!r}", hint=f"kinds: {', '.join(kinds.types())}")
+    found = [c for c in stage.candidates if c.kind == kind and _at(c, activity)]
+    if not found:
+        raise UsageError(f"no {kind} friction" + (f" at {activity!r}" if activity else ""), hint="cxmine friction --format json lists every point with its place")
+    return drill.point_cases(stage, found), f"{kind}" + (f" at {activity}" if activity else "") + f" ({len(found)} candidate(s))"
 
 
 def _at(candidate: Any, activity: str | None) -> bool:
@@ -590,3 +603,25 @@ def portfolio(journey: Any, *, progress: Progress | None = None) -> Any:
     currency = value.currency if value is not None else None
     return PortfolioReport(str(journey.config.path or "journey"), tuple(ranked), currency, tuple(journey.notes))
 
+
+def summarise_on_engine(log_path: Path | str, options: "LoadOptions", settings: "EngineSettings", *, top_variants: int = 10, now: Any = None) -> "LogSummary":
+    """`inspect`'s summary (cxmine.core.summary.summarise) computed by an engine other than pandas (DuckDB, out of
+    core; or Spark) on a Parquet file or dataset, without loading the events into memory; the same result as
+    the pandas engine. Like `cxmine inspect`, it reads the log alone: no config applies.
+
+    >>> from cxmine.model import EngineSettings, LoadOptions
+    >>> summarise_on_engine("missing.parquet", LoadOptions(), EngineSettings(engine="duckdb"))
+    Traceback (most recent call last):
+    ...
+    cxmine.errors.InputError: file not found in missing.parquet — check the path
+    """
+    from cxmine.config import Config  # noqa: PLC0415
+    from cxmine.core.normalise import window_months  # noqa: PLC0415
+    from cxmine.engines.inspect import stored_columns, summary  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
+
+    path, _, merged = _engine_input(log_path, options, Config())
+    stored = stored_columns(path) if not isinstance(path, str) else None  # a URL: Spark's types say
+    with engine_errors("the summary"):
+        source = _open_on_engine(path, merged, settings, keep_lifecycle=True)
+        return summary(source, top_variants=top_variants, now=now, stored=stored, months=window_months(merged))

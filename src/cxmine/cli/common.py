@@ -98,10 +98,12 @@ def plan_engine(log: str | Path, config_path: Path | None, options: "LoadOptions
     return EngineRun(choose_engine(target, opened[0], options, request.name, request.limits, gaps=gaps), target, opened)
 
 
-def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: Any, limits: dict[str, Any], gaps: Any = None) -> "EngineSettings":
-    """The engine for this run (cxmine.engines.choose), said on stderr. `limits` are the engine flags as given
-    (memory_limit, threads, temp_dir, spark_master, spark_conf); a flag for another engine than the one
-    that runs is a usage error rather than silently ignored."""
+def choose_engine(
+    log: Path, config: "Config", options: "LoadOptions", engine: Any, limits: dict[str, Any], gaps: Any = None, *, unsaid: str | None = None,
+) -> "EngineSettings":
+    """The engine for this run (cxmine.engines.choose), said on stderr (unless auto picks `unsaid`: inspect's
+    first look stays quiet on pandas). `limits` are the engine flags as given (memory_limit, threads, temp_dir, spark_master,
+    spark_conf); a flag for another engine than the one that runs is a usage error rather than silently ignored."""
     from cxmine.config import with_cli_overrides  # noqa: PLC0415
     from cxmine.engines import choose  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
@@ -124,7 +126,8 @@ def choose_engine(log: Path, config: "Config", options: "LoadOptions", engine: A
         if not sep or not key.strip():
             raise UsageError(f"--spark-conf {item!r} is not key=value", hint="e.g. --spark-conf spark.executor.memory=8g")
         conf.append((key.strip(), value.strip()))
-    stderr_console().print(why, markup=False, highlight=False)
+    if (asked, name) != ("auto", unsaid):
+        stderr_console().print(why, markup=False, highlight=False)
     temp_dir = limits.get("temp_dir")
     return EngineSettings(
         engine=name, memory_limit=limits.get("memory_limit"), threads=limits.get("threads"), temp_dir=str(temp_dir) if temp_dir else None,

@@ -23,17 +23,25 @@ def distribution(values: pd.Series) -> dict[str, float]:
     values = values.dropna()
     if values.empty:
         return {"count": 0}
-    quantiles = values.quantile([q for _, q in PERCENTILES]).to_numpy()
-    out = {"count": float(len(values)), "mean": float(values.mean())}
+    return described(len(values), values.mean(), values.quantile([q for _, q in PERCENTILES]).to_numpy())
+
+
+def described(count: int, mean: float, quantiles) -> dict[str, float]:
+    """The distribution's dict from its count, mean and the PERCENTILES' values (in their order), whichever
+    engine computed them."""
+    out = {"count": float(count), "mean": float(mean)}
     out.update({name: float(v) for (name, _), v in zip(PERCENTILES, quantiles)})
     return out
 
 
 def _counts(values: pd.Series, total: int) -> tuple[CountShare, ...]:
-    counts = values.value_counts(sort=False)
-    counts = counts[counts > 0]
-    order = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
-    return tuple(CountShare(str(name), int(n), n / total if total else 0.0) for name, n in order)
+    return count_shares(values.value_counts(sort=False).items(), total)
+
+
+def count_shares(counts, total: int) -> tuple[CountShare, ...]:
+    """(name, count) pairs as CountShares of `total`, most frequent first, ties by name; zero counts left out."""
+    order = sorted(((name, int(n)) for name, n in counts if int(n) > 0), key=lambda item: (-item[1], str(item[0])))
+    return tuple(CountShare(str(name), n, n / total if total else 0.0) for name, n in order)
 
 
 def _iso(stamp: pd.Timestamp) -> str | None:
@@ -102,12 +110,9 @@ def value_type(values: pd.Series) -> str:
 MARKERS = ("?", "NULL", "null", "N/A", "n/a", "NA", "-", "none", "None")
 
 
-def _shape_findings(events: pd.DataFrame) -> list[QualityFinding]:
+def _shape_findings(counts: dict[str, int], total: int) -> list[QualityFinding]:
     """Real log shapes that inflate friction, each with the setting that handles it."""
-    from cxmine.core.shapes import shape_counts  # noqa: PLC0415
-
-    counts = shape_counts(events, MARKERS)
-    total = max(1, len(events))
+    total = max(1, total)
     found = []
     if counts["consecutive_repeats"] / total >= 0.1:
         found.append(QualityFinding(
@@ -128,64 +133,70 @@ def _shape_findings(events: pd.DataFrame) -> list[QualityFinding]:
     return found
 
 
-def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple[QualityFinding, ...]:
-    events = log.events
+# What is counted for the quality findings, each engine its own way: code → (count, up to 3 examples).
+Found = dict[str, tuple[int, tuple[str, ...]]]
+SHAPES = ("consecutive_repeats", "marker_values", "non_complete_lifecycle")
+_COUNTED = (
+    ("single_event_cases", "cases with only one event (no journey to analyse)", "cases"),
+    ("timestamp_ties", "events sharing their timestamp with the previous event of the same case (order within the tie is the file's)", "events"),
+    ("future_timestamps", "timestamps after the time of analysis", "events"),
+    ("early_timestamps", "timestamps before 1990 (often a default date such as 1970-01-01)", "events"),
+)
+
+
+def assemble_findings(warnings, found: Found, *, events: int, resource: bool) -> tuple[QualityFinding, ...]:
+    """The quality findings in their fixed order and words, whichever engine counted them: the loader's
+    warnings that are findings, then `found` (keys: duplicate_events, SHAPES and _COUNTED's codes).
+    `resource`: duplicates were compared on the resource too."""
     findings: list[QualityFinding] = []
-    for warning in log.warnings:
+    for warning in warnings:
         if warning.code.startswith(UNUSABLE_WARNINGS):
             findings.append(QualityFinding(f"unusable:{warning.code}", warning.message, warning.count, "rows", warning.examples))
         elif warning.code in TIME_WARNINGS:
             findings.append(QualityFinding(warning.code, warning.message, warning.count, "events", warning.examples))
-
-    key = [schema.CASE, schema.ACTIVITY, schema.TIMESTAMP] + ([schema.RESOURCE] if schema.RESOURCE in events.columns else [])
-    duplicated = events.duplicated(subset=key, keep="first").to_numpy()
-    if duplicated.any():
+    count, examples = found["duplicate_events"]
+    if count:
         findings.append(
             QualityFinding(
                 "duplicate_events",
-                "events repeated with the same case, activity, timestamp" + (" and resource" if len(key) == 4 else "")
+                "events repeated with the same case, activity, timestamp" + (" and resource" if resource else "")
                 + " — they count as rework; set [prepare] drop_duplicates = true (or --drop-duplicates)",
-                int(duplicated.sum()),
+                count,
                 "events",
-                _case_examples(events, duplicated),
+                examples,
             )
         )
-    findings.extend(_shape_findings(events))
+    findings.extend(_shape_findings({code: found[code][0] for code in SHAPES}, events))
+    for code, message, unit in _COUNTED:
+        count, examples = found[code]
+        if count:
+            findings.append(QualityFinding(code, message, count, unit, examples))
+    return tuple(findings)
+
+
+def quality_findings(log: EventLog, *, now: pd.Timestamp | None = None) -> tuple[QualityFinding, ...]:
+    from cxmine.core.shapes import shape_counts  # noqa: PLC0415
+
+    events = log.events
+    key = [schema.CASE, schema.ACTIVITY, schema.TIMESTAMP] + ([schema.RESOURCE] if schema.RESOURCE in events.columns else [])
+    duplicated = events.duplicated(subset=key, keep="first").to_numpy()
+    shapes = shape_counts(events, MARKERS)
+    found: Found = {"duplicate_events": (int(duplicated.sum()), _case_examples(events, duplicated) if duplicated.any() else ())}
+    found.update({code: (shapes[code], ()) for code in SHAPES})
     first = case_starts(events)
     sizes = np.diff(np.append(np.flatnonzero(first), len(events)))
     single = sizes == 1
-    if single.any():
-        findings.append(
-            QualityFinding(
-                "single_event_cases",
-                "cases with only one event (no journey to analyse)",
-                int(single.sum()),
-                "cases",
-                tuple(str(c) for c in events.loc[first, schema.CASE].to_numpy()[single][:3]),
-            )
-        )
+    found["single_event_cases"] = (int(single.sum()), tuple(str(c) for c in events.loc[first, schema.CASE].to_numpy()[single][:3]))
     # Plain datetime64 (UTC): .to_numpy() on a tz-aware column builds one Timestamp object per event.
     times = events[schema.TIMESTAMP].to_numpy(dtype="datetime64[us]")
     tie = np.zeros(len(events), dtype=bool)
     tie[1:] = (times[1:] == times[:-1]) & ~first[1:]
-    if tie.any():
-        findings.append(
-            QualityFinding(
-                "timestamp_ties",
-                "events sharing their timestamp with the previous event of the same case (order within the tie is the file's)",
-                int(tie.sum()),
-                "events",
-                _case_examples(events, tie),
-            )
-        )
     now = now or pd.Timestamp(datetime.now(timezone.utc))
     future = times > np.datetime64(now.tz_convert("UTC").tz_localize(None), "us")
-    if future.any():
-        findings.append(QualityFinding("future_timestamps", "timestamps after the time of analysis", int(future.sum()), "events", _case_examples(events, future)))
     early = times < np.datetime64(EARLIEST_PLAUSIBLE.tz_localize(None), "us")
-    if early.any():
-        findings.append(QualityFinding("early_timestamps", "timestamps before 1990 (often a default date such as 1970-01-01)", int(early.sum()), "events", _case_examples(events, early)))
-    return tuple(findings)
+    for code, mask in (("timestamp_ties", tie), ("future_timestamps", future), ("early_timestamps", early)):
+        found[code] = (int(mask.sum()), _case_examples(events, mask) if mask.any() else ())
+    return assemble_findings(log.warnings, found, events=len(events), resource=len(key) == 4)
 
 
 def _case_examples(events: pd.DataFrame, mask: np.ndarray) -> tuple[str, ...]:

@@ -33,7 +33,29 @@ def duckdb_unsupported(path: Path | str, config, options) -> str | None:
         (config.calendar is not None, "[calendar] working time is not supported on it yet"),
         (config.complaints is not None and config.complaints.activity_pattern, "[complaints] activity_pattern is not supported on it yet"),
     )  # fmt: skip
-    return next((reason for given, reason in pandas_only if given), None)
+    found = next((reason for given, reason in pandas_only if given), None)
+    return found or (_untyped_times(path, options) if not isinstance(path, str) else None)
+
+
+def _untyped_times(path: Path, options) -> str | None:
+    """Why the engines cannot read this Parquet's times (None: they can): they need typed timestamps, and a
+    file written by another tool may hold them as text. Read from the schema alone."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.dataset as ds  # noqa: PLC0415
+
+    from cxmine.core import schema  # noqa: PLC0415
+    from cxmine.core.normalise import resolve_mapping  # noqa: PLC0415
+
+    try:
+        stored = ds.dataset(path, format="parquet", partitioning="hive").schema
+        mapping = resolve_mapping(list(stored.names), options, source=str(path))
+    except Exception:  # noqa: BLE001 - an unreadable input, or no time column: the reader says so in its own words
+        return None
+    for role in (schema.TIMESTAMP, schema.START):
+        column = mapping.get(role)
+        if column is not None and not pa.types.is_timestamp(stored.field(column).type) and not pa.types.is_date(stored.field(column).type):
+            return f"it needs typed timestamps, and column {column!r} holds {stored.field(column).type} (write the Parquet with 'cxmine convert')"
+    return None
 
 
 def choose(engine: str, path: Path | str, config, options, gaps=None) -> tuple[str, str]:

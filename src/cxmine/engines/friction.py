@@ -53,6 +53,7 @@ class Tables:
     outbound: tuple[pd.DataFrame, pd.DataFrame] | None = None  # the same, of outbound contacts (None: none configured)
     services: pd.DataFrame | None = None  # friction.signals.slow_steps_from (None: no start times)
     promises: tuple[pd.DataFrame, dict] | None = None  # (due, counts): friction.signals.broken_promises_from
+    repeats: tuple[pd.DataFrame, int] | None = None  # (returns, customers): friction.signals.repeat_contacts_from (None: no [log] customer)
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
     backs: tuple[pd.DataFrame, list[str], str] | None = None  # (backs, unit names, unit): friction.signals.handbacks_from (None: no unit)
     resources: list[str] = field(default_factory=list)  # resource name per code
@@ -334,6 +335,36 @@ def _backs(source: Source, cases: _Cases, flagged, initiated: list[str], unit: s
     return read
 
 
+def _repeats(source: Source, cases: _Cases, flagged):
+    """Per case that has an earlier case of the same customer (the [log] customer column's first value in the
+    case): the seconds from the latest end among the customer's earlier cases to its start (negative while
+    one is open), the customer named by its first case, and how many customers have cases
+    (friction.signals.repeat_contacts_from)."""
+    import ibis  # noqa: PLC0415
+
+    us = _us(flagged.timestamp)
+    per_case = flagged.group_by("case_id").aggregate(
+        customer=flagged.customer.argmin(flagged.seq, where=flagged.customer.notnull()), start_us=us.min(), end_us=us.max(),
+    )
+    known = per_case.filter(per_case.customer.notnull())
+    earlier = ibis.window(group_by=known.customer, order_by=[known.start_us, known.case_id], rows=(None, -1))
+    t = known.mutate(previous_end=known.end_us.max().over(earlier), first_case=known.case_id.min().over(ibis.window(group_by=known.customer)))
+    t = t.filter(t.previous_end.notnull())
+    customers = int(run(known.customer.nunique(), "the customers"))
+    stashed = source.stash(cases.index(t.select(
+        "case_id", "start_us", customer=t.first_case, seconds_since=(t.start_us - t.previous_end).cast("float64") / 1e6,
+    )).order_by("case"), "the repeat contacts")  # fmt: skip
+
+    def read() -> tuple[pd.DataFrame, int]:
+        table = as_columns(stashed())
+        return pd.DataFrame({
+            "case": table["case"].astype(np.int64), "customer": table["customer"].astype(np.int64),
+            "seconds_since": table["seconds_since"].astype(float), "start_ns": epoch_ns(table["start_us"]),
+        }), customers  # fmt: skip
+
+    return read
+
+
 class _Attributes:
     """The columns that may drive friction, per case (friction.prepare.case_attributes decides which): text
     with at least two values, kept as categories the way the pandas reader keeps them (core.normalise.
@@ -447,6 +478,9 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     team = team_column(source, config)
     unit = "team" if team else ("resource" if source.has_resource else None)
     carried = {"team": source.events[team].cast("string")} if team else {}
+    customer = config.customer if config.customer and config.customer in source.attributes else None
+    if customer:
+        carried["customer"] = source.events[customer]
     narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos", **carried))
     steps = source.materialise("steps", intervals(narrow, touchpoints))  # the one sort of the events
     source.drop("events", "loaded")
@@ -465,6 +499,7 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         "chasing": _contacts(source, cases, flagged, "chasing", "the chasing contacts"),
         "outbound": _contacts(source, cases, flagged, "outbound", "the follow-up contacts") if touchpoints.outbound else (lambda: None),
         "services": _services(source, cases, flagged) if source.has_start else (lambda: None),
+        "repeats": _repeats(source, cases, flagged) if customer else (lambda: None),
         "moves": _moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else (lambda: None),
         "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated), unit) if unit else (lambda: None),
         "case_attributes": attributes.per_case(source, cases),
@@ -472,7 +507,7 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises) else None
     if config.promises:
         pending["promises"] = _promises(source, cases, flagged, *status, tuple(config.promises))
-    lookup = _details(source, cases, flagged, status[0]) if details else None
+    lookup = _details(source, cases, flagged, status[0], bool(customer)) if details else None
     # ... then its tables dropped (its memory goes back to the system) before Python reads the results.
     source.drop("flagged", "occurrences", "case_attributes", "case_index")
     per_case = cases.read()
@@ -488,17 +523,18 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     )
 
 
-def _details(source: Source, cases: _Cases, flagged, status):
+def _details(source: Source, cases: _Cases, flagged, status, customer: bool):
     """Per case, kept on the engine: its id, first and last event, last activity and whether it has ended
     (`status`: engines.timings.case_status, core.shapes.case_status's rules). Returns the lookup of some case
     indices."""
     import ibis  # noqa: PLC0415
 
-    first = flagged.group_by("case_id").aggregate(first_us=_us(flagged.timestamp).min())
+    extra = {"customer": flagged.customer.argmin(flagged.seq, where=flagged.customer.notnull()).cast("string")} if customer else {}
+    first = flagged.group_by("case_id").aggregate(first_us=_us(flagged.timestamp).min(), **extra)
     ids = cases.ids.rename(text="case_id")
     joined = status.inner_join(first, "case_id")
     joined = joined.inner_join(ids, joined.case_id == ids.case)
-    table = source.materialise("case_details", joined.select("case", "text", "first_us", "last_code", "ended", last_us=_us(joined.last_time)))
+    table = source.materialise("case_details", joined.select("case", "text", "first_us", "last_code", "ended", *extra, last_us=_us(joined.last_time)))
     names = np.asarray(source.activities, dtype=object)
 
     def rows(index: np.ndarray) -> pd.DataFrame:
@@ -506,10 +542,13 @@ def _details(source: Source, cases: _Cases, flagged, status):
         chosen = table.semi_join(ibis.memtable(pd.DataFrame({"case": wanted.astype(np.int64)})), "case")
         found = run(chosen.order_by("case"), "the cases listed")
         at = np.searchsorted(found["case"].to_numpy(dtype=np.int64), index)
-        return pd.DataFrame({
+        rows = pd.DataFrame({
             "case_id": found["text"].astype(str).to_numpy()[at], "first_ns": epoch_ns(found["first_us"])[at], "last_ns": epoch_ns(found["last_us"])[at],
             "last_activity": names[found["last_code"].to_numpy(dtype=np.int64)][at], "ended": found["ended"].to_numpy(dtype=bool)[at],
         })  # fmt: skip
+        if customer:
+            rows["customer"] = found["customer"].astype("string").to_numpy()[at]
+        return rows
 
     return rows
 

@@ -116,6 +116,7 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     spark = session(settings)
     source = str(path)
     raw = _read(spark, source)
+    raw.createOrReplaceTempView("raw")  # the input as read, with `_pos`: what reads other columns than the events' (engines.inspect)
     columns = [c for c in raw.columns if c not in (PARTITION, "_pos")]
     mapping = resolve_mapping(columns, options, source=source)
     lifecycle = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])

@@ -65,7 +65,9 @@ def _case_frame(stage: Stage, index: np.ndarray) -> pd.DataFrame:
     for outcome in stage.outcomes:
         frame[outcome.name] = outcome.has[index]
     journey = stage.journey
-    if stage.case_rows is None and journey.customer and journey.customer in journey.events.columns:
+    if "customer" in rows.columns:  # another engine looked the customer up with the case
+        frame.insert(1, "customer", rows["customer"].to_numpy())
+    elif stage.case_rows is None and journey.customer and journey.customer in journey.events.columns:
         first = journey.events.groupby(schema.CASE, observed=True, sort=True)[journey.customer].first().astype("string").to_numpy()
         frame.insert(1, "customer", first[index])
     return frame

@@ -13,17 +13,18 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise")
+ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise", "repeat_contact")
 
 
-def unsupported(config, *, team_is_text: bool) -> list[str]:
+def unsupported(config, *, team_is_text: bool, customer_carried: bool) -> list[str]:
     """What this configuration and log need that the other engines do not compute yet (empty: nothing).
-    `team_is_text`: the [log] team column is carried as text (hand-backs between teams are computed from it)."""
+    `team_is_text`: the [log] team column is carried as text (hand-backs between teams are computed from it);
+    `customer_carried`: the [log] customer column is carried (repeat contacts are computed from it)."""
     missing = []
     if config.team and not team_is_text:
         missing.append("hand-backs between teams ([log] team) unless it is a text column (on DuckDB)")
-    if config.customer:
-        missing.append("repeat contacts ([log] customer)")
+    if config.customer and not customer_carried:
+        missing.append("repeat contacts ([log] customer) unless the column is read (on DuckDB)")
     if config.complaints is not None:
         missing.append("complaints")
     if config.model.configured:
@@ -103,7 +104,8 @@ def stage(tables: Any, config, load) -> Any:
                  ("handback", lambda ctx: signals.handbacks_from(*tables.backs, ctx) if tables.backs is not None else []),
                  ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")),
                  ("outbound_contact", lambda ctx: signals.contacts_from(*tables.outbound, tables.names, ctx, "outbound_contact") if tables.outbound is not None else []),
-                 ("broken_promise", lambda ctx: signals.broken_promises_from(*tables.promises, config.promises, ctx) if tables.promises is not None else []))
+                 ("broken_promise", lambda ctx: signals.broken_promises_from(*tables.promises, config.promises, ctx) if tables.promises is not None else []),
+                 ("repeat_contact", lambda ctx: signals.repeat_contacts_from(*tables.repeats, ctx) if tables.repeats is not None else []))
     for kind, detector in detectors:
         for candidate in detector(context):
             if candidate.n_affected:

@@ -517,7 +517,7 @@ def broken_promises(ctx: Journey) -> list[Candidate]:
     from cxmine.core.timings import promise_counts  # noqa: PLC0415
 
     outcomes = ctx.promise_outcomes
-    if outcomes is None or not ctx.promises:
+    if outcomes is None or not ctx.promises or outcomes.empty:  # no promise measured (a `to` that never happens)
         return []
     due = outcomes.loc[outcomes["state"].isin(DUE_STATES)]
     rows = pd.DataFrame({
@@ -608,15 +608,27 @@ def repeat_contacts(ctx: Journey, within_days: float = 30.0) -> list[Candidate]:
     # contact while an earlier one is still open (0 days since).
     ends = table["end"].dt.as_unit("ns").astype("int64").groupby(table["customer"]).cummax()
     previous_end = pd.to_datetime(ends.groupby(table["customer"]).shift(1), utc=True, unit="ns")
-    raw_days = (table["start"] - previous_end).dt.total_seconds() / 86400
-    repeat = (raw_days <= within_days).fillna(False).to_numpy()
+    returns = pd.DataFrame({
+        "case": table["case"].to_numpy(), "customer": pd.factorize(table["customer"])[0], "seconds_since": (table["start"] - previous_end).dt.total_seconds().to_numpy(),
+        "start_ns": table["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float),
+    })  # fmt: skip
+    return repeat_contacts_from(returns.loc[returns["seconds_since"].notna()], int(table["customer"].nunique()), ctx, within_days)
+
+
+def repeat_contacts_from(returns: pd.DataFrame, customers: int, ctx, within_days: float = 30.0) -> list[Candidate]:
+    """`repeat_contact` candidates on any engine: `returns` holds one row per case that has an earlier case of
+    the same customer (case, customer — any code —, seconds_since: from the latest end among the customer's
+    earlier cases to this case's start, negative while one is open —, start_ns); `customers` how many
+    customers have cases."""
+    raw_days = returns["seconds_since"].to_numpy(dtype=float) / 86400
+    repeat = raw_days <= within_days
     if not repeat.any():
         return []
-    cases = table["case"].to_numpy()[repeat]
+    cases = returns["case"].to_numpy(dtype=np.int64)[repeat]
     affected = np.bincount(cases, minlength=ctx.n_cases) > 0
-    values = np.clip(raw_days.to_numpy()[repeat], 0, None) * 86400
-    customers = table["customer"].nunique()
-    start_ns = table["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)[repeat]
+    values = np.clip(raw_days[repeat], 0, None) * 86400
+    with_repeat = int(np.unique(returns["customer"].to_numpy()[repeat]).size)
+    start_ns = returns["start_ns"].to_numpy(dtype=float)[repeat]
     return [
         Candidate.from_case_arrays(
             "repeat_contact", "", affected, np.zeros(ctx.n_cases),
@@ -624,10 +636,10 @@ def repeat_contacts(ctx: Journey, within_days: float = 30.0) -> list[Candidate]:
             start_per_case=_first_per_case(cases, start_ns, ctx.n_cases),
             details={
                 "within_days": within_days,
-                "while_previous_open": int((raw_days.to_numpy()[repeat] < 0).sum()),
+                "while_previous_open": int((raw_days[repeat] < 0).sum()),
                 "customers": int(customers),
-                "customers_with_repeat": int(table.loc[repeat, "customer"].nunique()),
-                "first_contact_resolution_rate": round(1 - table.loc[repeat, "customer"].nunique() / customers, 6) if customers else None,
+                "customers_with_repeat": with_repeat,
+                "first_contact_resolution_rate": round(1 - with_repeat / customers, 6) if customers else None,
             },
         )
     ]
