@@ -17,7 +17,8 @@ fresh process; its peak RSS is the child's ru_maxrss (os.wait4), so nothing of t
 
 Issue 11's targets: DuckDB ≤ 0.5× the pandas time and ≤ 0.35× its peak RSS on ×20; ×100 within 10 minutes
 at ≤ 6 GB. `--command friction` measures the friction ranking the same way (DuckDB and Spark compute it since
-issue 11's second step; the answers are compared as for timings).
+issue 11's second step; the answers are compared as for timings); `--command inspect` the log summary (no
+config; the whole JSON compared).
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def build(base: Path, replicas: int, out: Path) -> dict:
 
 def run(data: Path, engine: str, timeout: float, command_name: str = "timings", memory_limit: str | None = None) -> dict:
     """One `cxmine timings` (or friction) in a fresh process: wall time, the child's peak RSS, its exit code."""
-    command = [*cxmine_command(), command_name, str(data), "--config", str(CONFIG), "--format", "json"]
+    command = [*cxmine_command(), command_name, str(data), *(("--config", str(CONFIG)) if command_name != "inspect" else ()), "--format", "json"]
     command += ["--engine", engine]
     if engine == "duckdb" and memory_limit:
         command += ["--memory-limit", memory_limit]
@@ -100,12 +101,14 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
 
 
 def _answer(result: dict | None):
-    """What the engines must agree on: the timings tables (seconds to the millisecond), or every friction point
-    (kind, place, cases, scores, outcome tables, percentiles, drivers, sentences)."""
+    """What the engines must agree on: the timings tables (seconds to the millisecond), every friction point
+    (kind, place, cases, scores, outcome tables, percentiles, drivers, sentences), or inspect's whole summary."""
     if result is None:
         return None
     if result.get("kind") == "friction":
         return result["friction_points"]
+    if "top_variants" in result:  # inspect: the whole summary
+        return result
     return {key: result[key] for key in ("steps", "transitions", "customer_gaps", "promises", "rows_read", "rows_ignored")}
 
 
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="replication factors, comma-separated (default: the plan — x20 on every engine, x100 on duckdb)")
     parser.add_argument("--engines", default="pandas,duckdb", help="comma-separated engines: pandas, duckdb, spark (default pandas,duckdb)")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's --memory-limit (default 4GB)")
-    parser.add_argument("--command", default="timings", choices=("timings", "friction"), help="the command measured")
+    parser.add_argument("--command", default="timings", choices=("timings", "friction", "inspect"), help="the command measured")
     parser.add_argument("--keep", type=Path, help="write the data into this folder and keep it (default: a temporary folder)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
     parser.add_argument("--json", action="store_true")

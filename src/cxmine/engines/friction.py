@@ -326,10 +326,9 @@ def _backs(source: Source, cases: _Cases, flagged, initiated: list[str], unit: s
 
     def read() -> tuple[pd.DataFrame, list[str], str]:
         table = as_columns(stashed())
-        names = sorted(set(table["low"]) | set(table["high"]))  # the teams' order is their text's, as pandas' categories
-        coded = {name: i for i, name in enumerate(names)}
-        table["low"] = np.array([coded[v] for v in table["low"]], dtype=np.int64)  # a lookup per hand-back, not per event
-        table["high"] = np.array([coded[v] for v in table["high"]], dtype=np.int64)
+        names = sorted(set(pd.unique(table["low"])) | set(pd.unique(table["high"])))  # the teams' order is their text's, as pandas' categories
+        table["low"] = pd.Categorical(table["low"], categories=names).codes.astype(np.int64)
+        table["high"] = pd.Categorical(table["high"], categories=names).codes.astype(np.int64)
         return _backs_frame(table), names, "team"
 
     return read

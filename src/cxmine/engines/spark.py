@@ -107,9 +107,11 @@ def _reachable(master: str) -> None:
     raise UsageError(f"cannot reach the Spark master {master}", hint="check --spark-master (e.g. spark://host:7077) and that the master runs")
 
 
-def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSettings) -> Source:
+def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSettings, *, keep_lifecycle: bool = False) -> Source:
     """The canonical events of `path` (a Parquet file or dataset; any path Spark's filesystems read, such as
-    s3a:// or hdfs://) as the temporary view `events`, with what loading them taught."""
+    s3a:// or hdfs://) as the temporary view `events`, with what loading them taught. Lifecycle events that
+    are not completions are left out and counted in `notes` (engines.source.open_source's rule); with
+    `keep_lifecycle` (inspect) they stay, still counted."""
     import ibis  # noqa: PLC0415
     from pyspark.sql import functions as F  # noqa: PLC0415, N812
 
@@ -122,7 +124,7 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     lifecycle = schema.detect_lifecycle([c for c in columns if c not in mapping.values()])
     if lifecycle is not None:
         values = [row[0] for row in raw.select(F.lower(F.trim(F.col(f"`{lifecycle}`").cast("string")))).distinct().collect()]
-        only_completions(values, lifecycle, source, "spark")
+        only_completions(values, lifecycle, source, "spark", skipped=True)
     raw = _prune_months(raw, options)
     stamp = _utc(raw, mapping[schema.TIMESTAMP], options, source)
     start = _utc(raw, mapping[schema.START], options, source) if mapping[schema.START] else F.lit(None).cast("timestamp")
@@ -131,7 +133,7 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     loaded = raw.select(
         F.when(case != "", case).alias("case_id"), F.col(f"`{mapping[schema.ACTIVITY]}`").cast("string").alias("_activity"), stamp.alias("timestamp"),
         start.alias("start_read"), (F.col(f"`{mapping[schema.RESOURCE]}`").cast("string") if mapping[schema.RESOURCE] else F.lit(None).cast("string")).alias("_resource"),
-        F.col("_pos").alias("pos"),
+        F.col("_pos").alias("pos"), (F.col(f"`{lifecycle}`").cast("string") if lifecycle else F.lit(None).cast("string")).alias("lifecycle_read"),
     ).join(F.broadcast(activity), "_activity", "left")  # fmt: skip
     resources: tuple[str, ...] = ()
     if mapping[schema.RESOURCE]:
@@ -144,8 +146,12 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     low, high = _instant("1677-09-22 00:00:00"), _instant("2262-04-11 00:00:00")
     start_kept = F.when((F.col("start_read") >= low) & (F.col("start_read") < high), F.col("start_read"))
     events = loaded.filter(F.col("case_id").isNotNull() & F.col("code").isNotNull() & F.col("timestamp").isNotNull() & (F.col("timestamp") >= low) & (F.col("timestamp") < high))
-    events = events.select("case_id", "code", "timestamp", start_kept.alias("start"), F.coalesce(start_kept, F.col("timestamp")).alias("begin"), "resource", "pos")
+    events = events.select("case_id", "code", "timestamp", start_kept.alias("start"), F.coalesce(start_kept, F.col("timestamp")).alias("begin"), "resource", "pos", "lifecycle_read")
     events = _window(events, options, source)
+    notes: tuple[Warning_, ...] = ()
+    if lifecycle is not None:
+        events, notes = _completions(events, keep_lifecycle)
+    events = events.drop("lifecycle_read")
     events.createOrReplaceTempView("events")
     loaded.createOrReplaceTempView("loaded")
     load = EventLog(
@@ -153,7 +159,22 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
         warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
     )
     con = ibis.pyspark.connect(spark)
-    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, bitmask=False, resources=resources)
+    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, bitmask=False, resources=resources, notes=notes)
+
+
+def _completions(events, keep: bool):
+    """Lifecycle events that are not completions (schedule, …): counted in the pandas engine's note, and left
+    out unless `keep` (engines.source._not_completions, on Spark)."""
+    from pyspark.sql import functions as F  # noqa: PLC0415, N812
+
+    value = F.lower(F.trim(F.col("lifecycle_read")))
+    complete = F.col("lifecycle_read").isNull() | value.isin("complete", "completed", "")
+    found = sorted((row[0], int(row[1])) for row in events.filter(~complete).groupBy("lifecycle_read").count().collect())
+    if not found:
+        return events, ()
+    values = ", ".join(str(v) for v, _ in found[:3])
+    note = Warning_("non_complete_events", f"lifecycle events that are not completions ({values}) are not counted as occurrences of a step", sum(n for _, n in found))
+    return (events if keep else events.filter(complete)), (note,)
 
 
 def _read(spark, source: str):
