@@ -14,7 +14,8 @@ EPILOG = (
     "  cxmine cases log.xes.gz --kind rework --at 'Resolve ticket' --format csv -o rework.csv\n\n"
     "  cxmine cases log.xes.gz --kind wait --at 'A → B'\n\n"
     "  cxmine cases log.csv --open --where channel=phone          # this week's list: open cases in trouble now\n\n"
-    "  cxmine cases log.csv --point 2 --redact --format json | jq '.cases[].case_id'"
+    "  cxmine cases log.csv --point 2 --redact --format json | jq '.cases[].case_id'\n\n"
+    "  cxmine cases big/ --point 1 --engine duckdb --memory-limit 4GB    # a Parquet dataset bigger than memory"
 )
 
 Formats = opt.format_choice("cases")
