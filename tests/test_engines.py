@@ -369,8 +369,9 @@ def test_friction_on_a_dataset_in_a_real_process(parquet, tmp_path):
 
 
 @needs_spark
-def test_friction_is_the_same_on_spark(parquet):
-    path, config_path = parquet("sepsis", *LOGS["sepsis"])
+@pytest.mark.parametrize("name", ["sepsis", "bpi2012"])  # bpi2012: start times, SCHEDULE events left out, a promise, follow-up calls
+def test_friction_is_the_same_on_spark(parquet, name):
+    path, config_path = parquet(name, *LOGS[name])
     expected, found = _friction_on_both(path, load_config(config_path), SPARK)
     assert [w["code"] for w in found["warnings"]] == [w["code"] for w in expected["warnings"]] + ["drivers_not_computed"]
     for point in expected["friction_points"]:
@@ -458,13 +459,3 @@ def test_repeat_contacts_and_their_cases_are_the_same_on_duckdb(parquet, tmp_pat
     assert "customer" in expected["columns"] and expected["cases_total"] > 0
     assert _same(expected, found) == []
 
-
-@needs_spark
-def test_friction_on_bpi2012_is_the_same_on_spark(parquet):
-    """Start times, SCHEDULE events left out with their note, a promise and follow-up calls, on Spark."""
-    path, config_path = parquet("bpi2012", *LOGS["bpi2012"])
-    expected, found = _friction_on_both(path, load_config(config_path), SPARK)
-    assert [w["code"] for w in found["warnings"]] == [w["code"] for w in expected["warnings"]] + ["drivers_not_computed"]
-    for point in expected["friction_points"]:
-        point["drivers"] = []  # not computed on Spark yet (said in a warning)
-    assert _same(expected["friction_points"], found["friction_points"]) == []
