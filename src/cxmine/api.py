@@ -337,11 +337,11 @@ def list_cases(
 
 def list_cases_on_engine(
     log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", *, point: int | None = None, kind: str | None = None,
-    activity: str | None = None, limit: int | None = None,
+    activity: str | None = None, open_now: bool = False, limit: int | None = None,
 ) -> "CaseList":
-    """`list_cases` (--point or --kind) on an engine other than pandas: friction is ranked as
-    `rank_friction_on_engine` ranks it, and the listed cases are looked up on the engine, which keeps a table
-    of them until they are.
+    """`list_cases` on an engine other than pandas: friction is ranked as `rank_friction_on_engine` ranks it
+    (--open: the open cases' last touchpoints and owed promises are computed there too), and the listed cases
+    are looked up on the engine, which keeps a table of them until they are.
 
     >>> from cxmine.model import EngineSettings, LoadOptions
     >>> from cxmine.config import Config
@@ -355,15 +355,15 @@ def list_cases_on_engine(
     from cxmine.errors import UsageError  # noqa: PLC0415
     from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
 
-    _one_choice(point, kind, False)
+    _one_choice(point, kind, open_now)
     path, config, merged = _engine_input(log_path, options, config)
     with engine_errors("the cases"):
         source = _open_on_engine(path, merged, settings, attributes=True)
         missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes)
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
-        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True)
-        return _cases_of(stage(computed, config, source.load), config, point=point, kind=kind, activity=activity, open_now=False, limit=limit)
+        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True, open_now=open_now)
+        return _cases_of(stage(computed, config, source.load), config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
 
 
 def _one_choice(point: int | None, kind: str | None, open_now: bool) -> None:

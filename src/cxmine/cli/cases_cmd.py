@@ -60,10 +60,7 @@ def cases(
         if at is not None and kind is None:
             raise UsageError("--at needs --kind", hint="e.g. --kind rework --at 'Resolve ticket'")
 
-        def gaps(path, config, merged):  # --open reads open cases' last touchpoints: the pandas engine's for now
-            return "it does not list the open cases (--open) yet" if open_now else friction_engine_gaps(path, config, merged)
-
-        run = plan_engine(log, config, options, engine, gaps=gaps)
+        run = plan_engine(log, config, options, engine, gaps=friction_engine_gaps)
         if run.pandas:
             inputs = open_inputs(run.log, options, run.opened, [output])
             reads = inputs.paths
@@ -72,7 +69,7 @@ def cases(
         else:
             reads = run.reads([output])
             with status(f"Finding the cases on {run.settings.engine}:"):
-                result = list_cases_on_engine(run.log, options, run.opened[0], run.settings, point=point, kind=kind, activity=at, limit=limit)
+                result = list_cases_on_engine(run.log, options, run.opened[0], run.settings, point=point, kind=kind, activity=at, open_now=open_now, limit=limit)
             warn(result.load.warnings if result.load is not None else ())
         if redact:
             import os  # noqa: PLC0415

@@ -53,6 +53,7 @@ class Tables:
     outbound: tuple[pd.DataFrame, pd.DataFrame] | None = None  # the same, of outbound contacts (None: none configured)
     services: pd.DataFrame | None = None  # friction.signals.slow_steps_from (None: no start times)
     promises: tuple[pd.DataFrame, dict] | None = None  # (due, counts): friction.signals.broken_promises_from
+    open_state: Any = None  # tables(..., open_now=True): friction.drill.OpenState's parts (now, last touch, owing)
     repeats: tuple[pd.DataFrame, int] | None = None  # (returns, customers): friction.signals.repeat_contacts_from (None: no [log] customer)
     moves: pd.DataFrame | None = None  # friction.signals.hidden_waits_from (None: no touchpoints configured)
     backs: tuple[pd.DataFrame, list[str], str] | None = None  # (backs, unit names, unit): friction.signals.handbacks_from (None: no unit)
@@ -467,9 +468,10 @@ def team_column(source: Source, config) -> str | None:
     return config.team if config.team and source.attributes.get(config.team) == "VARCHAR" else None
 
 
-def tables(source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False) -> Tables:
+def tables(source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False, open_now: bool = False) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort; `details`: also a
-    per-case table the drill-down looks its cases up in (the source stays open for it)."""
+    per-case table the drill-down looks its cases up in (the source stays open for it); `open_now`: the open
+    cases' last touchpoints and owed promises (`cxmine cases --open`)."""
     from dataclasses import replace  # noqa: PLC0415
 
     touchpoints = config.touchpoints
@@ -503,7 +505,9 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated), unit) if unit else (lambda: None),
         "case_attributes": attributes.per_case(source, cases),
     }
-    status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises) else None
+    status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises or open_now) else None
+    if open_now:
+        pending["open_state"] = _open_state(source, cases, flagged, *status, config)
     if config.promises:
         pending["promises"] = _promises(source, cases, flagged, *status, tuple(config.promises))
     lookup = _details(source, cases, flagged, status[0], bool(customer)) if details else None
@@ -520,6 +524,43 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         lead_seconds=per_case["lead_us"].astype(float) / 1e6, window_start=epoch_ns(per_case["tp_first_us"]), window_end=epoch_ns(per_case["tp_last_us"]),
         gaps=Gaps(read.pop("gaps"), pd.DataFrame()), basis=basis, names=list(source.activities), resources=list(source.resources), case_rows=lookup, **read,
     )
+
+
+def _open_state(source: Source, cases: _Cases, flagged, status, log_end, config):
+    """The cases still open at the log's end: their last touchpoint (activity, time, whether it is a pause)
+    and their promises pending or past due (engines.timings.promise_cases), for friction.drill.open_trouble."""
+    import ibis  # noqa: PLC0415
+
+    opened = status.filter(~status.ended).select("case_id")
+    touched = flagged.filter(flagged.touch)
+    last = touched.group_by("case_id").aggregate(code=touched.code.argmax(touched.seq), time_us=_us(touched.timestamp).max()).semi_join(opened, "case_id")
+    stashed = source.stash(cases.index(last).order_by("case"), "the open cases")
+    end = ibis.literal(log_end.to_pydatetime())
+    owed = []
+    for promise in config.promises:
+        decided = promise_cases(flagged, status, end, promise, source.activities)
+        if decided is not None:
+            chosen = decided.filter(decided.state.isin(["open_past_due", "pending"]) & ~decided.ended)
+            owed.append((promise, source.stash(cases.index(chosen.select("case_id", "state", start_us=_us(chosen.start))).order_by("case"), f"the promise {promise.name!r}")))
+    names = np.asarray(source.activities, dtype=object)
+    pauses = _codes(source.activities, list(config.journey.pauses))
+
+    def read():
+        table = as_columns(stashed())
+        codes = table["code"].astype(np.int64)
+        last_touch = pd.DataFrame({"case": table["case"].astype(np.int64), "activity": names[codes], "time_ns": epoch_ns(table["time_us"]), "paused": np.isin(codes, pauses)})
+        parts = []
+        for promise, stash in owed:
+            rows = as_columns(stash())
+            start_ns = epoch_ns(rows["start_us"])
+            parts.append(pd.DataFrame({
+                "case": rows["case"].astype(np.int64), "name": promise.name, "state": rows["state"].astype(object),
+                "deadline_ns": start_ns + promise.within_seconds * 1e9, "start_ns": start_ns,
+            }))  # fmt: skip
+        owing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["case", "name", "state", "deadline_ns", "start_ns"])
+        return float(pd.Timestamp(log_end).as_unit("ns").value), last_touch, owing
+
+    return read
 
 
 def _details(source: Source, cases: _Cases, flagged, status, customer: bool):

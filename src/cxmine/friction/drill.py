@@ -9,6 +9,7 @@ Pure: reads a detection `Stage`, returns a DataFrame with one row per case.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -87,54 +88,58 @@ def _journey_rows(stage: Stage, index: np.ndarray) -> pd.DataFrame:
     return rows
 
 
+@dataclass
+class OpenState:
+    """What `open_trouble` reads about the cases still open at the log's end, from either engine: `now` (float
+    ns, the log's last event), their last touchpoint (`last_touch`: case, activity, time_ns, paused — the
+    customer is not waiting on us after a pause) and their promises pending or past due (`owing`: case, name,
+    state, deadline_ns, start_ns)."""
+
+    now: float
+    last_touch: pd.DataFrame
+    owing: pd.DataFrame
+
+
 def open_trouble(stage: Stage, wait_factor: float, min_wait_seconds: float) -> pd.DataFrame:
     """Open cases in a friction condition at the log's end: waiting since their last touchpoint longer than
     wait_factor × the typical gap from that touchpoint (at least `min_wait`), or owing a promise that is
     overdue or due within a day."""
-    journey = stage.journey
-    status = journey.status
-    if status is None:
+    state = stage.open_state if stage.open_state is not None else _journey_open_state(stage)
+    if state is None:
         return pd.DataFrame(columns=["case_id", "condition", "since", "overdue_seconds"])
-    now = float(np.nanmax(journey.time_ns)) if journey.time_ns.size else 0.0
-    is_open = ~status["ended"].to_numpy(dtype=bool)
     rows: list[pd.DataFrame] = []
-    gaps = journey.gaps.occurrences if journey.gaps is not None else pd.DataFrame()
-    tp_rows = np.flatnonzero(journey.touchpoint)
-    if tp_rows.size and not gaps.empty:
-        last_tp = pd.DataFrame({"case": journey.case[tp_rows], "row": tp_rows}).groupby("case")["row"].max()
+    gaps = stage.journey.gaps.occurrences if stage.journey.gaps is not None else pd.DataFrame()
+    initiated_names = list(stage.journey.customer_initiated)
+    last = state.last_touch
+    if len(last) and not gaps.empty:
         # Only where we usually act next: gaps that the customer ends (a survey, a refund request) do not
         # count, and an activity whose next touchpoint is mostly the customer's is no open wait.
-        ours = ~gaps["to_activity"].astype(str).isin(list(journey.customer_initiated)).to_numpy()
+        ours = ~gaps["to_activity"].astype(str).isin(initiated_names).to_numpy()
         from_names = gaps["from_activity"].astype(str)
         share_ours = pd.Series(ours).groupby(from_names.to_numpy()).mean()
         typical = gaps.loc[ours].groupby(from_names[ours], observed=True)["gap_seconds"].median()
         typical = typical[share_ours.reindex(typical.index).to_numpy() >= 0.5]
-        activity = journey.events[schema.ACTIVITY].astype(str).to_numpy()
-        cases = last_tp.index.to_numpy()
-        last_rows = last_tp.to_numpy()
-        names = activity[last_rows]
-        waited = (now - journey.time_ns[last_rows]) / 1e9
+        names = last["activity"].to_numpy(dtype=object)
+        time_ns = last["time_ns"].to_numpy(dtype=float)
+        waited = (state.now - time_ns) / 1e9
         threshold = np.maximum(wait_factor * typical.reindex(names).to_numpy(dtype=float), min_wait_seconds)
-        paused = journey.paused[last_rows] if journey.paused is not None else np.zeros(last_rows.size, dtype=bool)
-        initiated = np.isin(names, list(journey.customer_initiated))
         # Waiting on us: the last touchpoint is ours (not a pause) and the wait is past what is typical.
-        late = is_open[cases] & ~paused & ~np.isnan(threshold) & (waited > threshold) & ~initiated
+        late = ~last["paused"].to_numpy(dtype=bool) & ~np.isnan(threshold) & (waited > threshold) & ~np.isin(names, initiated_names)
         if late.any():
             rows.append(pd.DataFrame({
-                "case": cases[late], "condition": [f"waiting since '{n}' (longer than {duration(t)})" for n, t in zip(names[late], threshold[late])],
-                "since_ns": journey.time_ns[last_rows][late], "overdue_seconds": waited[late] - threshold[late],
+                "case": last["case"].to_numpy()[late], "condition": [f"waiting since '{n}' (longer than {duration(t)})" for n, t in zip(names[late], threshold[late])],
+                "since_ns": time_ns[late], "overdue_seconds": waited[late] - threshold[late],
             }))  # fmt: skip
-    promises = journey.promise_outcomes
-    if promises is not None and len(promises):
-        deadline = promises["deadline"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)
-        state = promises["state"].to_numpy()
-        case = promises["case"].to_numpy(dtype=np.int64)
-        owing = ((state == "open_past_due") | ((state == "pending") & (deadline - now <= DUE_SOON_SECONDS * 1e9))) & is_open[case]
-        if owing.any():
-            names = [journey.promises[int(i)].name for i in promises["promise"].to_numpy()[owing]]
+    owing = state.owing
+    if len(owing):
+        deadline = owing["deadline_ns"].to_numpy(dtype=float)
+        status = owing["state"].to_numpy()
+        due = (status == "open_past_due") | ((status == "pending") & (deadline - state.now <= DUE_SOON_SECONDS * 1e9))
+        if due.any():
             rows.append(pd.DataFrame({
-                "case": case[owing], "condition": [f"promise {'overdue' if s == 'open_past_due' else 'due within a day'}: {n}" for s, n in zip(state[owing], names)],
-                "since_ns": promises["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)[owing], "overdue_seconds": (now - deadline[owing]) / 1e9,
+                "case": owing["case"].to_numpy()[due],
+                "condition": [f"promise {'overdue' if s == 'open_past_due' else 'due within a day'}: {n}" for s, n in zip(status[due], owing["name"].to_numpy()[due])],
+                "since_ns": owing["start_ns"].to_numpy(dtype=float)[due], "overdue_seconds": (state.now - deadline[due]) / 1e9,
             }))  # fmt: skip
     if not rows:
         return pd.DataFrame(columns=["case_id", "condition", "since", "overdue_seconds"])
@@ -144,3 +149,32 @@ def open_trouble(stage: Stage, wait_factor: float, min_wait_seconds: float) -> p
     frame["since"] = _ns_text(found["since_ns"].to_numpy())
     frame["overdue_seconds"] = found["overdue_seconds"].to_numpy()
     return frame.sort_values(["overdue_seconds", "case_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _journey_open_state(stage: Stage) -> OpenState | None:
+    """The open cases' last touchpoints and owed promises, from the pandas engine's journey."""
+    journey = stage.journey
+    status = journey.status
+    if status is None:
+        return None
+    now = float(np.nanmax(journey.time_ns)) if journey.time_ns.size else 0.0
+    is_open = ~status["ended"].to_numpy(dtype=bool)
+    tp_rows = np.flatnonzero(journey.touchpoint)
+    last_tp = pd.DataFrame({"case": journey.case[tp_rows], "row": tp_rows}).groupby("case")["row"].max()
+    cases, last_rows = last_tp.index.to_numpy(), last_tp.to_numpy()
+    keep = is_open[cases]
+    paused = journey.paused[last_rows] if journey.paused is not None else np.zeros(last_rows.size, dtype=bool)
+    activity = journey.events[schema.ACTIVITY].astype(str).to_numpy()
+    last = pd.DataFrame({"case": cases[keep], "activity": activity[last_rows][keep], "time_ns": journey.time_ns[last_rows][keep], "paused": paused[keep]})
+    promises = journey.promise_outcomes
+    owing = pd.DataFrame(columns=["case", "name", "state", "deadline_ns", "start_ns"])
+    if promises is not None and len(promises):
+        case = promises["case"].to_numpy(dtype=np.int64)
+        state = promises["state"].to_numpy()
+        chosen = np.isin(state, ["open_past_due", "pending"]) & is_open[case]
+        owing = pd.DataFrame({
+            "case": case[chosen], "name": [journey.promises[int(i)].name for i in promises["promise"].to_numpy()[chosen]], "state": state[chosen],
+            "deadline_ns": promises["deadline"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)[chosen],
+            "start_ns": promises["start"].dt.as_unit("ns").astype("int64").to_numpy().astype(float)[chosen],
+        })  # fmt: skip
+    return OpenState(now, last, owing)

@@ -83,6 +83,7 @@ def _case_attributes(tables) -> pd.DataFrame:
 def stage(tables: Any, config, load) -> Any:
     """The `Stage` that friction.engine.rank scores, from the engine's tables."""
     from cxmine.friction import signals  # noqa: PLC0415
+    from cxmine.friction.drill import OpenState  # noqa: PLC0415
     from cxmine.friction.kinds import get  # noqa: PLC0415
     from cxmine.friction.prepare import Stage  # noqa: PLC0415
     from cxmine.matching import matches  # noqa: PLC0415
@@ -114,8 +115,9 @@ def stage(tables: Any, config, load) -> Any:
     if tables.engine != "duckdb":
         notes.append(Warning_("drivers_not_computed", f"drivers (case attributes that go with a point) are not computed on the {tables.engine} engine yet"))
     return Stage(
-        log=load, journey=SimpleNamespace(n_cases=tables.n_cases), candidates=candidates, located=pd.DataFrame(), unmatched=0,
+        log=load, journey=SimpleNamespace(n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated), candidates=candidates, located=pd.DataFrame(), unmatched=0,
         complained=np.zeros(tables.n_cases, dtype=bool), have_complaints=False, complaints_total=0, touchpoint_names=masks.names,
         configured=masks.configured, overlay={}, notes=notes, outcomes=_outcomes(tables, config), lead_seconds=tables.lead_seconds,
         attributes=_case_attributes(tables), n_events=tables.n_events, basis=tables.basis, case_rows=tables.case_rows,
+        open_state=None if tables.open_state is None else OpenState(*tables.open_state),
     )

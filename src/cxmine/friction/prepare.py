@@ -233,6 +233,9 @@ class Stage:
     # The drill-down's rows of some cases (case index → case_id, started, last_event, last_activity, open):
     # None reads them from the journey (the pandas engine); another engine looks them up where it keeps them.
     case_rows: Callable[[np.ndarray], pd.DataFrame] | None = None
+    # The open cases' last touchpoints and owed promises (friction.drill.OpenState): None reads them from the
+    # journey (the pandas engine); another engine computes them.
+    open_state: Any = None
 
     @property
     def n_cases(self) -> int:
