@@ -118,7 +118,7 @@ def _open_on_engine(path: Path | str, merged: "Config", settings: "EngineSetting
     if settings.engine == "spark":
         from cxmine.engines.spark import open_spark_source  # noqa: PLC0415
 
-        return open_spark_source(path, merged, settings, keep_lifecycle=keep_lifecycle)
+        return open_spark_source(path, merged, settings, keep_lifecycle=keep_lifecycle, attributes=attributes)
     from cxmine.engines.source import open_source  # noqa: PLC0415
 
     return open_source(path, merged, settings, attributes=attributes, keep_lifecycle=keep_lifecycle)

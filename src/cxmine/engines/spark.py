@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxmine.core import schema
 from cxmine.core.normalise import resolve_mapping, window_months
-from cxmine.engines.source import PARTITION, Source, check_time_type, clean_names, dropped_rows, only_completions, window_bounds
+from cxmine.engines.source import PARTITION, Source, attribute_names, check_time_type, clean_names, dropped_rows, only_completions, window_bounds
 from cxmine.errors import EngineError, InputError, UsageError
 from cxmine.model import EngineSettings, EventLog, LoadOptions, Warning_
 
@@ -107,11 +107,16 @@ def _reachable(master: str) -> None:
     raise UsageError(f"cannot reach the Spark master {master}", hint="check --spark-master (e.g. spark://host:7077) and that the master runs")
 
 
-def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSettings, *, keep_lifecycle: bool = False) -> Source:
+# Spark's types of the columns that can be case attributes, named as engines.source names DuckDB's.
+_PLAIN = {"string": "VARCHAR", "byte": "TINYINT", "short": "SMALLINT", "integer": "INTEGER", "long": "BIGINT", "float": "FLOAT", "double": "DOUBLE"}
+
+
+def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSettings, *, keep_lifecycle: bool = False, attributes: bool = False) -> Source:
     """The canonical events of `path` (a Parquet file or dataset; any path Spark's filesystems read, such as
     s3a:// or hdfs://) as the temporary view `events`, with what loading them taught. Lifecycle events that
     are not completions are left out and counted in `notes` (engines.source.open_source's rule); with
-    `keep_lifecycle` (inspect) they stay, still counted."""
+    `keep_lifecycle` (inspect) they stay, still counted. With `attributes`, `events` also carries the other plain
+    columns (numbers and text), as on DuckDB (engines.source.open_source)."""
     import ibis  # noqa: PLC0415
     from pyspark.sql import functions as F  # noqa: PLC0415, N812
 
@@ -129,11 +134,14 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     stamp = _utc(raw, mapping[schema.TIMESTAMP], options, source)
     start = _utc(raw, mapping[schema.START], options, source) if mapping[schema.START] else F.lit(None).cast("timestamp")
     names, activity = _coded(spark, raw, mapping[schema.ACTIVITY], "code")
+    kinds = {field.name: _PLAIN.get(field.dataType.typeName()) for field in raw.schema.fields}
+    extra = {raw_name: name for raw_name, name in attribute_names(columns, mapping, lifecycle).items() if kinds.get(raw_name)} if attributes else {}
     case = F.regexp_replace(F.col(f"`{mapping[schema.CASE]}`").cast("string"), _BLANKS, "")
     loaded = raw.select(
         F.when(case != "", case).alias("case_id"), F.col(f"`{mapping[schema.ACTIVITY]}`").cast("string").alias("_activity"), stamp.alias("timestamp"),
         start.alias("start_read"), (F.col(f"`{mapping[schema.RESOURCE]}`").cast("string") if mapping[schema.RESOURCE] else F.lit(None).cast("string")).alias("_resource"),
         F.col("_pos").alias("pos"), (F.col(f"`{lifecycle}`").cast("string") if lifecycle else F.lit(None).cast("string")).alias("lifecycle_read"),
+        *(F.col(f"`{raw_name}`").alias(name) for raw_name, name in extra.items()),
     ).join(F.broadcast(activity), "_activity", "left")  # fmt: skip
     resources: tuple[str, ...] = ()
     if mapping[schema.RESOURCE]:
@@ -146,7 +154,7 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
     low, high = _instant("1677-09-22 00:00:00"), _instant("2262-04-11 00:00:00")
     start_kept = F.when((F.col("start_read") >= low) & (F.col("start_read") < high), F.col("start_read"))
     events = loaded.filter(F.col("case_id").isNotNull() & F.col("code").isNotNull() & F.col("timestamp").isNotNull() & (F.col("timestamp") >= low) & (F.col("timestamp") < high))
-    events = events.select("case_id", "code", "timestamp", start_kept.alias("start"), F.coalesce(start_kept, F.col("timestamp")).alias("begin"), "resource", "pos", "lifecycle_read")
+    events = events.select("case_id", "code", "timestamp", start_kept.alias("start"), F.coalesce(start_kept, F.col("timestamp")).alias("begin"), "resource", "pos", "lifecycle_read", *(F.col(f"`{name}`") for name in extra.values()))
     events = _window(events, options, source)
     notes: tuple[Warning_, ...] = ()
     if lifecycle is not None:
@@ -159,7 +167,9 @@ def open_spark_source(path: str | Path, options: LoadOptions, settings: EngineSe
         warnings=tuple(warnings), rows_read=counts[0], rows_unusable=counts[1],
     )
     con = ibis.pyspark.connect(spark)
-    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, bitmask=False, resources=resources, notes=notes)
+    return Source(con, con.table("events"), names, mapping[schema.START] is not None, mapping[schema.RESOURCE] is not None, load, bitmask=False, resources=resources, notes=notes,
+        attributes={name: kinds[raw_name] for raw_name, name in extra.items()},
+    )
 
 
 def _completions(events, keep: bool):

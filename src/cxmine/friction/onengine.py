@@ -22,9 +22,9 @@ def unsupported(config, *, team_is_text: bool, customer_carried: bool) -> list[s
     `customer_carried`: the [log] customer column is carried (repeat contacts are computed from it)."""
     missing = []
     if config.team and not team_is_text:
-        missing.append("hand-backs between teams ([log] team) unless it is a text column (on DuckDB)")
+        missing.append("hand-backs between teams ([log] team) unless it is a text column")
     if config.customer and not customer_carried:
-        missing.append("repeat contacts ([log] customer) unless the column is read (on DuckDB)")
+        missing.append("repeat contacts ([log] customer) from a column that is not numbers or text")
     if config.complaints is not None:
         missing.append("complaints")
     if config.model.configured:
@@ -112,8 +112,6 @@ def stage(tables: Any, config, load) -> Any:
             if candidate.n_affected:
                 candidate.label = get(kind).render_label(candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details)
                 candidates.append(candidate)
-    if tables.engine != "duckdb":
-        notes.append(Warning_("drivers_not_computed", f"drivers (case attributes that go with a point) are not computed on the {tables.engine} engine yet"))
     return Stage(
         log=load, journey=SimpleNamespace(n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated), candidates=candidates, located=pd.DataFrame(), unmatched=0,
         complained=np.zeros(tables.n_cases, dtype=bool), have_complaints=False, complaints_total=0, touchpoint_names=masks.names,
