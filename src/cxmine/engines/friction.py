@@ -390,18 +390,24 @@ class _Attributes:
             if kind != "VARCHAR":
                 self.columns.append((name, None, kind in INTEGERS and (name in integer_columns or int(stats[f"k{whole.index(name)}"]) == n)))
                 continue
-            distinct = int(stats[f"d{text.index(name)}"])
-            if distinct > max(0.5 * n, 1) or distinct < 2:
-                continue  # plain strings (ids), or one value: never a driver
-            values = events.select(name).filter(events[name].notnull()).distinct().order_by(name)
-            head = [str(v) for v in run(values.limit(64), f"the values of {name}")[name]] if distinct > 30 else None
-            if head is not None and not pd.to_numeric(pd.Series(head), errors="coerce").notna().all():
-                continue  # more than 30 values that are not all numbers: no driver (the pandas engine's rule)
-            self.columns.append((name, [str(v) for v in run(values, f"the values of {name}")[name]], False))
+            categories = self._categories(events, name, int(stats[f"d{text.index(name)}"]), n)
+            if categories is not None:
+                self.columns.append((name, categories, False))
         aggregates = {f"lo{i}": events[name].min() for i, (name, _, _) in enumerate(self.columns)}
         aggregates |= {f"hi{i}": events[name].max() for i, (name, _, _) in enumerate(self.columns)}
         if self.columns:
             self.table = source.materialise("case_attributes", events.group_by("case_id").aggregate(**aggregates))
+
+    @staticmethod
+    def _categories(events, name: str, distinct: int, n: int) -> list[str] | None:
+        """The values of a text column that may drive friction, sorted; None when it cannot."""
+        if distinct > max(0.5 * n, 1) or distinct < 2:
+            return None  # plain strings (ids), or one value: never a driver
+        values = events.select(name).filter(events[name].notnull()).distinct().order_by(name)
+        head = [str(v) for v in run(values.limit(64), f"the values of {name}")[name]] if distinct > 30 else None
+        if head is not None and not pd.to_numeric(pd.Series(head), errors="coerce").notna().all():
+            return None  # more than 30 values that are not all numbers: no driver (the pandas engine's rule)
+        return [str(v) for v in run(values, f"the values of {name}")[name]]
 
     def per_case(self, source: Source, cases: "_Cases"):
         """(name, categories or None, integer, first value per case: a code into the categories (-1: none), or
@@ -472,45 +478,20 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
     """Everything friction needs from the events, computed on the engine with one sort; `details`: also a
     per-case table the drill-down looks its cases up in (the source stays open for it); `open_now`: the open
     cases' last touchpoints and owed promises (`cxmine cases --open`)."""
-    from dataclasses import replace  # noqa: PLC0415
-
-    touchpoints = config.touchpoints
     attributes = _Attributes(source, integer_columns)
-    team = team_column(source, config)
-    unit = "team" if team else ("resource" if source.has_resource else None)
-    carried = {"team": source.events[team].cast("string")} if team else {}
-    customer = config.customer if config.customer and config.customer in source.attributes else None
-    if customer:
-        carried["customer"] = source.events[customer]
-    narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos", **carried))
-    steps = source.materialise("steps", intervals(narrow, touchpoints))  # the one sort of the events
-    source.drop("events", "loaded")
-    cases = _Cases(source, steps)
-    flagged = source.materialise("flagged", _latest(source, marked(source, cases.number(steps), touchpoints), touchpoints))
-    source.drop("steps")
+    flagged, cases, carried = _sorted(source, config)
     counts = run(flagged.group_by("code").aggregate(n=flagged.count()), "the activities")
     basis = wait_basis(source, flagged)
     # The engine's phase: every result computed and stashed (engines.source.Source.stash) ...
     cases.measure(source, flagged)
-    occurrences = source.materialise("occurrences", gap_occurrences_closing(flagged))
-    pending = {
-        "gaps": _gaps(source, cases, occurrences),
-        "outcome_times": _outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
-        "rework": _rework(source, cases, flagged), "returns": _returns(source, cases, flagged),
-        "chasing": _contacts(source, cases, flagged, "chasing", "the chasing contacts"),
-        "outbound": _contacts(source, cases, flagged, "outbound", "the follow-up contacts") if touchpoints.outbound else (lambda: None),
-        "services": _services(source, cases, flagged) if source.has_start else (lambda: None),
-        "repeats": _repeats(source, cases, flagged) if customer else (lambda: None),
-        "moves": _moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints)) if (touchpoints.activities or touchpoints.attribute) else (lambda: None),
-        "backs": _backs(source, cases, flagged, list(touchpoints.customer_initiated), unit) if unit else (lambda: None),
-        "case_attributes": attributes.per_case(source, cases),
-    }
+    pending = _stashed(source, cases, flagged, config, carried)
+    pending["case_attributes"] = attributes.per_case(source, cases)
     status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises or open_now) else None
     if open_now:
         pending["open_state"] = _open_state(source, cases, flagged, *status, config)
     if config.promises:
         pending["promises"] = _promises(source, cases, flagged, *status, tuple(config.promises))
-    lookup = _details(source, cases, flagged, status[0], bool(customer)) if details else None
+    lookup = _details(source, cases, flagged, status[0], "customer" in carried) if details else None
     # ... then its tables dropped (its memory goes back to the system) before Python reads the results.
     source.drop("flagged", "occurrences", "case_attributes", "case_index")
     per_case = cases.read()
@@ -524,6 +505,47 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         lead_seconds=per_case["lead_us"].astype(float) / 1e6, window_start=epoch_ns(per_case["tp_first_us"]), window_end=epoch_ns(per_case["tp_last_us"]),
         gaps=Gaps(read.pop("gaps"), pd.DataFrame()), basis=basis, names=list(source.activities), resources=list(source.resources), case_rows=lookup, **read,
     )
+
+
+def _sorted(source: Source, config) -> tuple[Any, _Cases, dict]:
+    """The one sort of the narrow events (with the [log] team and customer columns when the config names
+    them), numbered by case index, and flagged in one pass. Returns the flagged table, the cases and which
+    optional columns it carries."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    team = team_column(source, config)
+    carried = {"team": source.events[team].cast("string")} if team else {}
+    if config.customer and config.customer in source.attributes:
+        carried["customer"] = source.events[config.customer]
+    narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos", **carried))
+    steps = source.materialise("steps", intervals(narrow, config.touchpoints))  # the one sort of the events
+    source.drop("events", "loaded")
+    cases = _Cases(source, steps)
+    flagged = source.materialise("flagged", _latest(source, marked(source, cases.number(steps), config.touchpoints), config.touchpoints))
+    source.drop("steps")
+    return flagged, cases, carried
+
+
+def _stashed(source: Source, cases: _Cases, flagged, config, carried: dict) -> dict[str, Any]:
+    """Each kind's occurrences, stashed on the engine: name → the reader that brings them in (None: the kind
+    does not apply to this log and config)."""
+    touchpoints = config.touchpoints
+    unit = "team" if "team" in carried else ("resource" if source.has_resource else None)
+    occurrences = source.materialise("occurrences", gap_occurrences_closing(flagged))
+    optional = {
+        "outbound": (bool(touchpoints.outbound), lambda: _contacts(source, cases, flagged, "outbound", "the follow-up contacts")),
+        "services": (source.has_start, lambda: _services(source, cases, flagged)),
+        "repeats": ("customer" in carried, lambda: _repeats(source, cases, flagged)),
+        "moves": (bool(touchpoints.activities or touchpoints.attribute), lambda: _moves(source, cases, flagged, list(config.journey.pauses), _touch_codes(source, touchpoints))),
+        "backs": (unit is not None, lambda: _backs(source, cases, flagged, list(touchpoints.customer_initiated), unit)),
+    }
+    pending = {
+        "gaps": _gaps(source, cases, occurrences),
+        "outcome_times": _outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
+        "rework": _rework(source, cases, flagged), "returns": _returns(source, cases, flagged),
+        "chasing": _contacts(source, cases, flagged, "chasing", "the chasing contacts"),
+    }
+    return pending | {name: (stash() if applies else (lambda: None)) for name, (applies, stash) in optional.items()}
 
 
 def _open_state(source: Source, cases: _Cases, flagged, status, log_end, config):
