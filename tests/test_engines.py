@@ -196,8 +196,13 @@ def test_bad_engine_settings_and_shapes(run, parquet, tmp_path):
         "timestamp": pd.to_datetime(["2026-01-01", "2026-01-02"], utc=True),
     }).to_parquet(lifecycle)  # fmt: skip
     paired = run("timings", lifecycle, "--engine", "duckdb")
-    assert paired.exit_code == 2 and "lifecycle values other than complete (start)" in paired.stderr
+    assert paired.exit_code == 2 and "lifecycle start events to pair" in paired.stderr and "cxmine convert" in paired.stderr
     assert run("timings", lifecycle, "--format", "json").exit_code == 0  # auto: pandas pairs them
+    folder = tmp_path / "dataset"  # a dataset would go to DuckDB under auto: with start events to pair it stays on pandas
+    folder.mkdir()
+    (folder / "part-0.parquet").write_bytes(lifecycle.read_bytes())
+    auto = run("timings", folder, "--format", "json")
+    assert auto.exit_code == 0 and "engine: pandas (auto:" in auto.stderr, auto.stderr
 
 
 def test_running_out_of_memory_is_an_engine_error(parquet, run):

@@ -55,7 +55,26 @@ def _untyped_times(path: Path, options) -> str | None:
         column = mapping.get(role)
         if column is not None and not pa.types.is_timestamp(stored.field(column).type) and not pa.types.is_date(stored.field(column).type):
             return f"it needs typed timestamps, and column {column!r} holds {stored.field(column).type} (write the Parquet with 'cxmine convert')"
-    return None
+    return _unpaired_starts(stored, path, [c for c in stored.names if c not in mapping.values()])
+
+
+def _unpaired_starts(stored, path: Path, others: list[str]) -> str | None:
+    """Lifecycle `start` events still to be paired with their completions (a Parquet not written by
+    `cxmine convert`, which pairs them): only the pandas reader pairs them. Reads the lifecycle column alone."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.dataset as ds  # noqa: PLC0415
+
+    from cxmine.core import schema  # noqa: PLC0415
+
+    lifecycle = schema.detect_lifecycle(others)
+    if lifecycle is None:
+        return None
+    try:
+        values = ds.dataset(path, format="parquet", partitioning="hive").to_table(columns=[lifecycle]).column(lifecycle)
+        found = {str(v).strip().lower() for v in pc.unique(values.cast("string")).to_pylist() if v is not None}
+    except Exception:  # noqa: BLE001 - unreadable: the reader says so in its own words
+        return None
+    return f"column {lifecycle!r} has lifecycle start events to pair with their completions (write the Parquet with 'cxmine convert', which pairs them)" if "start" in found else None
 
 
 def choose(engine: str, path: Path | str, config, options, gaps=None) -> tuple[str, str]:
