@@ -328,16 +328,19 @@ def list_cases(
     >>> listed.cases_total == rank_friction(load_inputs("examples/orders.csv")).friction_points[0].cases_affected
     True
     """
+    from dataclasses import replace  # noqa: PLC0415
+
     from cxmine.friction.engine import detect  # noqa: PLC0415
 
     _one_choice(point, kind, open_now)
     stage = detect(inputs.log, inputs.config, inputs.complaints, notes=[], progress=progress, deviations=_deviations(inputs, progress), scores=inputs.scores)
-    return _cases_of(stage, inputs.config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
+    listed = _cases_of(stage, inputs.config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
+    return replace(listed, notes=tuple(inputs.notes))
 
 
 def list_cases_on_engine(
     log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", *, point: int | None = None, kind: str | None = None,
-    activity: str | None = None, open_now: bool = False, limit: int | None = None,
+    activity: str | None = None, open_now: bool = False, limit: int | None = None, notes: tuple = (),
 ) -> "CaseList":
     """`list_cases` on an engine other than pandas: friction is ranked as `rank_friction_on_engine` ranks it
     (--open: the open cases' last touchpoints and owed promises are computed there too), and the listed cases
@@ -353,7 +356,10 @@ def list_cases_on_engine(
     from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
     from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import UsageError  # noqa: PLC0415
+    from dataclasses import replace  # noqa: PLC0415
+
     from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
+    from cxmine.inputs import outcome_notes  # noqa: PLC0415
 
     _one_choice(point, kind, open_now)
     path, config, merged = _engine_input(log_path, options, config)
@@ -363,7 +369,9 @@ def list_cases_on_engine(
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True, open_now=open_now)
-        return _cases_of(stage(computed, config, source.load), config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
+        listed = _cases_of(stage(computed, config, source.load), config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
+    found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
+    return replace(listed, notes=tuple(notes) + tuple(source.notes) + found)
 
 
 def _one_choice(point: int | None, kind: str | None, open_now: bool) -> None:

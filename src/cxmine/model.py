@@ -486,6 +486,7 @@ class CaseList:
     point: dict[str, Any] | None = None
     redacted: bool = False
     load: EventLog | None = field(default=None, compare=False)
+    notes: tuple[Warning_, ...] = ()  # what opening the inputs taught beyond the log's warnings (config, preparation, outcomes)
 
     def to_dict(self) -> dict[str, Any]:
         load = self.load.to_dict() if self.load is not None else {}
@@ -498,7 +499,7 @@ class CaseList:
             "redacted": self.redacted,
             "cases_total": int(self.cases_total),
             "cases_listed": len(self.rows),
-            "warnings": load.get("warnings", []),
+            "warnings": load.get("warnings", []) + [n.to_dict() for n in self.notes],
             "columns": list(self.columns),
             "cases": [dict(row) for row in self.rows],
         }

@@ -69,8 +69,8 @@ def cases(
         else:
             reads = run.reads([output])
             with status(f"Finding the cases on {run.settings.engine}:"):
-                result = list_cases_on_engine(run.log, options, run.opened[0], run.settings, point=point, kind=kind, activity=at, open_now=open_now, limit=limit)
-            warn(result.load.warnings if result.load is not None else ())
+                result = list_cases_on_engine(run.log, options, run.opened[0], run.settings, point=point, kind=kind, activity=at, open_now=open_now, limit=limit, notes=run.opened[1])
+            warn((result.load.warnings if result.load is not None else ()) + result.notes[len(run.opened[1]):])
         if redact:
             import os  # noqa: PLC0415
 
