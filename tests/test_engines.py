@@ -474,3 +474,25 @@ def test_the_open_cases_in_trouble_are_the_same_on_duckdb(parquet, name, conditi
     assert expected["cases_total"] > 0, "compared, not two empty lists"
     assert condition in {row["condition"].split(" ")[0] for row in expected["cases"]}
     assert _same(expected, found) == []
+
+
+def test_outcomes_read_from_an_attribute_are_the_same_on_duckdb(tmp_path):
+    """[[outcomes]] attribute = … equals = …: text compared ignoring case, and a number compared as its text."""
+    path = tmp_path / "planted.parquet"
+    planted_log().to_parquet(path)
+    config_path = tmp_path / "cxmine.toml"
+    config_path.write_text(PLANTED_CONFIG + '''
+[[outcomes]]
+name = "silver"
+attribute = "segment"
+equals = "SILVER"
+
+[[outcomes]]
+name = "priced at 250"
+attribute = "amount"
+equals = "250.0"
+''', encoding="utf-8")
+    expected, found = _friction_on_both(path, load_config(config_path), DUCKDB)
+    found_in = {o["name"] for p in expected["friction_points"] for o in p["outcomes"] if o["cases_with_outcome"]}
+    assert {"silver", "priced at 250"} <= found_in, found_in
+    assert _same(expected, found) == []

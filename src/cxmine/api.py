@@ -136,7 +136,8 @@ def friction_engine_gaps(log_path: Path, config: "Config", options: "LoadOptions
     except Exception:  # noqa: BLE001 - the reader reports an unreadable input with its own message
         return None
     columns = parquet_columns(Path(log_path))
-    missing = unsupported(config, team_is_text=bool(config.team) and config.team in parquet_text_columns(Path(log_path)), customer_carried=config.customer in columns)
+    unread = tuple(o.attribute for o in config.outcomes if o.source == "attribute" and not {o.attribute, f"case:{o.attribute}"} & set(columns))
+    missing = unsupported(config, team_is_text=bool(config.team) and config.team in parquet_text_columns(Path(log_path)), customer_carried=config.customer in columns, unread=unread)
     return f"it does not rank friction with {'; '.join(missing)} yet" if missing else None
 
 
@@ -169,13 +170,20 @@ def rank_friction_on_engine(
     url = isinstance(path, str)
     with engine_errors("the friction points"):
         source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not url else frozenset())
     found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
     report = rank(stage(computed, config, source.load), config, describe=_describe_config(config), rank_by=rank_by)
     return replace(report, notes=tuple(notes) + tuple(source.notes) + found + report.notes)
+
+
+def _unread_outcomes(source: Any, config: "Config") -> tuple[str, ...]:
+    """The attributes of [[outcomes]] that the engine's events do not carry (engines.friction.outcome_column)."""
+    from cxmine.engines.friction import outcome_column  # noqa: PLC0415
+
+    return tuple(o.attribute for o in config.outcomes if o.source == "attribute" and outcome_column(source, o) is None)
 
 
 def _whole_columns(path: Path) -> frozenset[str]:
@@ -365,7 +373,7 @@ def list_cases_on_engine(
     path, config, merged = _engine_input(log_path, options, config)
     with engine_errors("the cases"):
         source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True, open_now=open_now)

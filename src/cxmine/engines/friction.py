@@ -136,9 +136,19 @@ def _gap_frame(table, names: list[str]) -> pd.DataFrame:
 
 
 def _outcome_times(source: Source, cases: _Cases, steps, outcomes):
-    """Per [[outcomes]] that ends with or reaches an activity: when each case first got there (core.outcomes)."""
+    """Per [[outcomes]] when each case had it (core.outcomes' rules): first got to the activity it ends with or
+    reaches; or, for an attribute that equals a value (as text, ignoring case and surrounding blanks), the
+    case's end, when any of its events has it (`outcome_<i>`: the attribute, carried by the sort)."""
+    import ibis  # noqa: PLC0415
+
     stashed = {}
-    for outcome in outcomes:
+    for i, outcome in enumerate(outcomes):
+        if outcome.source == "attribute":
+            value = steps[f"outcome_{i}"].cast("string").strip().lower()
+            per_case = steps.group_by("case_id").aggregate(hit=ibis.ifelse(value == str(outcome.equals).strip().casefold(), 1, 0).max(), at=_us(steps.timestamp).max())
+            chosen = per_case.filter(per_case.hit == 1).select("case_id", "at")
+            stashed[outcome.name] = source.stash(cases.index(chosen), f"the outcome {outcome.name!r}")
+            continue
         rows = _isin(steps.code, _codes(source.activities, list(outcome.ends_with or outcome.reaches)))
         if outcome.source == "ends_with":
             rows = rows & steps["last"]
@@ -469,6 +479,12 @@ def _latest(source: Source, flagged, touchpoints):
     )
 
 
+def outcome_column(source: Source, outcome) -> str | None:
+    """The column an attribute outcome reads (its name, else `case:<name>`, as core.outcomes), when the events
+    carry it (numbers or text)."""
+    return next((name for name in (outcome.attribute, f"case:{outcome.attribute}") if name in source.attributes), None)
+
+
 def team_column(source: Source, config) -> str | None:
     """The [log] team column when the events carry it as text (the pandas engine: else the resources)."""
     return config.team if config.team and source.attributes.get(config.team) == "VARCHAR" else None
@@ -517,6 +533,9 @@ def _sorted(source: Source, config) -> tuple[Any, _Cases, dict]:
     carried = {"team": source.events[team].cast("string")} if team else {}
     if config.customer and config.customer in source.attributes:
         carried["customer"] = source.events[config.customer]
+    for i, outcome in enumerate(o for o in config.outcomes if o.source in ("ends_with", "reaches", "attribute")):
+        if outcome.source == "attribute":
+            carried[f"outcome_{i}"] = source.events[outcome_column(source, outcome)]
     narrow = replace(source, events=source.events.select("case_id", "code", "timestamp", "start", "begin", "resource", "pos", **carried))
     steps = source.materialise("steps", intervals(narrow, config.touchpoints))  # the one sort of the events
     source.drop("events", "loaded")
@@ -541,7 +560,7 @@ def _stashed(source: Source, cases: _Cases, flagged, config, carried: dict) -> d
     }
     pending = {
         "gaps": _gaps(source, cases, occurrences),
-        "outcome_times": _outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches")]),
+        "outcome_times": _outcome_times(source, cases, flagged, [o for o in config.outcomes if o.source in ("ends_with", "reaches", "attribute")]),
         "rework": _rework(source, cases, flagged), "returns": _returns(source, cases, flagged),
         "chasing": _contacts(source, cases, flagged, "chasing", "the chasing contacts"),
     }

@@ -16,10 +16,11 @@ from cxmine.model import Warning_
 ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise", "repeat_contact")
 
 
-def unsupported(config, *, team_is_text: bool, customer_carried: bool) -> list[str]:
+def unsupported(config, *, team_is_text: bool, customer_carried: bool, unread: tuple[str, ...] = ()) -> list[str]:
     """What this configuration and log need that the other engines do not compute yet (empty: nothing).
     `team_is_text`: the [log] team column is carried as text (hand-backs between teams are computed from it);
-    `customer_carried`: the [log] customer column is carried (repeat contacts are computed from it)."""
+    `customer_carried`: the [log] customer column is carried (repeat contacts are computed from it); `unread`:
+    the attributes of attribute outcomes that the events do not carry."""
     missing = []
     if config.team and not team_is_text:
         missing.append("hand-backs between teams ([log] team) unless it is a text column")
@@ -29,8 +30,10 @@ def unsupported(config, *, team_is_text: bool, customer_carried: bool) -> list[s
         missing.append("complaints")
     if config.model.configured:
         missing.append("deviations from a [model]")
-    if any(outcome.source not in ("ends_with", "reaches") for outcome in config.outcomes):
-        missing.append("[[outcomes]] from an attribute or a survey")
+    if any(outcome.source not in ("ends_with", "reaches", "attribute") for outcome in config.outcomes):
+        missing.append("[[outcomes]] from a survey")
+    if unread:
+        missing.append(f"[[outcomes]] from an attribute that is not a column of numbers or text ({', '.join(unread)})")
     return missing
 
 
