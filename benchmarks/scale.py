@@ -18,7 +18,9 @@ fresh process; its peak RSS is the child's ru_maxrss (os.wait4), so nothing of t
 Issue 11's targets: DuckDB ≤ 0.5× the pandas time and ≤ 0.35× its peak RSS on ×20; ×100 within 10 minutes
 at ≤ 6 GB. `--command friction` measures the friction ranking the same way (DuckDB and Spark compute it since
 issue 11's second step; the answers are compared as for timings); `--command inspect` the log summary (no
-config; the whole JSON compared).
+config; the whole JSON compared); `--command report` the weekly report of the whole log (its JSON written with
+-o; the points with their example cases, the headline, the trend, the wait distributions and the quality
+findings compared).
 """
 from __future__ import annotations
 
@@ -67,7 +69,9 @@ def build(base: Path, replicas: int, out: Path) -> dict:
 
 def run(data: Path, engine: str, timeout: float, command_name: str = "timings", memory_limit: str | None = None) -> dict:
     """One `cxmine timings` (or friction) in a fresh process: wall time, the child's peak RSS, its exit code."""
-    command = [*cxmine_command(), command_name, str(data), *(("--config", str(CONFIG)) if command_name != "inspect" else ()), "--format", "json"]
+    written = Path(tempfile.mkdtemp(prefix="cxmine-scale-")) / "report.json"  # the report writes its JSON to a file
+    shown = ["-o", str(written)] if command_name == "report" else ["--format", "json"]
+    command = [*cxmine_command(), command_name, str(data), *(("--config", str(CONFIG)) if command_name != "inspect" else ()), *shown]
     command += ["--engine", engine]
     if engine == "duckdb" and memory_limit:
         command += ["--memory-limit", memory_limit]
@@ -92,7 +96,9 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
         err.seek(0)
         message = err.read().decode(errors="replace").strip().splitlines()
         out.seek(0)
-        result = json.loads(out.read()) if code == 0 else None
+        result = (json.loads(written.read_text(encoding="utf-8")) if command_name == "report" else json.loads(out.read())) if code == 0 else None
+        written.unlink(missing_ok=True)
+        written.parent.rmdir()
     return {
         "engine": engine, "ok": code == 0, "exit_code": code, "seconds": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "memory_limit": memory_limit if engine == "duckdb" else None, "answer": _answer(result),
@@ -107,6 +113,8 @@ def _answer(result: dict | None):
         return None
     if result.get("kind") == "friction":
         return result["friction_points"]
+    if result.get("kind") == "report":  # the points with their example cases, the headline, the trend, quality
+        return {key: result[key] for key in ("headline", "trend", "wait_distributions", "quality")} | {"points": result["friction"]["friction_points"]}
     if "top_variants" in result:  # inspect: the whole summary
         return result
     return {key: result[key] for key in ("steps", "transitions", "customer_gaps", "promises", "rows_read", "rows_ignored")}
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="replication factors, comma-separated (default: the plan — x20 on every engine, x100 on duckdb)")
     parser.add_argument("--engines", default="pandas,duckdb", help="comma-separated engines: pandas, duckdb, spark (default pandas,duckdb)")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's --memory-limit (default 4GB)")
-    parser.add_argument("--command", default="timings", choices=("timings", "friction", "inspect"), help="the command measured")
+    parser.add_argument("--command", default="timings", choices=("timings", "friction", "inspect", "report"), help="the command measured")
     parser.add_argument("--keep", type=Path, help="write the data into this folder and keep it (default: a temporary folder)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
     parser.add_argument("--json", action="store_true")

@@ -217,6 +217,136 @@ def build_report(
     )
 
 
+def build_report_on_engine(
+    log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", *, period: "Period | None" = None,
+    top: int = 10, trend_weeks: int = 12, progress: Progress | None = None, now: Any = None, notes: tuple = (),
+) -> "Report":
+    """`build_report` computed by an engine other than pandas (DuckDB, out of core; or Spark) on a Parquet file
+    or dataset: the period's friction (as `rank_friction_on_engine`), its cases' starts, ends and lead times
+    and its data quality (as `summarise_on_engine`) come from the engine; the trend weeks, when they hold other
+    cases, are a second engine run; the headline, trend and evidence are assembled as the pandas engine's
+    (cxmine.report.build.assemble_report). `notes` are the config's (open_config).
+
+    >>> from cxmine.model import EngineSettings, LoadOptions
+    >>> from cxmine.config import Config
+    >>> build_report_on_engine("missing.parquet", LoadOptions(), Config(), EngineSettings(engine="duckdb"))
+    Traceback (most recent call last):
+    ...
+    cxmine.errors.InputError: file not found in missing.parquet — check the path
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    import pandas as pd  # noqa: PLC0415
+
+    from cxmine.config import with_cli_overrides  # noqa: PLC0415
+    from cxmine.core.normalise import window_months  # noqa: PLC0415
+    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
+    from cxmine.engines.inspect import stored_columns, summary  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
+    from cxmine.errors import InputError, UsageError  # noqa: PLC0415
+    from cxmine.friction.engine import rank  # noqa: PLC0415
+    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
+    from cxmine.inputs import outcome_notes  # noqa: PLC0415
+    from cxmine.report import build  # noqa: PLC0415
+
+    period = period or build.WHOLE_LOG
+    say = progress or (lambda _message: None)
+    if trend_weeks < 1:
+        raise UsageError("--trend-weeks must be at least 1")
+    path, config, _merged = _engine_input(log_path, options, config)
+    url = isinstance(path, str)
+
+    def window(since: Any, until: Any) -> "Config":
+        return with_cli_overrides(config, replace(options, since=None if since is None else since.isoformat(), until=None if until is None else until.isoformat()))
+
+    def cases_of(computed) -> "build.PeriodCases":
+        starts = pd.Series(pd.to_datetime(computed.first_us, unit="us", utc=True))
+        return build.PeriodCases(starts, computed.ended, computed.lead_seconds, [])
+
+    merged = window(period.since, period.until)
+    with engine_errors("the report"):
+        say(f"Summarising {period.label}…")
+        try:
+            inspected = _open_on_engine(path, merged, settings)
+        except InputError as exc:
+            raise InputError(f"no case starts in {period.label}", file=exc.file, hint=exc.hint) if exc.what.startswith("no case starts inside") else exc from None
+        found_summary = summary(inspected, top_variants=1, now=now, stored=stored_columns(path) if not url else None, months=window_months(merged))
+        _close(inspected)
+        say(f"Ranking friction in {period.label}…")
+        source = _open_on_engine(path, merged, settings, attributes=True)
+        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
+        if missing:
+            raise UsageError(f"the {settings.engine} engine cannot run this: it does not report with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
+        computed = tables(source, config, _whole_columns(path) if not url else frozenset(), details=True, report=True)
+    found = outcome_notes(config, computed.activities, windowed=bool(period.since or period.until))
+    staged = stage(computed, config, source.load)
+    friction = rank(staged, config, describe=_describe_config(config))
+    friction = replace(friction, notes=tuple(notes) + tuple(source.notes) + found + friction.notes)
+    current = replace(cases_of(computed), candidates=staged.candidates)
+    counts = computed.promises[1] if computed.promises is not None else {}
+
+    def name_cases(index):
+        with engine_errors("the example cases"):
+            names = staged.case_rows(index)["case_id"].tolist()
+        _close(source)
+        return names
+
+    def history_of(since):
+        say("Ranking friction over the trend weeks…")
+        with engine_errors("the trend"):
+            try:
+                earlier = _open_on_engine(path, window(since, period.until), settings, attributes=True)
+            except InputError as exc:
+                if exc.what.startswith("no case starts inside"):
+                    return None
+                raise
+            more = tables(earlier, config, _whole_columns(path) if not url else frozenset(), report=True)
+            _close(earlier)
+        return replace(cases_of(more), candidates=stage(more, config, earlier.load).candidates)
+
+    from cxmine.core.timings import counts_by_state  # noqa: PLC0415
+
+    # The analysis left the lifecycle events that are not completions out (a note says so), as the pandas
+    # engine's prepared log no longer holds them: its summary has no finding about them either.
+    quality = tuple(q for q in found_summary.quality if q.code != "non_complete_lifecycle")
+    report = build.assemble_report(
+        source.load.source, period, config, friction, current, totals=(found_summary.cases, found_summary.events), quality=quality,
+        promise_counts=[counts.get(i, counts_by_state({})) for i in range(len(config.promises))], name_cases=name_cases, history_of=history_of,
+        top=top, trend_weeks=trend_weeks, progress=say,
+    )
+    _close(source)
+    return report
+
+
+def report_map_on_engine(log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", period: "Period") -> Any:
+    """The report's process map of the cases starting in `period` (core.maps.ProcessMap), computed by an engine
+    other than pandas (cxmine.engines.maps): the same map as the pandas engine draws."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cxmine.config import with_cli_overrides  # noqa: PLC0415
+    from cxmine.core.maps import MAP_ACTIVITY_LIMIT, MAP_EDGE_LIMIT  # noqa: PLC0415
+    from cxmine.engines.maps import directly_follows  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
+    from cxmine.render.report_map import report_filters  # noqa: PLC0415
+
+    path, config, _merged = _engine_input(log_path, options, config)
+    bounds = {"since": None if period.since is None else period.since.isoformat(), "until": None if period.until is None else period.until.isoformat()}
+    with engine_errors("the process map"):
+        source = _open_on_engine(path, with_cli_overrides(config, replace(options, **bounds)), settings)
+        found = directly_follows(source, report_filters(), activity_limit=MAP_ACTIVITY_LIMIT, edge_limit=MAP_EDGE_LIMIT)
+    _close(source)
+    return found
+
+
+def _close(source: Any) -> None:
+    """Let a DuckDB source's memory go (Spark's session is shared: it stays)."""
+    if getattr(source.con, "name", "") == "duckdb":
+        try:
+            source.con.disconnect()
+        except Exception:  # noqa: BLE001 - already closed
+            pass
+
+
 def discover(inputs: Inputs, *, progress: Progress | None = None, **options: Any) -> "DiscoveryResult":
     """The process map and a discovered model with its quality (options as `cxmine discover` takes them:
     algorithm, noise_threshold, dependency_threshold, filters, overlay, quality).
@@ -286,6 +416,28 @@ def weekly_report(
     """What `cxmine report` produces: the report of `window.period` (cxmine.report.window.plan), compared
     with its baseline (a period of the same log, or a report.json), passed through `redact`
     (e.g. a partial of `cxmine.report.redact.redact_report`) when given, with the `--fail-on` rules evaluated."""
+
+    def make(period, weeks, said):
+        return build_report(inputs, period=period, top=top, trend_weeks=weeks, progress=said)
+
+    return _weekly(make, inputs.config, window, trend_weeks=trend_weeks, rules=rules, redact=redact, stamp=stamp, progress=progress)
+
+
+def weekly_report_on_engine(
+    log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", window: Any, *, top: int = 10, trend_weeks: int = 12,
+    rules: tuple = (), redact: Any = None, stamp: bool = False, progress: Progress | None = None, notes: tuple = (),
+) -> "Report":
+    """`weekly_report` with every period computed by an engine other than pandas (`build_report_on_engine`)."""
+
+    def make(period, weeks, said):
+        return build_report_on_engine(log_path, options, config, settings, period=period, top=top, trend_weeks=weeks, progress=said, notes=notes)
+
+    return _weekly(make, config, window, trend_weeks=trend_weeks, rules=rules, redact=redact, stamp=stamp, progress=progress)
+
+
+def _weekly(make: Any, config: "Config", window: Any, *, trend_weeks: int, rules: tuple, redact: Any, stamp: bool, progress: Progress | None) -> "Report":
+    """The report of the window's period made by `make(period, trend_weeks, progress)`, with its baseline, redaction,
+    journeys and gates."""
     from dataclasses import replace  # noqa: PLC0415
     from datetime import datetime, timezone  # noqa: PLC0415
 
@@ -300,23 +452,23 @@ def weekly_report(
             "--redact with a baseline report that is not redacted would show its names", file=str(window.baseline_file),
             hint="compare with a report.json written with --redact, or with --compare previous",
         )
-    result = build_report(inputs, period=window.period, top=top, trend_weeks=trend_weeks, progress=progress)
+    result = make(window.period, trend_weeks, progress)
     if redact is not None:
         result = redact(result)
     comparison = None
     if window.baseline_period is not None:
         if progress:
             progress(f"Building the baseline {window.baseline_period.label}…")
-        base = build_report(inputs, period=window.baseline_period, top=top, trend_weeks=1)
+        base = make(window.baseline_period, 1, None)
         base = redact(base) if redact is not None else base
         comparison = compare(result.to_dict(), base.to_dict(), label=window.baseline_period.label)
     elif baseline_json is not None:
         comparison = compare(result.to_dict(), baseline_json, label=str(window.baseline_file), source=str(window.baseline_file))
     result = replace(result, comparison=comparison)
-    if inputs.config.sources and inputs.config.path is not None:
+    if config.sources and config.path is not None:
         if progress:
             progress("Following the customers across processes…")
-        result = replace(result, journeys=journeys_section(inputs.config.path))
+        result = replace(result, journeys=journeys_section(config.path))
     result = replace(result, gates=evaluate_gates(tuple(rules), result.to_dict(), comparison))
     if stamp:
         result = replace(result, generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat())

@@ -29,13 +29,12 @@ Limit = Annotated[Optional[int], typer.Option("--limit", min=1, help="List at mo
 Redact = Annotated[bool, typer.Option("--redact", help="Replace case and customer ids by stable pseudonyms.", rich_help_panel=PANEL)]
 
 
-LogOrUrl = opt.Annotated[str, opt.typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv, .parquet or a Parquet dataset folder; with --engine spark also a URL Spark reads (s3a://, hdfs://).", show_default=False)]
 
 
 @opt.engine_options()
 @opt.log_options()
 def cases(
-    log: LogOrUrl,
+    log: opt.LogOrUrl,
     point: Point = None,
     kind: Kind = None,
     at: Activity = None,

@@ -89,12 +89,15 @@ class EngineRun:
         return reads
 
 
-def plan_engine(log: str | Path, config_path: Path | None, options: "LoadOptions", request: Any, gaps: Any = None) -> EngineRun:
+def plan_engine(log: str | Path, config_path: Path | None, options: "LoadOptions", request: Any, gaps: Any = None, *, check: Any = None) -> EngineRun:
     """Open the config of `log` (a path, or with --engine spark a URL: s3a://, hdfs://) and choose the engine
-    for `request` (cli.options.EngineRequest), said on stderr."""
+    for `request` (cli.options.EngineRequest), said on stderr; `check(config)` runs in between (the command's
+    own option checks, so a usage error comes before the engine line)."""
     url = "://" in str(log)  # only Spark reads these
     target: Path | str = str(log) if url else Path(log)
     opened = open_config(None if url else target, config_path)
+    if check is not None:
+        check(opened[0])
     return EngineRun(choose_engine(target, opened[0], options, request.name, request.limits, gaps=gaps), target, opened)
 
 

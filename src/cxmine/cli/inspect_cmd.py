@@ -20,13 +20,12 @@ EPILOG = (
 Formats = opt.format_choice("inspect")
 Format = opt.format_option(Formats)
 TopVariants = Annotated[int, typer.Option("--top-variants", min=0, help="How many variants to list.")]
-LogOrUrl = opt.Annotated[str, opt.typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv, .parquet or a Parquet dataset folder; with --engine spark also a URL Spark reads (s3a://, hdfs://).", show_default=False)]
 
 
 @opt.engine_options()
 @opt.log_options()
 def inspect(
-    log: LogOrUrl,
+    log: opt.LogOrUrl,
     format: Format = Formats.table,
     output: opt.Output = None,
     top_variants: TopVariants = 10,

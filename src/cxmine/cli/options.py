@@ -12,6 +12,7 @@ LOG_PANEL = "Reading the log"
 
 
 LogArgument = Annotated[Path, typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv or .parquet.", show_default=False)]
+LogOrUrl = Annotated[str, typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv, .parquet or a Parquet dataset folder; with --engine spark also a URL Spark reads (s3a://, hdfs://).", show_default=False)]
 Output = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the result to this file (atomically) instead of stdout.")]
 Case = Annotated[Optional[str], typer.Option("--case", help="Column holding the case id (default: auto-detect).", rich_help_panel=LOG_PANEL)]
 Activity = Annotated[Optional[str], typer.Option("--activity", help="Column holding the activity name.", rich_help_panel=LOG_PANEL)]

@@ -102,15 +102,21 @@ def _redaction(redact: bool, min_group: int, config):
     )
 
 
-def _render_all(result, targets: list[tuple[Path, str]], inputs, window) -> list[tuple[Path, str]]:
-    """Every requested file's text (HTML gets the period's process map); Markdown on stdout without -o."""
+def _render_all(result, targets: list[tuple[Path, str]], inputs, window, on_engine=None) -> list[tuple[Path, str]]:
+    """Every requested file's text (HTML gets the period's process map: from the events in memory, or
+    `on_engine()`, the map an engine computed); Markdown on stdout without -o."""
     from cxmine.render import RenderOptions, render  # noqa: PLC0415
-    from cxmine.render.report_map import process_map  # noqa: PLC0415
-    from cxmine.report.build import slice_log  # noqa: PLC0415
 
     extras: dict = {}
     if any(fmt == "html" for _, fmt in targets):
-        svg, note = process_map(slice_log(inputs.log, window.period.since, window.period.until), result)
+        from cxmine.render.report_map import process_map  # noqa: PLC0415
+
+        if on_engine is not None:
+            svg, note = process_map(None, result, computed=on_engine())
+        else:
+            from cxmine.report.build import slice_log  # noqa: PLC0415
+
+            svg, note = process_map(slice_log(inputs.log, window.period.since, window.period.until), result)
         extras = {"process_map": svg, "map_note": note}
     return [(path, render("report", fmt, result, RenderOptions(extras=extras))) for path, fmt in targets or [(None, "markdown")]]
 
@@ -132,9 +138,10 @@ def _summary(result, window) -> int:
     return ExitCode.FINDINGS if fired else ExitCode.OK
 
 
+@opt.engine_options()
 @opt.log_options(window=False)
 def report(
-    log: opt.LogArgument,
+    log: opt.LogOrUrl,
     config: opt.ConfigOption = None,
     output: Outputs = None,
     period: PeriodOption = None,
@@ -145,6 +152,7 @@ def report(
     stamp: Stamp = False,
     top: Top = 10,
     trend_weeks: TrendWeeks = 12,
+    engine: object = None,
     options: object = None,
     since: opt.Since = None,
     until: opt.Until = None,
@@ -154,30 +162,62 @@ def report(
     charts, complaint tags and data quality, as HTML, Markdown and JSON; what changed since a baseline;
     exit 1 when a --fail-on rule fires (for CI)."""
     with handled(debug):
-        from cxmine.api import weekly_report  # noqa: PLC0415
-        from cxmine.cli.common import open_config, open_inputs, read_paths  # noqa: PLC0415
-        from cxmine.cli.runtime import status, write_all  # noqa: PLC0415
+        from cxmine.api import friction_engine_gaps  # noqa: PLC0415
+        from cxmine.cli.common import plan_engine  # noqa: PLC0415
+        from cxmine.cli.runtime import write_all  # noqa: PLC0415
         from cxmine.config import with_cli_overrides  # noqa: PLC0415
-        from cxmine.errors import InputError  # noqa: PLC0415
-        from cxmine.report.window import baseline_file_of, no_case_in, plan  # noqa: PLC0415
+        from cxmine.report.window import plan, read_baseline  # noqa: PLC0415
 
         targets = _outputs(list(output or []))
         rules = _check(fail_on, compare, redact, min_group)
-        opened = open_config(log, config)
-        settings = opened[0]
-        window = plan(period, since, until, compare, with_cli_overrides(settings, options), trend_weeks)
-        try:
-            inputs = open_inputs(log, window.load, opened, [path for path, _ in targets], reads=[baseline_file_of(compare)])
-        except InputError as exc:
-            raise no_case_in(window, exc) from None
-        with status("Building the report:") as progress:
-            result = weekly_report(inputs, window, top=top, trend_weeks=trend_weeks, rules=rules, redact=_redaction(redact, min_group, settings), stamp=stamp, progress=progress)
-            rendered = _render_all(result, targets, inputs, window)
-        reads = read_paths(log, settings, baseline_file_of(compare))
+        windows = []
+
+        def check(found) -> None:  # the report's own usage errors come before the engine line
+            windows.append(plan(period, since, until, compare, with_cli_overrides(found, options), trend_weeks))
+            if windows[0].baseline_file is not None:
+                read_baseline(windows[0].baseline_file)
+
+        run = plan_engine(log, config, options, engine, gaps=friction_engine_gaps, check=check)
+        make = _on_pandas if run.pandas else _on_engine
+        result, rendered, reads = make(run, options, windows[0], targets, compare, dict(top=top, trend_weeks=trend_weeks, rules=rules, redact=_redaction(redact, min_group, run.opened[0]), stamp=stamp))
         if targets:
             write_all(rendered, reads=reads)
         else:
             from cxmine.cli.runtime import emit  # noqa: PLC0415
 
             emit(rendered[0][1], None)
-        raise typer.Exit(_summary(result, window))
+        raise typer.Exit(_summary(result, windows[0]))
+
+
+def _on_pandas(run, options, window, targets, compare, settings: dict) -> tuple:
+    """The report built in memory: (result, rendered files, the paths read)."""
+    from cxmine.api import weekly_report  # noqa: PLC0415
+    from cxmine.cli.common import open_inputs, read_paths  # noqa: PLC0415
+    from cxmine.cli.runtime import status  # noqa: PLC0415
+    from cxmine.errors import InputError  # noqa: PLC0415
+    from cxmine.report.window import baseline_file_of, no_case_in  # noqa: PLC0415
+
+    try:
+        inputs = open_inputs(run.log, window.load, run.opened, [path for path, _ in targets], reads=[baseline_file_of(compare)])
+    except InputError as exc:
+        raise no_case_in(window, exc) from None
+    with status("Building the report:") as progress:
+        result = weekly_report(inputs, window, progress=progress, **settings)
+        rendered = _render_all(result, targets, inputs, window)
+    return result, rendered, read_paths(run.log, run.opened[0], baseline_file_of(compare))
+
+
+def _on_engine(run, options, window, targets, compare, settings: dict) -> tuple:
+    """The report built by DuckDB or Spark (api.weekly_report_on_engine): (result, rendered files, the paths read)."""
+    from cxmine.api import report_map_on_engine, weekly_report_on_engine  # noqa: PLC0415
+    from cxmine.cli.runtime import check_outputs, status, warn  # noqa: PLC0415
+    from cxmine.report.window import baseline_file_of  # noqa: PLC0415
+
+    reads = run.reads([]) + tuple(p for p in [baseline_file_of(compare)] if p is not None)
+    check_outputs([path for path, _ in targets], reads)
+    config, notes = run.opened
+    with status(f"Building the report on {run.settings.engine}:") as progress:
+        result = weekly_report_on_engine(run.log, options, config, run.settings, window, progress=progress, notes=notes, **settings)
+        rendered = _render_all(result, targets, None, window, lambda: report_map_on_engine(run.log, options, config, run.settings, window.period))
+    warn((result.friction.load.warnings if result.friction.load is not None else ()) + result.friction.notes[len(notes):])
+    return result, rendered, reads

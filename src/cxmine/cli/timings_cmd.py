@@ -16,13 +16,12 @@ Formats = opt.format_choice("timings")
 Format = opt.format_option(Formats)
 
 
-LogOrUrl = opt.Annotated[str, opt.typer.Argument(help="Event log: .xes, .xes.gz, .csv, .csv.gz, .tsv, .parquet or a Parquet dataset folder; with --engine spark also a URL Spark reads (s3a://, hdfs://).", show_default=False)]
 
 
 @opt.engine_options()
 @opt.log_options()
 def timings(
-    log: LogOrUrl,
+    log: opt.LogOrUrl,
     config: opt.ConfigOption = None,
     format: Format = Formats.table,
     output: opt.Output = None,

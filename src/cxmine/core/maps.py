@@ -179,7 +179,11 @@ def keep_top_variants(events: pd.DataFrame, top: int) -> pd.DataFrame:
 
 def frequent_activities(events: pd.DataFrame, share: float) -> list[str]:
     """The most frequent activities whose events together reach `share` of all events (ties by name)."""
-    counts = events[schema.ACTIVITY].value_counts()
+    return frequent_of(events[schema.ACTIVITY].value_counts(), share)
+
+
+def frequent_of(counts: pd.Series, share: float) -> list[str]:
+    """`frequent_activities` from the events per activity (name → count), on any engine."""
     counts = counts[counts > 0]
     order = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
     total = sum(n for _, n in order)
@@ -209,15 +213,9 @@ def directly_follows(
     filters = filters or MapFilters()
     events_total = len(events)
     cases_total = int(case_starts(events).sum())
-    bounds: list[Bound] = []
     if filters.top_variants is not None:
         events = keep_top_variants(events, filters.top_variants)
-    if filters.activities is None and activity_limit is not None:
-        counts = _activity_counts(events)
-        if len(counts) > activity_limit:
-            share = share_of_top(counts, activity_limit)
-            bounds.append(Bound("activities", activity_limit, len(counts), activity_limit, share))
-            filters = replace(filters, activities=share)
+    filters, bounds = bound_activities(filters, _activity_counts(events), activity_limit)
     if filters.activities is not None:
         events = keep_activities(events, frequent_activities(events, filters.activities))
 
@@ -255,12 +253,33 @@ def directly_follows(
         end_time = start.where(start.notna(), end_time)
     seconds = (end_time - times.iloc[previous].reset_index(drop=True)).dt.total_seconds().to_numpy()
     flow = pd.DataFrame({"from": activity[previous], "to": activity[rows], "case": case[rows], "seconds": seconds})
-    edge_frames = [_edge_table(flow, names)]
-
-    # Start and end edges: one per case, no time.
-    n_cases = int(first.sum())
     start_counts = np.bincount(activity[first], minlength=n_names)
     end_counts = np.bincount(activity[last], minlength=n_names) if len(events) else np.zeros(n_names, dtype=np.int64)
+    return finish_map(
+        nodes, _edge_table(flow, names), names, start_counts, end_counts, events=len(events), cases=int(first.sum()),
+        totals=(events_total, cases_total), basis=basis, filters=filters, bounds=bounds, edge_limit=edge_limit,
+    )
+
+
+def bound_activities(filters: MapFilters, counts: np.ndarray, activity_limit: int | None) -> tuple[MapFilters, list[Bound]]:
+    """The activities slider set automatically when the user left it unset and there are more than
+    `activity_limit` activities (`counts`: events per activity, largest first)."""
+    if filters.activities is None and activity_limit is not None and len(counts) > activity_limit:
+        share = share_of_top(counts, activity_limit)
+        return replace(filters, activities=share), [Bound("activities", activity_limit, len(counts), activity_limit, share)]
+    return filters, []
+
+
+def finish_map(
+    nodes: pd.DataFrame, flow_edges: pd.DataFrame, names: np.ndarray, start_counts: np.ndarray, end_counts: np.ndarray, *, events: int, cases: int,
+    totals: tuple[int, int], basis: str, filters: MapFilters, bounds: list[Bound], edge_limit: int | None,
+) -> ProcessMap:
+    """The map from its aggregates, whichever engine computed them: `nodes` (activity, events, cases,
+    service_p50_seconds, sorted), the activity → activity edges (`_edge_table`'s columns), the cases starting
+    and ending in each activity (by code into `names`); then the paths slider (and its bound)."""
+    events_total, cases_total = totals
+    edge_frames = [flow_edges]
+    n_cases = cases
     for counts, is_start in ((start_counts, True), (end_counts, False)):
         hit = np.flatnonzero(counts)
         edge_frames.append(
@@ -288,7 +307,7 @@ def directly_follows(
     return ProcessMap(
         nodes=nodes,
         edges=edges,
-        events=len(events),
+        events=events,
         cases=n_cases,
         events_total=events_total,
         cases_total=cases_total,

@@ -60,6 +60,8 @@ class Tables:
     resources: list[str] = field(default_factory=list)  # resource name per code
     case_attributes: list[tuple] = field(default_factory=list)  # (name, categories or None, integer, first value per case)
     case_rows: Any = None  # tables(..., details=True): case indices → the drill-down's rows (friction.prepare.Stage.case_rows)
+    first_us: np.ndarray | None = None  # tables(..., report=True): per case, its first event's time (int64 epoch µs)
+    ended: np.ndarray | None = None  # tables(..., report=True): per case, whether it has ended (core.shapes.case_status)
 
 
 class _Cases:
@@ -77,10 +79,10 @@ class _Cases:
         """`steps` with the case index in place of the case id."""
         return steps.inner_join(self.ids, "case_id").drop("case_id").rename(case_id="case")
 
-    def measure(self, source: Source, flagged) -> None:
+    def measure(self, source: Source, flagged, *, first: bool = False) -> None:
         """The per-case aggregates, reduced on the engine to what friction reads: events, lead time (first
         event, or earlier start, to last event; microseconds) and the first and last touchpoint (stashed:
-        `read` brings them in)."""
+        `read` brings them in); `first`: also the first event's time (`first_us`, the report's case start)."""
         import ibis  # noqa: PLC0415
 
         us = _us(flagged.timestamp)
@@ -90,7 +92,7 @@ class _Cases:
         )
         t = self.index(per_case)
         low = ibis.least(t.first_us, ibis.coalesce(t.start_us, t.first_us)) if source.has_start else t.first_us
-        lean = t.select("case", "tp_first_us", "tp_last_us", events=t.events.cast("int32"), lead_us=t.last_us - low).order_by("case")
+        lean = t.select("case", "tp_first_us", "tp_last_us", *(["first_us"] if first else []), events=t.events.cast("int32"), lead_us=t.last_us - low).order_by("case")
         self.n = int(run(self.ids.count(), "the cases"))
         self._stashed = source.stash(lean, "the cases")
 
@@ -490,19 +492,25 @@ def team_column(source: Source, config) -> str | None:
     return config.team if config.team and source.attributes.get(config.team) == "VARCHAR" else None
 
 
-def tables(source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False, open_now: bool = False) -> Tables:
+def tables(
+    source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False, open_now: bool = False, report: bool = False,
+) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort; `details`: also a
     per-case table the drill-down looks its cases up in (the source stays open for it); `open_now`: the open
-    cases' last touchpoints and owed promises (`cxmine cases --open`)."""
+    cases' last touchpoints and owed promises (`cxmine cases --open`); `report`: each case's start and whether
+    it has ended (`cxmine report`'s headline and trend)."""
     attributes = _Attributes(source, integer_columns)
     flagged, cases, carried = _sorted(source, config)
     counts = run(flagged.group_by("code").aggregate(n=flagged.count()), "the activities")
     basis = wait_basis(source, flagged)
     # The engine's phase: every result computed and stashed (engines.source.Source.stash) ...
-    cases.measure(source, flagged)
+    cases.measure(source, flagged, first=report)
     pending = _stashed(source, cases, flagged, config, carried)
     pending["case_attributes"] = attributes.per_case(source, cases)
-    status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises or open_now) else None
+    status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises or open_now or report) else None
+    if report:
+        ended = source.stash(cases.index(status[0].select("case_id", "ended")).order_by("case"), "the cases ended")
+        pending["ended"] = lambda: as_columns(ended())["ended"].astype(bool)
     if open_now:
         pending["open_state"] = _open_state(source, cases, flagged, *status, config)
     if config.promises:
@@ -519,7 +527,8 @@ def tables(source: Source, config, integer_columns: frozenset[str] = frozenset()
         engine="spark" if source.con.name == "pyspark" else "duckdb", n_cases=cases.n, n_events=int(per_case["events"].sum(dtype=np.int64)),
         activities=[source.activities[int(code)] for code in sorted(counts["code"].astype(int))],
         lead_seconds=per_case["lead_us"].astype(float) / 1e6, window_start=epoch_ns(per_case["tp_first_us"]), window_end=epoch_ns(per_case["tp_last_us"]),
-        gaps=Gaps(read.pop("gaps"), pd.DataFrame()), basis=basis, names=list(source.activities), resources=list(source.resources), case_rows=lookup, **read,
+        gaps=Gaps(read.pop("gaps"), pd.DataFrame()), basis=basis, names=list(source.activities), resources=list(source.resources), case_rows=lookup,
+        first_us=per_case["first_us"].astype(np.int64) if report else None, **read,
     )
 
 

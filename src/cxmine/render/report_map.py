@@ -6,9 +6,17 @@ MAP_PATHS = 0.8  # the report's map shows the most frequent transitions holding 
 MAP_TIMEOUT_SECONDS = 60
 
 
-def process_map(log, report) -> tuple[str | None, str | None]:
+def report_filters():
+    """The sliders of the report's map (core.maps.MapFilters): the paths holding MAP_PATHS of all transitions."""
+    from cxmine.core import maps  # noqa: PLC0415
+
+    return maps.MapFilters(paths=MAP_PATHS)
+
+
+def process_map(log, report, *, computed=None) -> tuple[str | None, str | None]:
     """The period's process map with friction heat as inline SVG, or (None, why not). The map is an extra:
-    the report stands without it, so any failure here becomes a note in the page."""
+    the report stands without it, so any failure here becomes a note in the page. `computed`: the map
+    already computed from the period's events (by an engine other than pandas); else from `log`."""
     try:
         from cxmine.core import maps  # noqa: PLC0415
         from cxmine.render import processmap  # noqa: PLC0415
@@ -18,7 +26,7 @@ def process_map(log, report) -> tuple[str | None, str | None]:
 
     try:
         friction = report.friction
-        process_map = maps.directly_follows(log.events, maps.MapFilters(paths=MAP_PATHS), activity_limit=maps.MAP_ACTIVITY_LIMIT, edge_limit=maps.MAP_EDGE_LIMIT)
+        process_map = computed if computed is not None else maps.directly_follows(log.events, report_filters(), activity_limit=maps.MAP_ACTIVITY_LIMIT, edge_limit=maps.MAP_EDGE_LIMIT)
         touchpoints = friction.touchpoints if friction.touchpoints_configured else ()
         title = f"{report.period.label} — {process_map.cases:,} cases"
         view = processmap.view(process_map, "friction", friction, touchpoints, title=title)

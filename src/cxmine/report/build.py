@@ -422,16 +422,46 @@ class Report:
         return out
 
 
-def _headline(log: EventLog, config: Config, friction: FrictionReport, summary, promise_rows: pd.DataFrame | None) -> Headline:
+@dataclass(frozen=True)
+class PeriodCases:
+    """What the report reads per case of one window of cases, whichever engine computed it (index: the
+    window's case index, as its candidates number the cases): when each case started (its first event), whether
+    it has ended (core.shapes.case_status with the config's end activities) and its lead time."""
+
+    starts: pd.Series  # UTC instants
+    ended: np.ndarray
+    lead_seconds: np.ndarray
+    candidates: list
+
+    @classmethod
+    def of_log(cls, log: EventLog, config: Config, candidates: list) -> PeriodCases:
+        """The cases of an event table (sorted, dense case codes, as slice_log leaves them)."""
+        from cxmine.core.journey import case_durations  # noqa: PLC0415
+        from cxmine.core.shapes import case_status  # noqa: PLC0415
+
+        events = log.events
+        _codes, starts = case_start_times(events)
+        ended = case_status(events, config.journey.end_activities)["ended"].to_numpy(dtype=bool)
+        return cls(starts, ended, case_durations(events), candidates)
+
+
+def promise_counts_of(config: Config, promise_rows: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Each configured promise's cases per state (core.timings.promise_counts) from the pandas engine's rows."""
     from cxmine.core.timings import promise_counts  # noqa: PLC0415
 
-    events = log.events
-    _codes, starts = case_start_times(events)
+    out = []
+    for index, _promise in enumerate(config.promises):
+        mine = promise_rows.loc[promise_rows["promise"] == index] if promise_rows is not None else pd.DataFrame(columns=["state"])
+        out.append(promise_counts(mine))
+    return out
+
+
+def _headline(cases: PeriodCases, config: Config, friction: FrictionReport, totals: tuple[int, int], promise_counts: list[dict[str, Any]]) -> Headline:
+    """`totals`: (cases, events) of the period; `promise_counts`: per configured promise, its cases per state."""
+    starts = cases.starts
     rows: list[dict[str, Any]] = []
     kept_total = due_total = 0
-    for index, promise in enumerate(config.promises):
-        mine = promise_rows.loc[promise_rows["promise"] == index] if promise_rows is not None else pd.DataFrame(columns=["state"])
-        counts = promise_counts(mine)
+    for promise, counts in zip(config.promises, promise_counts):
         kept_total += counts["kept"]
         due_total += counts["due"]
         rows.append(
@@ -447,19 +477,16 @@ def _headline(log: EventLog, config: Config, friction: FrictionReport, summary, 
             }
         )
     # Lead times over the cases that have ended: an open case's lead time so far is not its lead time.
-    from cxmine.core.journey import case_durations  # noqa: PLC0415
-    from cxmine.core.shapes import case_status  # noqa: PLC0415
-
-    ended = case_status(events, config.journey.end_activities)["ended"].to_numpy(dtype=bool)
-    lead = case_durations(events)[ended]
+    ended = cases.ended
+    lead = np.asarray(cases.lead_seconds, dtype=float)[ended]
     durations = {"p50": float(np.percentile(lead, 50)), "p90": float(np.percentile(lead, 90))} if lead.size else {}
     has_complaints = friction.complaints_total > 0 or friction.complaint_rate is not None
     value = friction.to_dict()["value"] if friction.currency is not None else None
     return Headline(
         value=value,
         open_cases=int((~ended).sum()),
-        cases=int(summary.cases),
-        events=int(summary.events),
+        cases=int(totals[0]),
+        events=int(totals[1]),
         first_case_start=starts.min().isoformat() if len(starts) else None,
         last_case_start=starts.max().isoformat() if len(starts) else None,
         lead_time_p50_seconds=durations.get("p50"),
@@ -522,29 +549,28 @@ def _overlaps(period: Period, monday: date) -> bool:
     return (period.until is None or start < period.until) and (period.since is None or end > period.since)
 
 
-def _trend(history: EventLog, history_candidates: list, points, period: Period, weeks: int, last_monday: date) -> Trend:
+def _trend(history: PeriodCases, points, period: Period, weeks: int, last_monday: date) -> Trend:
     """Share of cases affected per ISO week, for each trend point: one scatter-add over (case, point).
 
     Leading weeks before the first case are left out (a log shorter than the window). A point that is not
-    a candidate over the trend weeks (e.g. a complaint hotspot only in this period) gets no values."""
+    a candidate over the trend weeks (e.g. a complaint hotspot only in this period) gets no values. A week is
+    incomplete when more than INCOMPLETE_SHARE of its cases are still open (by the config's end activities,
+    as the headline counts them)."""
     first_monday = last_monday - timedelta(weeks=weeks - 1)
-    codes, starts = case_start_times(history.events)
+    starts = history.starts
     local = starts.dt.tz_convert(period.timezone).dt.tz_localize(None).dt.normalize()
     days = ((local - pd.Timestamp(first_monday)) / pd.Timedelta(days=1)).to_numpy(dtype=float)
-    week_of_case = np.full(len(history.events[schema.CASE].cat.categories), -1, dtype=np.int64)
-    week_of_case[codes] = np.floor(days / 7).astype(np.int64)
+    week_of_case = np.floor(days / 7).astype(np.int64)
     valid = (week_of_case >= 0) & (week_of_case < weeks)
     cases_per_week = np.bincount(week_of_case[valid], minlength=weeks)
-    from cxmine.core.shapes import case_status  # noqa: PLC0415
-
-    still_open = ~case_status(history.events)["ended"].to_numpy(dtype=bool)
+    still_open = ~np.asarray(history.ended, dtype=bool)
     open_per_week = np.bincount(week_of_case[valid], weights=still_open[valid], minlength=weeks)
     first_week = int(np.flatnonzero(cases_per_week)[0]) if cases_per_week.any() else weeks - 1
     mondays = [first_monday + timedelta(weeks=i) for i in range(first_week, weeks)]
 
     chosen = _trend_points(points)
     by_key: dict[MatchKey, Any] = {}
-    for c in history_candidates:
+    for c in history.candidates:
         by_key.setdefault(candidate_key(c), c)
     found = [by_key.get(point_key(point)) for point in chosen]
     masks = np.zeros((len(week_of_case), len(chosen)), dtype=np.int64)
@@ -588,16 +614,21 @@ def _complaint_tags(located: pd.DataFrame | None) -> tuple[TagCount, ...]:
     return tuple(sorted(rows, key=lambda t: (-t.complaints, t.name)))
 
 
-def history_window(log: EventLog, period: Period, weeks: int) -> tuple[pd.Timestamp, date]:
-    """(first instant, last Monday) of the `weeks` ISO weeks that end with the period (or the log's last week)."""
+def history_window(starts: pd.Series | None, period: Period, weeks: int) -> tuple[pd.Timestamp, date]:
+    """(first instant, last Monday) of the `weeks` ISO weeks that end with the period (or with the week of the
+    last case start, `starts`' latest, when the period has no end)."""
     if period.until is not None:
         last = (period.until - pd.Timedelta(microseconds=1)).tz_convert(period.timezone)
     else:
-        _codes, starts = case_start_times(log.events)
         last = starts.max().tz_convert(period.timezone)
     last_monday = _monday(last.date())
     first_monday = last_monday - timedelta(weeks=weeks - 1)
     return _local_midnight(first_monday, period.timezone), last_monday
+
+
+def same_cases(current: PeriodCases, period: Period, since: pd.Timestamp) -> bool:
+    """Do the cases starting in [since, period.until) equal the period's own? (Then the trend reuses its candidates.)"""
+    return (period.since is None or since >= period.since) and (len(current.starts) == 0 or since <= current.starts.min())
 
 
 def build_report(
@@ -632,40 +663,68 @@ def build_report(
     say(f"Ranking friction in {period.label}…")
     stage = detect(current, config, current_complaints, notes=list(complaint_notes), scores=scores)
     friction = rank(stage, config, describe=describe)
-    points = friction.friction_points
-
-    say("Collecting evidence…")
-    by_key: dict[MatchKey, Any] = {}
-    for c in stage.candidates:
-        by_key.setdefault(candidate_key(c), c)
-    case_names = stage.journey.case_ids
-    keys = tuple(point_key(p) for p in points)
-    examples = []
-    for key in keys:
-        candidate = by_key.get(key)
-        chosen = candidate.cases[:EXAMPLE_CASES] if candidate is not None else []
-        examples.append(tuple(str(case_names[i]) for i in chosen))
     located = stage.located if stage.have_complaints and not stage.located.empty else None
-
     say("Summarising the log…")
     summary = summarise(current, top_variants=1, now=now)
-    headline = _headline(current, config, friction, summary, stage.journey.promise_outcomes)
+    case_ids = stage.journey.case_ids
+
+    def history_of(since: pd.Timestamp) -> PeriodCases | None:
+        try:
+            history = slice_log(log, since, period.until, what="the trend weeks")
+        except InputError:
+            return None
+        history_complaints = complaints_for(complaints, history.events)
+        found = detect(history, config, history_complaints if history_complaints is not None and len(history_complaints) else None, scores=scores).candidates
+        return PeriodCases.of_log(history, config, found)
+
+    return assemble_report(
+        log.source, period, config, friction, PeriodCases.of_log(current, config, stage.candidates),
+        totals=(summary.cases, summary.events), quality=tuple(summary.quality), promise_counts=promise_counts_of(config, stage.journey.promise_outcomes),
+        name_cases=lambda index: [str(case_ids[i]) for i in index], history_of=history_of, located=located, top=top, trend_weeks=trend_weeks, progress=say,
+    )
+
+
+def assemble_report(
+    source: str,
+    period: Period,
+    config: Config,
+    friction: FrictionReport,
+    current: PeriodCases,
+    *,
+    totals: tuple[int, int],
+    quality: tuple[QualityFinding, ...],
+    promise_counts: list[dict[str, Any]],
+    name_cases: Callable[[np.ndarray], list[str]],
+    history_of: Callable[[pd.Timestamp], PeriodCases | None],
+    located: pd.DataFrame | None = None,
+    top: int = 10,
+    trend_weeks: int = 12,
+    progress: Progress | None = None,
+) -> Report:
+    """The report from one period's ranked friction and cases, whichever engine computed them: `totals` are
+    its (cases, events), `promise_counts` each promise's cases per state, `name_cases` the case ids of case
+    indices, `history_of(since)` the cases starting in [since, period.until) for the trend (None: none; only
+    asked when those are other cases than the period's), `located` the complaints matched to its cases."""
+    say = progress or (lambda _message: None)
+    points = friction.friction_points
+    say("Collecting evidence…")
+    by_key: dict[MatchKey, Any] = {}
+    for c in current.candidates:
+        by_key.setdefault(candidate_key(c), c)
+    keys = tuple(point_key(p) for p in points)
+    chosen = [np.asarray(by_key[key].cases[:EXAMPLE_CASES], dtype=np.int64) if key in by_key else np.empty(0, dtype=np.int64) for key in keys]
+    every = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.int64)
+    names = iter(name_cases(every) if every.size else [])
+    examples = [tuple(next(names) for _ in range(len(index))) for index in chosen]
+    headline = _headline(current, config, friction, totals, promise_counts)
 
     say("Weekly trend…")
-    trend_since, last_monday = history_window(current, period, trend_weeks)
-    try:
-        history = slice_log(log, trend_since, period.until, what="the trend weeks")
-    except InputError:
-        history = current
-    if history is current:
-        history_found = stage.candidates
-    else:
-        history_complaints = complaints_for(complaints, history.events)
-        history_found = detect(history, config, history_complaints if history_complaints is not None and len(history_complaints) else None, scores=scores).candidates
-    trend = _trend(history, history_found, points, period, trend_weeks, last_monday)
+    trend_since, last_monday = history_window(current.starts, period, trend_weeks)
+    history = current if same_cases(current, period, trend_since) else (history_of(trend_since) or current)
+    trend = _trend(history, points, period, trend_weeks, last_monday)
 
     return Report(
-        source=log.source,
+        source=source,
         period=period,
         headline=headline,
         friction=friction,
@@ -674,6 +733,6 @@ def build_report(
         trend=trend,
         wait_distributions=_wait_distributions(points, by_key, top),
         complaint_tags=_complaint_tags(located),
-        quality=tuple(summary.quality),
+        quality=quality,
         top=top,
     )
