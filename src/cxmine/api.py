@@ -159,24 +159,89 @@ def rank_friction_on_engine(
     """
     from dataclasses import replace  # noqa: PLC0415
 
-    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
-    from cxmine.engines.source import engine_errors  # noqa: PLC0415
-    from cxmine.errors import UsageError  # noqa: PLC0415
     from cxmine.friction.engine import rank  # noqa: PLC0415
-    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
     from cxmine.inputs import outcome_notes  # noqa: PLC0415
 
     path, config, merged = _engine_input(log_path, options, config)
-    url = isinstance(path, str)
-    with engine_errors("the friction points"):
+    complaints, complaint_notes = _read_complaints(config)
+    source, computed, staged, scope_notes = _stage_on_engine(path, config, merged, settings, "the friction points", complaints=complaints)
+    found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
+    report = rank(staged, config, describe=_describe_config(config), rank_by=rank_by)
+    return replace(report, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + scope_notes + report.notes)
+
+
+def _stage_on_engine(
+    path: Path | str, config: "Config", merged: "Config", settings: "EngineSettings", what: str, *, complaints: Any = None, say_scope: bool = True,
+    windowed: bool | None = None, **computing: Any,
+) -> tuple:
+    """Friction's Stage of the events `merged` reads, computed on the engine (engines.friction.tables with
+    `computing`'s options, friction.onengine.stage): (source, tables, stage, notes about the complaints'
+    scope). A configuration the engines do not compute yet is a usage error (exit 2), never a ranking
+    without it. `complaints`: read by `_read_complaints`; those about cases outside the window (`windowed`,
+    default: --since/--until given) are out of scope, said in a note unless `say_scope` is false."""
+    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
+    from cxmine.errors import UsageError  # noqa: PLC0415
+    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
+
+    with engine_errors(what):
         source = _open_on_engine(path, merged, settings, attributes=True)
         missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
-        computed = tables(source, config, _whole_columns(path) if not url else frozenset())
-    found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
-    report = rank(stage(computed, config, source.load), config, describe=_describe_config(config), rank_by=rank_by)
-    return replace(report, notes=tuple(notes) + tuple(source.notes) + found + report.notes)
+        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), complaints=complaints, **computing)
+    windowed = bool(merged.since or merged.until) if windowed is None else windowed
+    mine, scope_notes = _in_scope(complaints, computed, windowed=windowed, say=say_scope)
+    return source, computed, stage(computed, config, source.load, mine), scope_notes
+
+
+def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", complaints: Any) -> Any:
+    """Which case ids the complaints name are cases starting in the window `merged` reads (an object with
+    `.complaints[0].index`, as `_in_scope` reads an engine's tables)."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    import pandas as pd  # noqa: PLC0415
+
+    from cxmine.engines.source import run  # noqa: PLC0415
+    from cxmine.errors import InputError  # noqa: PLC0415
+
+    named = sorted({str(x) for x in complaints["case_id"].dropna()})
+    known: list = []
+    if named:
+        try:
+            source = _open_on_engine(path, merged, settings)
+        except InputError as exc:  # no case in the window: none is known
+            if not exc.what.startswith("no case starts inside"):
+                raise
+        else:
+            found = source.events.filter(source.events.case_id.isin(named)).select("case_id").distinct()
+            known = run(found, "the complaints' cases")["case_id"].astype(str).tolist()
+            _close(source)
+    return SimpleNamespace(complaints=(pd.Series(dtype="int64", index=pd.Index(known, dtype=object)),))
+
+
+def _read_complaints(config: "Config") -> tuple[Any, tuple]:
+    """The complaints file of the config, read as the pandas engine reads it (None without one), and its notes."""
+    if config.complaints is None or config.complaints.path is None:
+        return None, ()
+    from cxmine.io.complaints import read_complaint_file  # noqa: PLC0415
+
+    notes: list = []
+    return read_complaint_file(config.complaints, notes), tuple(notes)
+
+
+def _in_scope(complaints: Any, computed: Any, *, windowed: bool, say: bool = True) -> tuple[Any, tuple]:
+    """With --since/--until, the complaints about cases the window left out are out of scope, not unmatched
+    (inputs.load_inputs' rule): dropped, and counted in a note (`say`)."""
+    if complaints is None or not windowed:
+        return complaints, ()
+    from cxmine.model import Warning_  # noqa: PLC0415
+
+    keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(computed.complaints[0].index).to_numpy()
+    if keep.all():
+        return complaints, ()
+    note = Warning_("complaints_out_of_scope", "complaints about cases that --since/--until/--where left out are not analysed", count=int((~keep).sum()))
+    return complaints.loc[keep].reset_index(drop=True), (note,) if say else ()
 
 
 def _unread_outcomes(source: Any, config: "Config") -> tuple[str, ...]:
@@ -219,13 +284,14 @@ def build_report(
 
 def build_report_on_engine(
     log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", *, period: "Period | None" = None,
-    top: int = 10, trend_weeks: int = 12, progress: Progress | None = None, now: Any = None, notes: tuple = (),
+    top: int = 10, trend_weeks: int = 12, progress: Progress | None = None, now: Any = None, notes: tuple = (), scope: "LoadOptions | None" = None,
 ) -> "Report":
     """`build_report` computed by an engine other than pandas (DuckDB, out of core; or Spark) on a Parquet file
     or dataset: the period's friction (as `rank_friction_on_engine`), its cases' starts, ends and lead times
     and its data quality (as `summarise_on_engine`) come from the engine; the trend weeks, when they hold other
     cases, are a second engine run; the headline, trend and evidence are assembled as the pandas engine's
-    (cxmine.report.build.assemble_report). `notes` are the config's (open_config).
+    (cxmine.report.build.assemble_report). `notes` are the config's (open_config); `scope`: the window the
+    run reads (cxmine.report.window.ReportWindow.load): complaints about cases outside it are out of scope.
 
     >>> from cxmine.model import EngineSettings, LoadOptions
     >>> from cxmine.config import Config
@@ -240,12 +306,10 @@ def build_report_on_engine(
 
     from cxmine.config import with_cli_overrides  # noqa: PLC0415
     from cxmine.core.normalise import window_months  # noqa: PLC0415
-    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
     from cxmine.engines.inspect import stored_columns, summary  # noqa: PLC0415
     from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import InputError, UsageError  # noqa: PLC0415
     from cxmine.friction.engine import rank  # noqa: PLC0415
-    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
     from cxmine.inputs import outcome_notes  # noqa: PLC0415
     from cxmine.report import build  # noqa: PLC0415
 
@@ -273,36 +337,41 @@ def build_report_on_engine(
         found_summary = summary(inspected, top_variants=1, now=now, stored=stored_columns(path) if not url else None, months=window_months(merged))
         _close(inspected)
         say(f"Ranking friction in {period.label}…")
-        source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
-        if missing:
-            raise UsageError(f"the {settings.engine} engine cannot run this: it does not report with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
-        computed = tables(source, config, _whole_columns(path) if not url else frozenset(), details=True, report=True)
+        complaints, complaint_notes = _read_complaints(config)
+        if complaints is not None and scope is not None and (scope.since or scope.until):  # as inputs.load_inputs
+            complaints, said = _in_scope(complaints, _known_ids(path, with_cli_overrides(config, scope), settings, complaints), windowed=True)
+            complaint_notes += said
+    # as build.complaints_for: the complaints about other periods' cases are left out, silently
+    source, computed, staged, _ = _stage_on_engine(
+        path, config, merged, settings, "the report", complaints=complaints, say_scope=False, windowed=bool(period.since or period.until), details=True, report=True,
+    )
     found = outcome_notes(config, computed.activities, windowed=bool(period.since or period.until))
-    staged = stage(computed, config, source.load)
     friction = rank(staged, config, describe=_describe_config(config))
-    friction = replace(friction, notes=tuple(notes) + tuple(source.notes) + found + friction.notes)
+    friction = replace(friction, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + friction.notes)
     current = replace(cases_of(computed), candidates=staged.candidates)
     counts = computed.promises[1] if computed.promises is not None else {}
+    case_rows, located = staged.case_rows, (staged.located if staged.have_complaints and not staged.located.empty else None)
+    del computed, staged  # the period's occurrence tables go before the trend weeks' engine run: the peaks do not add up
+    _release()
 
     def name_cases(index):
         with engine_errors("the example cases"):
-            names = staged.case_rows(index)["case_id"].tolist()
+            names = case_rows(index)["case_id"].tolist()
         _close(source)
         return names
 
     def history_of(since):
         say("Ranking friction over the trend weeks…")
-        with engine_errors("the trend"):
-            try:
-                earlier = _open_on_engine(path, window(since, period.until), settings, attributes=True)
-            except InputError as exc:
-                if exc.what.startswith("no case starts inside"):
-                    return None
-                raise
-            more = tables(earlier, config, _whole_columns(path) if not url else frozenset(), report=True)
-            _close(earlier)
-        return replace(cases_of(more), candidates=stage(more, config, earlier.load).candidates)
+        try:
+            gone, more, earlier, _notes = _stage_on_engine(
+                path, config, window(since, period.until), settings, "the trend", complaints=complaints, say_scope=False, windowed=True, report=True,
+            )
+        except InputError as exc:
+            if exc.what.startswith("no case starts inside"):
+                return None
+            raise
+        _close(gone)
+        return replace(cases_of(more), candidates=earlier.candidates)  # the stage and tables go when this returns
 
     from cxmine.core.timings import counts_by_state  # noqa: PLC0415
 
@@ -312,7 +381,7 @@ def build_report_on_engine(
     report = build.assemble_report(
         source.load.source, period, config, friction, current, totals=(found_summary.cases, found_summary.events), quality=quality,
         promise_counts=[counts.get(i, counts_by_state({})) for i in range(len(config.promises))], name_cases=name_cases, history_of=history_of,
-        top=top, trend_weeks=trend_weeks, progress=say,
+        located=located, top=top, trend_weeks=trend_weeks, progress=say,
     )
     _close(source)
     return report
@@ -336,6 +405,16 @@ def report_map_on_engine(log_path: Path | str, options: "LoadOptions", config: "
         found = directly_follows(source, report_filters(), activity_limit=MAP_ACTIVITY_LIMIT, edge_limit=MAP_EDGE_LIMIT)
     _close(source)
     return found
+
+
+def _release() -> None:
+    """What Python and Arrow freed goes back to the system (before an engine run that may use it)."""
+    import gc  # noqa: PLC0415
+
+    import pyarrow as pa  # noqa: PLC0415
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def _close(source: Any) -> None:
@@ -430,7 +509,7 @@ def weekly_report_on_engine(
     """`weekly_report` with every period computed by an engine other than pandas (`build_report_on_engine`)."""
 
     def make(period, weeks, said):
-        return build_report_on_engine(log_path, options, config, settings, period=period, top=top, trend_weeks=weeks, progress=said, notes=notes)
+        return build_report_on_engine(log_path, options, config, settings, period=period, top=top, trend_weeks=weeks, progress=said, notes=notes, scope=window.load)
 
     return _weekly(make, config, window, trend_weeks=trend_weeks, rules=rules, redact=redact, stamp=stamp, progress=progress)
 
@@ -513,25 +592,19 @@ def list_cases_on_engine(
     ...
     cxmine.errors.InputError: file not found in missing.parquet — check the path
     """
-    from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
-    from cxmine.engines.source import engine_errors  # noqa: PLC0415
-    from cxmine.errors import UsageError  # noqa: PLC0415
     from dataclasses import replace  # noqa: PLC0415
 
-    from cxmine.friction.onengine import stage, unsupported  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.inputs import outcome_notes  # noqa: PLC0415
 
     _one_choice(point, kind, open_now)
     path, config, merged = _engine_input(log_path, options, config)
+    complaints, complaint_notes = _read_complaints(config)
+    source, computed, staged, scope_notes = _stage_on_engine(path, config, merged, settings, "the cases", complaints=complaints, details=True, open_now=open_now)
     with engine_errors("the cases"):
-        source = _open_on_engine(path, merged, settings, attributes=True)
-        missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
-        if missing:
-            raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
-        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), details=True, open_now=open_now)
-        listed = _cases_of(stage(computed, config, source.load), config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
+        listed = _cases_of(staged, config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
     found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
-    return replace(listed, notes=tuple(notes) + tuple(source.notes) + found)
+    return replace(listed, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + scope_notes)
 
 
 def _one_choice(point: int | None, kind: str | None, open_now: bool) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 from cxmine.core import schema
 from cxmine.model import Warning_
 
-ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise", "repeat_contact")
+ENGINE_KINDS = ("wait", "hidden_wait", "slow_step", "rework", "ping_pong", "handback", "chasing", "outbound_contact", "broken_promise", "complaint_hotspot", "repeat_contact")
 
 
 def unsupported(config, *, team_is_text: bool, customer_carried: bool, unread: tuple[str, ...] = ()) -> list[str]:
@@ -26,8 +26,8 @@ def unsupported(config, *, team_is_text: bool, customer_carried: bool, unread: t
         missing.append("hand-backs between teams ([log] team) unless it is a text column")
     if config.customer and not customer_carried:
         missing.append("repeat contacts ([log] customer) from a column that is not numbers or text")
-    if config.complaints is not None:
-        missing.append("complaints")
+    if config.complaints is not None and config.complaints.path is None:
+        missing.append("complaints read from the events ([complaints] activity_pattern or attribute)")
     if config.model.configured:
         missing.append("deviations from a [model]")
     if any(outcome.source not in ("ends_with", "reaches", "attribute") for outcome in config.outcomes):
@@ -49,8 +49,26 @@ def _touchpoints(names: list[str], config, notes: list[Warning_]):
     masks = touchpoint_masks(one_each, config.touchpoints, notes)
     if not masks.configured:
         notes.append(Warning_("no_touchpoints", "no touchpoints configured: every activity counts as customer-facing (run 'cxmine init' to write a config)"))
-    notes.extend(unknown_names(one_each, config))
-    return masks
+    return masks, lambda: notes.extend(unknown_names(one_each, config))  # said after the complaints' notes, as pandas says them
+
+
+def _complaints(tables, complaints: pd.DataFrame | None, notes: list[Warning_]) -> dict[str, Any]:
+    """The complaints matched to cases and placed (friction.prepare's match_complaints and place_complaints,
+    on what the engine brought back for the complaints' cases): the Stage's complaint fields."""
+    from cxmine.friction.prepare import LOCATED_COLUMNS, complaint_overlay, match_complaints, place_complaints  # noqa: PLC0415
+
+    complained = np.zeros(tables.n_cases, dtype=bool)
+    found: dict[str, Any] = {"located": pd.DataFrame(columns=LOCATED_COLUMNS), "unmatched": 0, "overlay": {}, "complained": complained,
+                             "complaints_total": len(complaints) if complaints is not None else 0}  # fmt: skip
+    if complaints is not None and tables.complaints is not None:
+        codes, by_customer, steps, passing = tables.complaints
+        frame, found["unmatched"] = match_complaints(complaints, codes, by_customer, notes)
+        steps = steps.assign(time=steps["time"].astype(frame["timestamp"].dtype)) if len(frame) else steps
+        found["located"] = place_complaints(frame, steps[["case", "time", "activity"]], steps["tp"].to_numpy(dtype=bool))
+        complained[found["located"]["case"].to_numpy(dtype=int)] = True
+        found["overlay"] = complaint_overlay(found["located"], tables.gaps, passing)
+    found["have_complaints"] = complaints is not None and bool(complained.any())
+    return found
 
 
 def _outcomes(tables, config) -> list:
@@ -83,8 +101,10 @@ def _case_attributes(tables) -> pd.DataFrame:
     return out
 
 
-def stage(tables: Any, config, load) -> Any:
-    """The `Stage` that friction.engine.rank scores, from the engine's tables."""
+def stage(tables: Any, config, load, complaints: pd.DataFrame | None = None) -> Any:
+    """The `Stage` that friction.engine.rank scores, from the engine's tables (and the complaints, read as the
+    pandas engine reads them, when the config has a complaints file)."""
+    from cxmine.core.outcomes import complaint_outcome  # noqa: PLC0415
     from cxmine.friction import signals  # noqa: PLC0415
     from cxmine.friction.drill import OpenState  # noqa: PLC0415
     from cxmine.friction.kinds import get  # noqa: PLC0415
@@ -92,13 +112,15 @@ def stage(tables: Any, config, load) -> Any:
     from cxmine.matching import matches  # noqa: PLC0415
 
     notes: list[Warning_] = []
-    masks = _touchpoints(tables.activities, config, notes)
+    masks, say_unknown = _touchpoints(tables.activities, config, notes)
+    told = _complaints(tables, complaints, notes)
+    say_unknown()
     settings = config.friction
     context = SimpleNamespace(
         n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated,
         pauses=frozenset(matches(tables.activities, config.journey.pauses)), wait_factor=settings.wait_factor, min_wait_seconds=settings.min_wait_seconds,
         window_start=tables.window_start, window_end=tables.window_end, contact_seconds=60.0 * settings.contact_minutes,
-        touchpoints_configured=masks.configured,
+        touchpoints_configured=masks.configured, located_complaints=told["located"] if told["have_complaints"] else None,
     )
     candidates = []
     detectors = (("wait", signals.customer_waits), ("hidden_wait", lambda ctx: signals.hidden_waits_from(tables.moves, tables.names, ctx) if tables.moves is not None else []),
@@ -109,16 +131,17 @@ def stage(tables: Any, config, load) -> Any:
                  ("chasing", lambda ctx: signals.contacts_from(*tables.chasing, tables.names, ctx, "chasing")),
                  ("outbound_contact", lambda ctx: signals.contacts_from(*tables.outbound, tables.names, ctx, "outbound_contact") if tables.outbound is not None else []),
                  ("broken_promise", lambda ctx: signals.broken_promises_from(*tables.promises, config.promises, ctx) if tables.promises is not None else []),
+                 ("complaint_hotspot", signals.complaint_hotspots),
                  ("repeat_contact", lambda ctx: signals.repeat_contacts_from(*tables.repeats, ctx) if tables.repeats is not None else []))
     for kind, detector in detectors:
         for candidate in detector(context):
             if candidate.n_affected:
                 candidate.label = get(kind).render_label(candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details)
                 candidates.append(candidate)
+    outcomes = ([complaint_outcome(told["located"], tables.n_cases)] if told["have_complaints"] else []) + _outcomes(tables, config)
     return Stage(
-        log=load, journey=SimpleNamespace(n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated), candidates=candidates, located=pd.DataFrame(), unmatched=0,
-        complained=np.zeros(tables.n_cases, dtype=bool), have_complaints=False, complaints_total=0, touchpoint_names=masks.names,
-        configured=masks.configured, overlay={}, notes=notes, outcomes=_outcomes(tables, config), lead_seconds=tables.lead_seconds,
+        log=load, journey=SimpleNamespace(n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated), candidates=candidates,
+        touchpoint_names=masks.names, configured=masks.configured, notes=notes, outcomes=outcomes, lead_seconds=tables.lead_seconds, **told,
         attributes=_case_attributes(tables), n_events=tables.n_events, basis=tables.basis, case_rows=tables.case_rows,
         open_state=None if tables.open_state is None else OpenState(*tables.open_state),
     )

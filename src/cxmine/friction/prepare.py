@@ -29,12 +29,27 @@ def locate_complaints(complaints: pd.DataFrame, events: pd.DataFrame, touchpoint
     the customer-visible gap in progress at the complaint's timestamp. Returns (located, unmatched)."""
     categories = events[schema.CASE].cat.categories
     codes = pd.Series(np.arange(len(categories)), index=categories.astype(str))
-    frame = complaints.copy()
-    frame["case"] = frame["case_id"].map(codes) if frame["case_id"].notna().any() else np.nan
-    if customer and customer in events.columns and frame["customer"].notna().any():
+    by_customer = None
+    if customer and customer in events.columns and complaints["customer"].notna().any():
         by_customer = events.groupby(schema.CASE, observed=True, sort=True).agg(customer=(customer, "first"), start=(schema.TIMESTAMP, "min"))
         by_customer["case"] = np.arange(len(by_customer))
-        by_customer = by_customer.dropna(subset=["customer"])
+    frame, unmatched = match_complaints(complaints, codes, by_customer, notes)
+    steps = pd.DataFrame({
+        "case": events[schema.CASE].cat.codes.to_numpy().astype(np.int64), "time": events[schema.TIMESTAMP].reset_index(drop=True),
+        "activity": events[schema.ACTIVITY].astype(str).to_numpy(),
+    })  # fmt: skip
+    return place_complaints(frame, steps, touchpoint & ~chasing), unmatched
+
+
+def match_complaints(complaints: pd.DataFrame, codes: pd.Series, by_customer: pd.DataFrame | None, notes: list[Warning_]) -> tuple[pd.DataFrame, int]:
+    """The complaints with their case index `case`, on any engine: by case id (`codes`: case id → index, at
+    least every id the complaints name that is a case), else by customer and time (`by_customer`: per case
+    its customer, start and index `case`, for at least the complaints' customers: the case of the customer
+    that started last before the complaint). Returns (matched complaints, how many matched no case)."""
+    frame = complaints.copy()
+    frame["case"] = frame["case_id"].map(codes) if frame["case_id"].notna().any() else np.nan
+    if by_customer is not None:
+        by_customer = by_customer.dropna(subset=["customer"]).copy()
         by_customer["customer"] = by_customer["customer"].astype(str)
         need = frame["case"].isna() & frame["customer"].notna()
         if need.any():
@@ -48,16 +63,16 @@ def locate_complaints(complaints: pd.DataFrame, events: pd.DataFrame, touchpoint
         notes.append(Warning_("unmatched_complaints", "complaints whose case (or customer) is not in the log", unmatched, examples))
     frame = frame.dropna(subset=["case"]).copy()
     frame["case"] = frame["case"].astype(np.int64)
+    return frame, unmatched
 
-    effective_tp = touchpoint & ~chasing
-    tp_rows = np.flatnonzero(effective_tp)
-    tps = pd.DataFrame(
-        {
-            "case": events[schema.CASE].cat.codes.to_numpy()[tp_rows].astype(np.int64),
-            "time": events[schema.TIMESTAMP].iloc[tp_rows].reset_index(drop=True),
-            "activity": events[schema.ACTIVITY].astype(str).to_numpy()[tp_rows],
-        }
-    )
+
+def place_complaints(frame: pd.DataFrame, steps: pd.DataFrame, touchpoint: np.ndarray) -> pd.DataFrame:
+    """Where each matched complaint was made, on any engine: the customer-visible gap in progress (from the
+    last touchpoint at or before it to the next) and the step just done. `steps`: the events of at least the
+    complaints' cases in case and time order (case index, time, activity name); `touchpoint`: which of them
+    open or close a gap (touchpoints that are not chasing)."""
+    tp_rows = np.flatnonzero(touchpoint)
+    tps = pd.DataFrame({"case": steps["case"].to_numpy()[tp_rows], "time": steps["time"].iloc[tp_rows].reset_index(drop=True), "activity": steps["activity"].to_numpy()[tp_rows]})
     tps["next_activity"] = tps.groupby("case")["activity"].shift(-1)
     tps = tps.sort_values("time", kind="stable")
     frame = frame.sort_values("timestamp", kind="stable")
@@ -68,26 +83,26 @@ def locate_complaints(complaints: pd.DataFrame, events: pd.DataFrame, touchpoint
     located.loc[before, "next_activity"] = located.loc[before, "case"].map(first_tp)
     located["to_activity"] = located["next_activity"].fillna("(journey ended)")
     # The step the customer had just been through (any activity, internal ones included).
-    steps = pd.DataFrame(
-        {
-            "case": events[schema.CASE].cat.codes.to_numpy().astype(np.int64),
-            "step_time": events[schema.TIMESTAMP].reset_index(drop=True),
-            "step": events[schema.ACTIVITY].astype(str).to_numpy(),
-        }
-    ).sort_values("step_time", kind="stable")
-    located = pd.merge_asof(located.sort_values("timestamp", kind="stable"), steps, left_on="timestamp", right_on="step_time", by="case", direction="backward")
+    done = steps.rename(columns={"time": "step_time", "activity": "step"}).sort_values("step_time", kind="stable")
+    located = pd.merge_asof(located.sort_values("timestamp", kind="stable"), done, left_on="timestamp", right_on="step_time", by="case", direction="backward")
     located["step"] = located["step"].fillna("(before the first event)")
     columns = ["case", "timestamp", "tag", "severity", "from_activity", "to_activity", "step"]
-    return located[columns].sort_values(["case", "timestamp"], kind="stable").reset_index(drop=True), unmatched
+    return located[columns].sort_values(["case", "timestamp"], kind="stable").reset_index(drop=True)
 
 
-def complaint_overlay(located: pd.DataFrame, gaps, events: pd.DataFrame, top_tags: int = 3) -> dict[str, list[dict[str, Any]]]:
+def cases_per_activity(events: pd.DataFrame) -> pd.Series:
+    """How many cases do each activity (name → cases), as complaint_overlay reads it."""
+    passing = events.groupby(schema.ACTIVITY, observed=True)[schema.CASE].nunique()
+    passing.index = passing.index.astype(str)
+    return passing
+
+
+def complaint_overlay(located: pd.DataFrame, gaps, passing_step: pd.Series, top_tags: int = 3) -> dict[str, list[dict[str, Any]]]:
     """Complaints per customer-visible gap (transition between touchpoints) and per step just done:
-    count, cases that went through it, complaint rate (complaining cases / those cases), top tags."""
+    count, cases that went through it (`passing_step`: cases per activity), complaint rate (complaining cases
+    / those cases), top tags."""
     occ = gaps.occurrences
     passing_gap = occ.groupby([occ["from_activity"].astype(str), occ["to_activity"].astype(str)])["case"].nunique()
-    passing_step = events.groupby(schema.ACTIVITY, observed=True)[schema.CASE].nunique()
-    passing_step.index = passing_step.index.astype(str)
 
     def table(keys: list[str], passing: pd.Series) -> list[dict[str, Any]]:
         rows = []
@@ -317,7 +332,7 @@ def prepare_journey(
     if complaints is not None:
         located, unmatched = locate_complaints(complaints, events, masks.touchpoint, masks.chasing, config.customer, notes)
         complained[located["case"].to_numpy(dtype=int)] = True
-        overlay = complaint_overlay(located, gaps, events)
+        overlay = complaint_overlay(located, gaps, cases_per_activity(events))
     have_complaints = complaints is not None and bool(complained.any())
     promises = tuple(config.promises)
     if not config.sources:  # in a journey, another process's names are expected not to match here
