@@ -13,7 +13,9 @@ Data: ../shared/data/Road_Traffic_Fine_Management_Process.xes.gz is converted on
 (561,470 events, 150,370 fines) and written ×N into one Parquet file: in replica k every case id gets the
 suffix `-r<k>` and every timestamp moves k × 28 days, so replicas share no case and keep their weekdays.
 Each run is `cxmine timings DATA --config examples/real/road-traffic.toml --format json --engine E` in a
-fresh process; its peak RSS is the child's ru_maxrss (os.wait4), so nothing of this script counts.
+fresh process; its peak RSS is the larger of the child's ru_maxrss (os.wait4) and the resident memory of the
+child with everything it started (sampled every 50 ms from /proc: Spark's JVM counts), so nothing of this
+script counts.
 
 Issue 11's targets: DuckDB ≤ 0.5× the pandas time and ≤ 0.35× its peak RSS on ×20; ×100 within 10 minutes
 at ≤ 6 GB. `--command friction` measures the friction ranking the same way (DuckDB and Spark compute it since
@@ -82,10 +84,12 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         child = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
         deadline = started + timeout
+        tree_peak = 0  # the child and everything it started (Spark's JVM), sampled: wait4 counts the child alone
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
+            tree_peak = max(tree_peak, tree_rss_kb(child.pid))
             if time.perf_counter() > deadline:
                 child.kill()
                 os.wait4(child.pid, 0)
@@ -100,10 +104,34 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
         written.unlink(missing_ok=True)
         written.parent.rmdir()
     return {
-        "engine": engine, "ok": code == 0, "exit_code": code, "seconds": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "engine": engine, "ok": code == 0, "exit_code": code, "seconds": round(wall, 2), "peak_rss_mb": round(max(usage.ru_maxrss, tree_peak) / 1024, 1),
         "memory_limit": memory_limit if engine == "duckdb" else None, "answer": _answer(result),
         "error": None if code == 0 else (message[-1] if message else f"exit {code}"),
     }
+
+
+def tree_rss_kb(root: int) -> int:
+    """The resident memory (kB) of a process and all its descendants now, from /proc (0 where there is none):
+    Spark's JVM is a child of the cxmine process, and its memory counts."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    parent, rss = {}, {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parent[int(entry.name)] = int(stat[1])
+            rss[int(entry.name)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    total, frontier = 0, [root]
+    while frontier:
+        pid = frontier.pop()
+        total += rss.get(pid, 0)
+        frontier.extend(child for child, up in parent.items() if up == pid)
+    return total
 
 
 def _answer(result: dict | None):
@@ -209,7 +237,7 @@ def targets(results: dict[str, list[dict]]) -> list[str]:
     spark = {r["size"]: r for r in results.get("spark", []) if r["ok"]}
     reference = pandas.get(20) or duck.get(20)
     if 20 in spark and reference is not None:
-        lines.append(f"x20 spark agrees with {reference['engine']}: {'PASS' if agree(reference['answer'], spark[20]['answer']) else 'MISS'} (spark {spark[20]['seconds']} s; its JVM's memory is not counted)")
+        lines.append(f"x20 spark agrees with {reference['engine']}: {'PASS' if agree(reference['answer'], spark[20]['answer']) else 'MISS'} (spark {spark[20]['seconds']} s, {spark[20]['peak_rss_mb']:.0f} MB with its JVM)")
     if 100 in duck:
         r = duck[100]
         fits = r["seconds"] <= 600 and r["peak_rss_mb"] <= 6 * 1024

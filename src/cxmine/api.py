@@ -195,6 +195,23 @@ def _stage_on_engine(
     return source, computed, stage(computed, config, source.load, mine), scope_notes
 
 
+def _period_summary(path: Path | str, merged: "Config", settings: "EngineSettings", label: str, now: Any) -> "LogSummary":
+    """inspect's summary of the cases `merged` reads, on the engine (the report's totals and quality findings)."""
+    from cxmine.core.normalise import window_months  # noqa: PLC0415
+    from cxmine.engines.inspect import stored_columns, summary  # noqa: PLC0415
+    from cxmine.engines.source import engine_errors  # noqa: PLC0415
+    from cxmine.errors import InputError  # noqa: PLC0415
+
+    with engine_errors("the report"):
+        try:
+            inspected = _open_on_engine(path, merged, settings)
+        except InputError as exc:
+            raise InputError(f"no case starts in {label}", file=exc.file, hint=exc.hint) if exc.what.startswith("no case starts inside") else exc from None
+        found = summary(inspected, top_variants=1, now=now, stored=stored_columns(path) if not isinstance(path, str) else None, months=window_months(merged))
+    _close(inspected)
+    return found
+
+
 def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", complaints: Any) -> Any:
     """Which case ids the complaints name are cases starting in the window `merged` reads (an object with
     `.complaints[0].index`, as `_in_scope` reads an engine's tables)."""
@@ -220,14 +237,22 @@ def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", c
     return SimpleNamespace(complaints=(pd.Series(dtype="int64", index=pd.Index(known, dtype=object)),))
 
 
-def _read_complaints(config: "Config") -> tuple[Any, tuple]:
-    """The complaints file of the config, read as the pandas engine reads it (None without one), and its notes."""
+def _read_complaints(config: "Config", path: Path | str | None = None, settings: "EngineSettings | None" = None, scope: "LoadOptions | None" = None) -> tuple[Any, tuple]:
+    """The complaints file of the config, read as the pandas engine reads it (None without one), and its notes;
+    with `scope` (the window a report reads), those about cases outside it are left out with a counted note,
+    as inputs.load_inputs leaves them out."""
     if config.complaints is None or config.complaints.path is None:
         return None, ()
     from cxmine.io.complaints import read_complaint_file  # noqa: PLC0415
 
     notes: list = []
-    return read_complaint_file(config.complaints, notes), tuple(notes)
+    complaints = read_complaint_file(config.complaints, notes)
+    if scope is not None and (scope.since or scope.until):
+        from cxmine.config import with_cli_overrides  # noqa: PLC0415
+
+        complaints, said = _in_scope(complaints, _known_ids(path, with_cli_overrides(config, scope), settings, complaints), windowed=True)
+        notes.extend(said)
+    return complaints, tuple(notes)
 
 
 def _in_scope(complaints: Any, computed: Any, *, windowed: bool, say: bool = True) -> tuple[Any, tuple]:
@@ -305,8 +330,6 @@ def build_report_on_engine(
     import pandas as pd  # noqa: PLC0415
 
     from cxmine.config import with_cli_overrides  # noqa: PLC0415
-    from cxmine.core.normalise import window_months  # noqa: PLC0415
-    from cxmine.engines.inspect import stored_columns, summary  # noqa: PLC0415
     from cxmine.engines.source import engine_errors  # noqa: PLC0415
     from cxmine.errors import InputError, UsageError  # noqa: PLC0415
     from cxmine.friction.engine import rank  # noqa: PLC0415
@@ -318,7 +341,6 @@ def build_report_on_engine(
     if trend_weeks < 1:
         raise UsageError("--trend-weeks must be at least 1")
     path, config, _merged = _engine_input(log_path, options, config)
-    url = isinstance(path, str)
 
     def window(since: Any, until: Any) -> "Config":
         return with_cli_overrides(config, replace(options, since=None if since is None else since.isoformat(), until=None if until is None else until.isoformat()))
@@ -328,19 +350,10 @@ def build_report_on_engine(
         return build.PeriodCases(starts, computed.ended, computed.lead_seconds, [])
 
     merged = window(period.since, period.until)
-    with engine_errors("the report"):
-        say(f"Summarising {period.label}…")
-        try:
-            inspected = _open_on_engine(path, merged, settings)
-        except InputError as exc:
-            raise InputError(f"no case starts in {period.label}", file=exc.file, hint=exc.hint) if exc.what.startswith("no case starts inside") else exc from None
-        found_summary = summary(inspected, top_variants=1, now=now, stored=stored_columns(path) if not url else None, months=window_months(merged))
-        _close(inspected)
-        say(f"Ranking friction in {period.label}…")
-        complaints, complaint_notes = _read_complaints(config)
-        if complaints is not None and scope is not None and (scope.since or scope.until):  # as inputs.load_inputs
-            complaints, said = _in_scope(complaints, _known_ids(path, with_cli_overrides(config, scope), settings, complaints), windowed=True)
-            complaint_notes += said
+    say(f"Summarising {period.label}…")
+    found_summary = _period_summary(path, merged, settings, period.label, now)
+    say(f"Ranking friction in {period.label}…")
+    complaints, complaint_notes = _read_complaints(config, path, settings, scope)
     # as build.complaints_for: the complaints about other periods' cases are left out, silently
     source, computed, staged, _ = _stage_on_engine(
         path, config, merged, settings, "the report", complaints=complaints, say_scope=False, windowed=bool(period.since or period.until), details=True, report=True,

@@ -664,9 +664,10 @@ def _open_state(source: Source, cases: _Cases, flagged, status, log_end, config)
 
 
 def _details(source: Source, cases: _Cases, flagged, status, customer: bool):
-    """Per case, kept on the engine: its id, first and last event, last activity and whether it has ended
-    (`status`: engines.timings.case_status, core.shapes.case_status's rules). Returns the lookup of some case
-    indices."""
+    """Per case: its id, first and last event, last activity and whether it has ended (`status`:
+    engines.timings.case_status, core.shapes.case_status's rules), kept aside until cases are looked up in it —
+    on DuckDB as a Parquet file in its spill folder (so neither the engine's memory nor Python's holds it
+    while the kinds' builders run), on Spark as a cached view. Returns the lookup of some case indices."""
     import ibis  # noqa: PLC0415
 
     extra = {"customer": flagged.customer.argmin(flagged.seq, where=flagged.customer.notnull()).cast("string")} if customer else {}
@@ -674,13 +675,23 @@ def _details(source: Source, cases: _Cases, flagged, status, customer: bool):
     ids = cases.ids.rename(text="case_id")
     joined = status.inner_join(first, "case_id")
     joined = joined.inner_join(ids, joined.case_id == ids.case)
-    table = source.materialise("case_details", joined.select("case", "text", "first_us", "last_code", "ended", *extra, last_us=_us(joined.last_time)))
+    expression = joined.select("case", "text", "first_us", "last_code", "ended", *extra, last_us=_us(joined.last_time))
     names = np.asarray(source.activities, dtype=object)
+    if source.con.name == "pyspark":
+        table = source.materialise("case_details", expression)
+
+        def look_up(wanted: np.ndarray) -> pd.DataFrame:
+            return run(table.semi_join(ibis.memtable(pd.DataFrame({"case": wanted.astype(np.int64)})), "case").order_by("case"), "the cases listed")
+    else:
+        kept = source.keep(expression.order_by("case"), "the cases")
+
+        def look_up(wanted: np.ndarray) -> pd.DataFrame:
+            import pyarrow.parquet as pq  # noqa: PLC0415
+
+            return pq.read_table(kept, filters=[("case", "in", wanted.astype(np.int64).tolist())]).to_pandas().sort_values("case")
 
     def rows(index: np.ndarray) -> pd.DataFrame:
-        wanted = np.unique(index)
-        chosen = table.semi_join(ibis.memtable(pd.DataFrame({"case": wanted.astype(np.int64)})), "case")
-        found = run(chosen.order_by("case"), "the cases listed")
+        found = look_up(np.unique(index))
         at = np.searchsorted(found["case"].to_numpy(dtype=np.int64), index)
         rows = pd.DataFrame({
             "case_id": found["text"].astype(str).to_numpy()[at], "first_ns": epoch_ns(found["first_us"])[at], "last_ns": epoch_ns(found["last_us"])[at],
@@ -689,6 +700,8 @@ def _details(source: Source, cases: _Cases, flagged, status, customer: bool):
         if customer:
             rows["customer"] = found["customer"].astype("string").to_numpy()[at]
         return rows
+
+    return rows
 
     return rows
 

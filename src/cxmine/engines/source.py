@@ -50,13 +50,17 @@ class Source:
             return self.con.table(name)
         return materialise(self.con, name, expression)
 
-    def stash(self, expression, what: str):
-        """`expression`'s result kept aside for later: on DuckDB written to a Parquet file in its spill folder
-        (in order), so that it is read into Python only after the engine's own tables are dropped and its
-        memory returned — the engine's peak and Python's do not add up. Returns the reader (an Arrow table)."""
-        if self.con.name == "pyspark":
-            table = arrow(expression, what)
-            return lambda: table
+    def keep(self, expression, what: str) -> str:
+        """`expression`'s result written (in order) to a Parquet file in DuckDB's spill folder, kept until the
+        process ends, for lookups that read only some of its rows; returns the file's path."""
+        import atexit  # noqa: PLC0415
+
+        name = self._copy(expression, what)
+        atexit.register(Path(name).unlink, missing_ok=True)
+        return name
+
+    def _copy(self, expression, what: str) -> str:
+        """`expression` written to a new Parquet file in the spill folder, in its ORDER BY; the file's path."""
         import os  # noqa: PLC0415
 
         folder = sql(self.con, "SELECT current_setting('temp_directory')")[0][0] or None
@@ -69,6 +73,16 @@ class Source:
                 raw.execute(f"COPY ({self.con.compile(expression)}) TO {_sql_text(name)} (FORMAT parquet)")
             finally:
                 raw.execute("SET preserve_insertion_order = false")
+        return name
+
+    def stash(self, expression, what: str):
+        """`expression`'s result kept aside for later: on DuckDB written to a Parquet file in its spill folder
+        (in order), so that it is read into Python only after the engine's own tables are dropped and its
+        memory returned — the engine's peak and Python's do not add up. Returns the reader (an Arrow table)."""
+        if self.con.name == "pyspark":
+            table = arrow(expression, what)
+            return lambda: table
+        name = self._copy(expression, what)
 
         def read():
             import pyarrow.parquet as pq  # noqa: PLC0415
