@@ -360,14 +360,21 @@ def test_friction_cli_on_duckdb_and_what_it_refuses(parquet, run, tmp_path):
     assert auto.exit_code == 0 and "engine: pandas (auto:" in auto.stderr
 
 
-def test_friction_on_a_dataset_in_a_real_process(parquet, tmp_path):
-    """auto picks DuckDB for a dataset; stdout is the JSON alone."""
+def on_a_sepsis_dataset(parquet, tmp_path, command: str, *args: str):
+    """`cxmine COMMAND` in a real process on sepsis written as a monthly dataset (auto must pick DuckDB):
+    the finished process, and the single Parquet file and config it was written from."""
     path, config_path = parquet("sepsis", *LOGS["sepsis"])
     dataset = tmp_path / "by-month"
     write_dataset(load_log(path), dataset)
-    done = run_subprocess("-m", "cxmine", "friction", str(dataset), "--config", str(config_path), "--format", "json")
+    done = run_subprocess("-m", "cxmine", command, str(dataset), "--config", str(config_path), *args)
     assert done.returncode == 0, done.stderr
     assert "engine: duckdb (auto: a Parquet dataset)" in done.stderr
+    return done, path, config_path
+
+
+def test_friction_on_a_dataset_in_a_real_process(parquet, tmp_path):
+    """auto picks DuckDB for a dataset; stdout is the JSON alone."""
+    done, path, config_path = on_a_sepsis_dataset(parquet, tmp_path, "friction", "--format", "json")
     expected = json.loads(run_subprocess("-m", "cxmine", "friction", str(path), "--config", str(config_path), "--engine", "pandas", "--format", "json").stdout)
     found = json.loads(done.stdout)
     assert _same(expected["friction_points"], found["friction_points"]) == []

@@ -14,9 +14,10 @@ from cxmine.inputs import load_inputs
 from cxmine.model import LoadOptions
 from cxmine.report import parse_period
 
-from test_engines import DUCKDB, LOGS, SPARK, _same, needs_spark, parquet  # noqa: F401 - the fixture
+import test_engines
+from test_engines import DUCKDB, LOGS, SPARK, _same, needs_spark, on_a_sepsis_dataset
 
-from conftest import run_subprocess
+parquet = test_engines.parquet  # the shared fixture: each log converted to Parquet once
 
 
 def _report_on_both(path, config, engine, period=None) -> tuple[dict, dict]:
@@ -86,15 +87,7 @@ def test_report_on_duckdb_refuses_what_it_cannot_compute(parquet, run, tmp_path)
 
 def test_report_on_a_dataset_in_a_real_process(parquet, tmp_path):
     """auto picks DuckDB for a dataset; the Markdown on stdout is the report alone."""
-    from cxmine.io import load_log
-    from cxmine.io.writers import write_dataset
-
-    path, config_path = parquet("sepsis", *LOGS["sepsis"])
-    dataset = tmp_path / "by-month"
-    write_dataset(load_log(path), dataset)
-    done = run_subprocess("-m", "cxmine", "report", str(dataset), "--config", str(config_path), "--period", "2014-Q4")
-    assert done.returncode == 0, done.stderr
-    assert "engine: duckdb (auto: a Parquet dataset)" in done.stderr
+    done, _path, _config = on_a_sepsis_dataset(parquet, tmp_path, "report", "--period", "2014-Q4")
     assert done.stdout.startswith("# CX friction report · 2014-Q4")
 
 
