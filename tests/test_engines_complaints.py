@@ -1,7 +1,8 @@
-"""Complaints on DuckDB and Spark: the bundled orders example *with* its complaints file ranks, reports and
-drills down exactly as on pandas — complaint hotspots, the "complained" outcome's 2×2 tables, the complaint
-overlay per gap and per step, unmatched and out-of-scope complaints — including complaints known only by
-customer (matched to the customer's case that started last before the complaint)."""
+"""Complaints and survey answers on DuckDB and Spark: the bundled orders example *with* its complaints file
+ranks, reports and drills down exactly as on pandas — complaint hotspots, the complaint outcome's 2×2 tables,
+the complaint overlay per gap and per step, unmatched and out-of-scope complaints — including complaints
+known only by customer (matched to the customer's case that started last before the complaint); and an NPS
+survey outcome ([[outcomes]] from a file, answers joined by order id or by customer and time)."""
 from __future__ import annotations
 
 import csv
@@ -59,6 +60,18 @@ def orders(tmp_path_factory):
         f'path = "{(EXAMPLE / "complaints.csv").as_posix()}"\ncase = "order_id"', f'path = "{(folder / "by-customer.csv").as_posix()}"\ncase = "order_id"\ncustomer = "customer_id"',
     ), encoding="utf-8")  # fmt: skip
     assert "by-customer.csv" in by_customer.read_text(encoding="utf-8")
+    # A survey: every third order answered (0–10) at its last event, by order id or, every other one, by customer only.
+    last = {row["order_id"]: row for row in csv.DictReader((EXAMPLE / "orders.csv").open(encoding="utf-8"))}
+    answers = [{"order_id": oid if i % 2 else "", "customer_id": row["customer_id"], "answered_at": row["end_time"], "nps": (i * 7) % 11}
+               for i, (oid, row) in enumerate(sorted(last.items())) if i % 3 == 0]  # fmt: skip
+    answers.append({"order_id": "O-99999", "customer_id": "", "answered_at": "2026-02-01T00:00:00+00:00", "nps": 1})  # no such order
+    with (folder / "survey.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(answers[0]))
+        writer.writeheader()
+        writer.writerows(answers)
+    with by_customer.open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[[outcomes]]\nname = "detractor"\npath = "{(folder / "survey.csv").as_posix()}"\ncase = "order_id"\ncustomer = "customer_id"\n'
+                     'timestamp = "answered_at"\nscore = "nps"\nbad_below = 7\n')  # fmt: skip
     return parquet, plain, by_customer
 
 
@@ -74,17 +87,20 @@ def test_friction_with_complaints_is_the_same_on_duckdb(orders, which, since):
     assert any(o["name"] == "complaint" and o["tested"] for p in found["friction_points"] for o in p["outcomes"]), "the complaint outcome is compared"
     assert found["complaints"]["by_transition"] and found["complaints"]["by_step"]
     codes = [w["code"] for w in found["warnings"]]
-    if which == "by-customer":
-        assert "unmatched_complaints" in codes
+    if which == "by-customer":  # with the survey: its outcome is compared too
+        assert "unmatched_complaints" in codes and "unmatched_scores" in codes
+        assert sum(o["cases_with_outcome"] for p in found["friction_points"] for o in p["outcomes"] if o["name"] == "detractor") > 0
     if since:
         assert "complaints_out_of_scope" in codes
     assert _same(expected, found) == []
 
 
-def test_the_report_with_complaints_is_the_same_on_duckdb(orders):
-    """A week compared with the week before: complaint tags, the complaint rate in the headline, the trend."""
-    path, plain, _ = orders
-    config = load_config(plain)
+@pytest.mark.parametrize("which", ["plain", "by-customer"])
+def test_the_report_with_complaints_is_the_same_on_duckdb(orders, which):
+    """A week compared with the week before: complaint tags, the complaint rate in the headline, the trend
+    (and, by customer, the survey outcome)."""
+    path, plain, by_customer = orders
+    config = load_config(plain if which == "plain" else by_customer)
     window = plan("2026-W10", None, None, "previous", with_cli_overrides(config, LoadOptions()), 12)
     expected = weekly_report(load_inputs(path, window.load, config=config), window).to_dict()
     found = weekly_report_on_engine(path, LoadOptions(), config, DUCKDB, window).to_dict()

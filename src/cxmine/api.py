@@ -164,19 +164,27 @@ def rank_friction_on_engine(
 
     path, config, merged = _engine_input(log_path, options, config)
     complaints, complaint_notes = _read_complaints(config)
-    source, computed, staged, scope_notes = _stage_on_engine(path, config, merged, settings, "the friction points", complaints=complaints)
+    scores, score_notes = _read_scores(config)
+    source, computed, staged, scope_notes = _stage_on_engine(path, config, merged, settings, "the friction points", complaints=complaints, scores=scores)
     found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
     report = rank(staged, config, describe=_describe_config(config), rank_by=rank_by)
-    return replace(report, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + scope_notes + report.notes)
+    return replace(report, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + scope_notes + score_notes + report.notes)
+
+
+def _read_scores(config: "Config") -> tuple[dict, tuple]:
+    """The survey answers of every [[outcomes]] read from a file, as the pandas engine reads them, and notes."""
+    from cxmine.inputs import _scores  # noqa: PLC0415
+
+    return _scores(config)
 
 
 def _stage_on_engine(
     path: Path | str, config: "Config", merged: "Config", settings: "EngineSettings", what: str, *, complaints: Any = None, say_scope: bool = True,
-    windowed: bool | None = None, **computing: Any,
+    windowed: bool | None = None, scores: dict | None = None, **computing: Any,
 ) -> tuple:
     """Friction's Stage of the events `merged` reads, computed on the engine (engines.friction.tables with
     `computing`'s options, friction.onengine.stage): (source, tables, stage, notes about the complaints'
-    scope). A configuration the engines do not compute yet is a usage error (exit 2), never a ranking
+    scope). `scores`: the survey answers of [[outcomes]] read from a file (inputs' `_scores`). A configuration the engines do not compute yet is a usage error (exit 2), never a ranking
     without it. `complaints`: read by `_read_complaints`; those about cases outside the window (`windowed`,
     default: --since/--until given) are out of scope, said in a note unless `say_scope` is false."""
     from cxmine.engines.friction import tables, team_column  # noqa: PLC0415
@@ -189,10 +197,10 @@ def _stage_on_engine(
         missing = unsupported(config, team_is_text=team_column(source, config) is not None, customer_carried=config.customer in source.attributes, unread=_unread_outcomes(source, config))
         if missing:
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
-        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), complaints=complaints, **computing)
+        computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), complaints=complaints, scores=scores, **computing)
     windowed = bool(merged.since or merged.until) if windowed is None else windowed
     mine, scope_notes = _in_scope(complaints, computed, windowed=windowed, say=say_scope)
-    return source, computed, stage(computed, config, source.load, mine), scope_notes
+    return source, computed, stage(computed, config, source.load, mine, scores), scope_notes
 
 
 def _period_summary(path: Path | str, merged: "Config", settings: "EngineSettings", label: str, now: Any) -> "LogSummary":
@@ -214,7 +222,7 @@ def _period_summary(path: Path | str, merged: "Config", settings: "EngineSetting
 
 def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", complaints: Any) -> Any:
     """Which case ids the complaints name are cases starting in the window `merged` reads (an object with
-    `.complaints[0].index`, as `_in_scope` reads an engine's tables)."""
+    `.named[0].index`, as `_in_scope` reads an engine's tables)."""
     from types import SimpleNamespace  # noqa: PLC0415
 
     import pandas as pd  # noqa: PLC0415
@@ -234,7 +242,7 @@ def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", c
             found = source.events.filter(source.events.case_id.isin(named)).select("case_id").distinct()
             known = run(found, "the complaints' cases")["case_id"].astype(str).tolist()
             _close(source)
-    return SimpleNamespace(complaints=(pd.Series(dtype="int64", index=pd.Index(known, dtype=object)),))
+    return SimpleNamespace(named=(pd.Series(dtype="int64", index=pd.Index(known, dtype=object)),))
 
 
 def _read_complaints(config: "Config", path: Path | str | None = None, settings: "EngineSettings | None" = None, scope: "LoadOptions | None" = None) -> tuple[Any, tuple]:
@@ -262,7 +270,7 @@ def _in_scope(complaints: Any, computed: Any, *, windowed: bool, say: bool = Tru
         return complaints, ()
     from cxmine.model import Warning_  # noqa: PLC0415
 
-    keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(computed.complaints[0].index).to_numpy()
+    keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(computed.named[0].index).to_numpy()
     if keep.all():
         return complaints, ()
     note = Warning_("complaints_out_of_scope", "complaints about cases that --since/--until/--where left out are not analysed", count=int((~keep).sum()))
@@ -354,9 +362,11 @@ def build_report_on_engine(
     found_summary = _period_summary(path, merged, settings, period.label, now)
     say(f"Ranking friction in {period.label}…")
     complaints, complaint_notes = _read_complaints(config, path, settings, scope)
+    scores, score_notes = _read_scores(config)
+    complaint_notes += score_notes
     # as build.complaints_for: the complaints about other periods' cases are left out, silently
     source, computed, staged, _ = _stage_on_engine(
-        path, config, merged, settings, "the report", complaints=complaints, say_scope=False, windowed=bool(period.since or period.until), details=True, report=True,
+        path, config, merged, settings, "the report", complaints=complaints, scores=scores, say_scope=False, windowed=bool(period.since or period.until), details=True, report=True,
     )
     found = outcome_notes(config, computed.activities, windowed=bool(period.since or period.until))
     friction = rank(staged, config, describe=_describe_config(config))
@@ -377,7 +387,7 @@ def build_report_on_engine(
         say("Ranking friction over the trend weeks…")
         try:
             gone, more, earlier, _notes = _stage_on_engine(
-                path, config, window(since, period.until), settings, "the trend", complaints=complaints, say_scope=False, windowed=True, report=True,
+                path, config, window(since, period.until), settings, "the trend", complaints=complaints, scores=scores, say_scope=False, windowed=True, report=True,
             )
         except InputError as exc:
             if exc.what.startswith("no case starts inside"):
@@ -613,11 +623,12 @@ def list_cases_on_engine(
     _one_choice(point, kind, open_now)
     path, config, merged = _engine_input(log_path, options, config)
     complaints, complaint_notes = _read_complaints(config)
-    source, computed, staged, scope_notes = _stage_on_engine(path, config, merged, settings, "the cases", complaints=complaints, details=True, open_now=open_now)
+    scores, score_notes = _read_scores(config)
+    source, computed, staged, scope_notes = _stage_on_engine(path, config, merged, settings, "the cases", complaints=complaints, scores=scores, details=True, open_now=open_now)
     with engine_errors("the cases"):
         listed = _cases_of(staged, config, point=point, kind=kind, activity=activity, open_now=open_now, limit=limit)
     found = outcome_notes(config, computed.activities, windowed=bool(merged.since or merged.until))
-    return replace(listed, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + scope_notes)
+    return replace(listed, notes=tuple(notes) + tuple(source.notes) + found + complaint_notes + scope_notes + score_notes)
 
 
 def _one_choice(point: int | None, kind: str | None, open_now: bool) -> None:

@@ -102,22 +102,29 @@ def case_outcomes(events: pd.DataFrame, outcomes: tuple[OutcomeSettings, ...], s
             np.maximum.at(ends, case, time_ns)
             at = np.where(has, ends, np.nan)  # known at the case's end
         else:
-            table = scores.get(outcome.name)
-            score = np.full(n_cases, np.nan)
-            if table is not None and len(table):
-                index = table["case"].to_numpy(dtype=np.int64)
-                score[index] = table["score"].to_numpy(dtype=float)
-                stamp = table["timestamp"] if "timestamp" in table.columns else None
-                if stamp is not None:
-                    when = pd.to_datetime(stamp, utc=True)
-                    known = when.notna().to_numpy()
-                    at[index[known]] = when[known].dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # NaT stays NaN
-            has = score < float(outcome.bad_below)  # NaN compares False: no answer is not a bad answer
-            answered = int(np.isfinite(score).sum())
-            if answered == 0:
-                notes.append(Warning_("outcome_without_scores", f"outcome {outcome.name!r}: no score could be joined to a case"))
+            found.append(survey_outcome(outcome, scores.get(outcome.name), n_cases, names, notes))
+            continue
         found.append(CaseOutcome(outcome.name, outcome.said, has, at, float(outcome.weight), frozenset(matches(names, list(outcome.activities))), score))
     return found
+
+
+def survey_outcome(outcome: OutcomeSettings, table: pd.DataFrame | None, n_cases: int, names: list[str], notes: list[Warning_]) -> CaseOutcome:
+    """An outcome read from a scores file, on any engine: `table` is the answers joined to case indices
+    (`join_scores`); a case has it when its answer is below `bad_below`, known when it was answered."""
+    at = np.full(n_cases, np.nan)
+    score = np.full(n_cases, np.nan)
+    if table is not None and len(table):
+        index = table["case"].to_numpy(dtype=np.int64)
+        score[index] = table["score"].to_numpy(dtype=float)
+        stamp = table["timestamp"] if "timestamp" in table.columns else None
+        if stamp is not None:
+            when = pd.to_datetime(stamp, utc=True)
+            known = when.notna().to_numpy()
+            at[index[known]] = when[known].dt.as_unit("ns").astype("int64").to_numpy().astype(float)  # NaT stays NaN
+    has = score < float(outcome.bad_below)  # NaN compares False: no answer is not a bad answer
+    if int(np.isfinite(score).sum()) == 0:
+        notes.append(Warning_("outcome_without_scores", f"outcome {outcome.name!r}: no score could be joined to a case"))
+    return CaseOutcome(outcome.name, outcome.said, has, at, float(outcome.weight), frozenset(matches(names, list(outcome.activities))), score)
 
 
 def _case_starts(events: pd.DataFrame, customer_column: str) -> pd.DataFrame:
@@ -144,18 +151,25 @@ def join_scores(scores: pd.DataFrame, events: pd.DataFrame, customer_column: str
     """Scores joined to case indices: by case id, else by customer (the case that started last before the
     answer). Returns columns case, timestamp, score — one answer per case (the last)."""
     categories = pd.Index(events[schema.CASE].cat.categories.astype(str))
+    by_customer = customer_column is not None and customer_column in events.columns
+    return match_scores(scores, categories.get_indexer, (lambda: _case_starts(events, customer_column)) if by_customer else None, notes, name)
+
+
+def match_scores(scores: pd.DataFrame, index_of, starts, notes: list[Warning_], name: str) -> pd.DataFrame:
+    """`join_scores` on any engine: `index_of(ids)` gives the case index of each case id (-1: not a case);
+    `starts()` (None: no customer column) each case's customer (as text), start and index `case`, for at least
+    the customers the answers name."""
     frame = scores.copy()
     if frame["case_id"].notna().any():  # case index by a hash lookup of each answer's case id (-1: unknown)
-        found = categories.get_indexer(frame["case_id"].astype("string").fillna("").astype(object)).astype(float)
+        found = np.array(index_of(frame["case_id"].astype("string").fillna("").astype(object)), dtype=float)
         found[(found < 0) | frame["case_id"].isna().to_numpy()] = np.nan
         frame["case"] = found
     else:
         frame["case"] = np.nan
-    if customer_column and customer_column in events.columns and frame["customer"].notna().any():
+    if starts is not None and frame["customer"].notna().any():
         need = frame["case"].isna() & frame["customer"].notna() & frame["timestamp"].notna()
         if need.any():
-            starts = _case_starts(events, customer_column)
-            starts = starts.dropna(subset=["customer"]).sort_values("start")
+            starts = starts().dropna(subset=["customer"]).sort_values("start")
             asked = frame.loc[need, ["customer", "timestamp"]].reset_index().sort_values("timestamp")
             asked["timestamp"] = asked["timestamp"].astype(starts["start"].dtype)  # one time unit on both sides
             joined = pd.merge_asof(asked, starts, left_on="timestamp", right_on="start", by="customer", direction="backward")

@@ -61,7 +61,7 @@ class Tables:
     case_attributes: list[tuple] = field(default_factory=list)  # (name, categories or None, integer, first value per case)
     case_rows: Any = None  # tables(..., details=True): case indices → the drill-down's rows (friction.prepare.Stage.case_rows)
     first_us: np.ndarray | None = None  # tables(..., report=True): per case, its first event's time (int64 epoch µs)
-    complaints: tuple | None = None  # tables(..., complaints=…): (case id → index, customers' cases, their events, cases per activity)
+    named: tuple | None = None  # tables(..., complaints=…, scores=…): (case id → index, customers' cases, [complaints:] their events, cases per activity)
     ended: np.ndarray | None = None  # tables(..., report=True): per case, whether it has ended (core.shapes.case_status)
 
 
@@ -255,42 +255,50 @@ def _contacts(source: Source, cases: _Cases, flagged, flag: str, what: str):
     return read
 
 
-def _complaint_cases(source: Source, cases: _Cases, flagged, complaints: pd.DataFrame, customer: bool):
-    """What placing the complaints needs (friction.prepare.match_complaints and place_complaints), for their
-    cases only: the case index of every case id they name, each case of the customers they name (customer,
-    start, index), the events of those cases (time, activity code, touchpoint that is not chasing), and the
-    cases doing each activity (the overlay's rates)."""
-    named = sorted({str(x) for x in complaints["case_id"].dropna()})
+def _named_cases(source: Source, cases: _Cases, flagged, frames: list[pd.DataFrame], customer: bool, with_events: bool):
+    """What joining complaints and survey answers (`frames`: each with case_id and customer) to cases needs,
+    for their cases only: the case index of every case id they name, each case of the customers they name
+    (customer, start, index: friction.prepare.match_complaints, core.outcomes.match_scores); `with_events`
+    (complaints, to place them: friction.prepare.place_complaints): those cases' events (time, activity code,
+    touchpoint that is not chasing) and the cases doing each activity (the overlay's rates)."""
+    named = sorted({str(x) for frame in frames for x in frame["case_id"].dropna()})
     ids = cases.ids.filter(cases.ids.case_id.isin(named)) if named else None
     wanted = ids.select(case=ids.case) if ids is not None else None
     parts = {}
-    # Every customer named: a complaint whose case id is not a case is matched by its customer too.
-    asked = sorted({str(x) for x in complaints["customer"].dropna()}) if customer and "customer" in complaints.columns else []
+    # Every customer named: an answer or complaint whose case id is not a case is matched by its customer too.
+    asked = sorted({str(x) for frame in frames for x in frame["customer"].dropna()}) if customer else []
     if asked:
         per_case = flagged.group_by("case_id").aggregate(customer=flagged.customer.argmin(flagged.seq, where=flagged.customer.notnull()), start_us=_us(flagged.timestamp).min())
         theirs = per_case.filter(per_case.customer.cast("string").isin(asked))
-        parts["customers"] = source.stash(cases.index(theirs.select("case_id", "start_us", customer=theirs.customer.cast("string"))).order_by("case"), "the complaining customers' cases")
+        parts["customers"] = source.stash(cases.index(theirs.select("case_id", "start_us", customer=theirs.customer.cast("string"))).order_by("case"), "the named customers' cases")
         mine = theirs.select(case=theirs.case_id)
         wanted = mine if wanted is None else wanted.union(mine)
     if ids is not None:
-        parts["ids"] = source.stash(ids.select(text="case_id", case="case").order_by("case"), "the complaints' cases")
-    if wanted is not None:
+        parts["ids"] = source.stash(ids.select(text="case_id", case="case").order_by("case"), "the named cases")
+    if wanted is not None and with_events:
         wanted = wanted.distinct()
         chosen = flagged.semi_join(wanted, flagged.case_id == wanted.case)
         parts["events"] = source.stash(cases.index(chosen.select("case_id", "code", "tp", time_us=_us(chosen.timestamp), seq=chosen.seq)).order_by(["case", "seq"]), "the complaints' cases' events")
-    passing = run(flagged.group_by("code").aggregate(cases=flagged.case_id.nunique()), "the cases per activity")
     names = np.asarray(source.activities, dtype=object)
-    passing_step = pd.Series(passing["cases"].to_numpy(dtype=np.int64), index=pd.Index(names[passing["code"].to_numpy(dtype=np.int64)].astype(str)), name="case_id").sort_index()
+    passing_step = None
+    if with_events:
+        passing = run(flagged.group_by("code").aggregate(cases=flagged.case_id.nunique()), "the cases per activity")
+        passing_step = pd.Series(passing["cases"].to_numpy(dtype=np.int64), index=pd.Index(names[passing["code"].to_numpy(dtype=np.int64)].astype(str)), name="case_id").sort_index()
 
-    def read() -> tuple[pd.Series, pd.DataFrame | None, pd.DataFrame, pd.Series]:
-        """(case id → index, the customers' cases or None, the events, cases per activity)."""
+    def read() -> tuple[pd.Series, pd.DataFrame | None, pd.DataFrame | None, pd.Series | None]:
+        """(case id → index, the customers' cases or None, the events and cases per activity or None)."""
         found = {name: as_columns(stash()) for name, stash in parts.items()}
         ids_table = found.get("ids", {"text": np.array([], dtype=object), "case": np.array([], dtype=np.int64)})
         codes = pd.Series(ids_table["case"].astype(np.int64), index=pd.Index(ids_table["text"].astype(str)))
         by_customer = None
-        if "customers" in found:
-            t = found["customers"]
-            by_customer = pd.DataFrame({"customer": t["customer"].astype(object), "start": pd.to_datetime(t["start_us"].astype(np.int64), unit="us", utc=True), "case": t["case"].astype(np.int64)})
+        if customer:
+            t = found.get("customers", {"customer": np.array([], dtype=object), "start_us": np.array([], dtype=np.int64), "case": np.array([], dtype=np.int64)})
+            by_customer = pd.DataFrame({
+                "customer": pd.Series(t["customer"].astype(object), dtype="string"), "start": pd.to_datetime(t["start_us"].astype(np.int64), unit="us", utc=True),
+                "case": t["case"].astype(np.int64),
+            })  # fmt: skip
+        if not with_events:
+            return codes, by_customer, None, None
         t = found.get("events", {"case": np.array([], dtype=np.int64), "code": np.array([], dtype=np.int64), "tp": np.array([], dtype=bool), "time_us": np.array([], dtype=np.int64)})
         steps = pd.DataFrame({
             "case": t["case"].astype(np.int64), "time": pd.to_datetime(t["time_us"].astype(np.int64), unit="us", utc=True),
@@ -541,7 +549,7 @@ def team_column(source: Source, config) -> str | None:
 
 def tables(
     source: Source, config, integer_columns: frozenset[str] = frozenset(), *, details: bool = False, open_now: bool = False, report: bool = False,
-    complaints: pd.DataFrame | None = None,
+    complaints: pd.DataFrame | None = None, scores: dict[str, pd.DataFrame] | None = None,
 ) -> Tables:
     """Everything friction needs from the events, computed on the engine with one sort; `details`: also a
     per-case table the drill-down looks its cases up in (the source stays open for it); `open_now`: the open
@@ -556,8 +564,9 @@ def tables(
     pending = _stashed(source, cases, flagged, config, carried)
     pending["case_attributes"] = attributes.per_case(source, cases)
     status = case_status(source, flagged, tuple(config.journey.end_activities)) if (details or config.promises or open_now or report) else None
-    if complaints is not None:
-        pending["complaints"] = _complaint_cases(source, cases, flagged, complaints, "customer" in carried)
+    frames = ([complaints] if complaints is not None else []) + list((scores or {}).values())
+    if frames:
+        pending["named"] = _named_cases(source, cases, flagged, frames, "customer" in carried, with_events=complaints is not None)
     if report:
         ended = source.stash(cases.index(status[0].select("case_id", "ended")).order_by("case"), "the cases ended")
         pending["ended"] = lambda: as_columns(ended())["ended"].astype(bool)

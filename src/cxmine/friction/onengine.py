@@ -30,8 +30,6 @@ def unsupported(config, *, team_is_text: bool, customer_carried: bool, unread: t
         missing.append("complaints read from the events ([complaints] activity_pattern or attribute)")
     if config.model.configured:
         missing.append("deviations from a [model]")
-    if any(outcome.source not in ("ends_with", "reaches", "attribute") for outcome in config.outcomes):
-        missing.append("[[outcomes]] from a survey")
     if unread:
         missing.append(f"[[outcomes]] from an attribute that is not a column of numbers or text ({', '.join(unread)})")
     return missing
@@ -60,8 +58,8 @@ def _complaints(tables, complaints: pd.DataFrame | None, notes: list[Warning_]) 
     complained = np.zeros(tables.n_cases, dtype=bool)
     found: dict[str, Any] = {"located": pd.DataFrame(columns=LOCATED_COLUMNS), "unmatched": 0, "overlay": {}, "complained": complained,
                              "complaints_total": len(complaints) if complaints is not None else 0}  # fmt: skip
-    if complaints is not None and tables.complaints is not None:
-        codes, by_customer, steps, passing = tables.complaints
+    if complaints is not None and tables.named is not None:
+        codes, by_customer, steps, passing = tables.named
         frame, found["unmatched"] = match_complaints(complaints, codes, by_customer, notes)
         steps = steps.assign(time=steps["time"].astype(frame["timestamp"].dtype)) if len(frame) else steps
         found["located"] = place_complaints(frame, steps[["case", "time", "activity"]], steps["tp"].to_numpy(dtype=bool))
@@ -71,12 +69,18 @@ def _complaints(tables, complaints: pd.DataFrame | None, notes: list[Warning_]) 
     return found
 
 
-def _outcomes(tables, config) -> list:
-    from cxmine.core.outcomes import CaseOutcome  # noqa: PLC0415
+def _outcomes(tables, config, scores: dict[str, pd.DataFrame], notes: list[Warning_]) -> list:
+    from cxmine.core.outcomes import CaseOutcome, match_scores, survey_outcome  # noqa: PLC0415
     from cxmine.matching import matches  # noqa: PLC0415
 
     found = []
+    codes, by_customer = tables.named[:2] if tables.named is not None else (pd.Series(dtype="int64"), None)
+    joined = {name: match_scores(table, lambda ids: codes.reindex(pd.Index(ids, dtype=object)).fillna(-1).to_numpy(), (lambda: by_customer) if by_customer is not None else None, notes, name)
+              for name, table in scores.items()}  # fmt: skip
     for outcome in config.outcomes:
+        if outcome.source not in ("ends_with", "reaches", "attribute"):
+            found.append(survey_outcome(outcome, joined.get(outcome.name), tables.n_cases, tables.activities, notes))
+            continue
         at = tables.outcome_times[outcome.name]
         found.append(CaseOutcome(outcome.name, outcome.said, ~np.isnan(at), at, float(outcome.weight), frozenset(matches(tables.activities, list(outcome.activities)))))
     return found
@@ -101,7 +105,7 @@ def _case_attributes(tables) -> pd.DataFrame:
     return out
 
 
-def stage(tables: Any, config, load, complaints: pd.DataFrame | None = None) -> Any:
+def stage(tables: Any, config, load, complaints: pd.DataFrame | None = None, scores: dict[str, pd.DataFrame] | None = None) -> Any:
     """The `Stage` that friction.engine.rank scores, from the engine's tables (and the complaints, read as the
     pandas engine reads them, when the config has a complaints file)."""
     from cxmine.core.outcomes import complaint_outcome  # noqa: PLC0415
@@ -138,7 +142,7 @@ def stage(tables: Any, config, load, complaints: pd.DataFrame | None = None) -> 
             if candidate.n_affected:
                 candidate.label = get(kind).render_label(candidate.activity, candidate.from_activity, candidate.to_activity, candidate.details)
                 candidates.append(candidate)
-    outcomes = ([complaint_outcome(told["located"], tables.n_cases)] if told["have_complaints"] else []) + _outcomes(tables, config)
+    outcomes = ([complaint_outcome(told["located"], tables.n_cases)] if told["have_complaints"] else []) + _outcomes(tables, config, scores or {}, notes)
     return Stage(
         log=load, journey=SimpleNamespace(n_cases=tables.n_cases, gaps=tables.gaps, customer_initiated=masks.customer_initiated), candidates=candidates,
         touchpoint_names=masks.names, configured=masks.configured, notes=notes, outcomes=outcomes, lead_seconds=tables.lead_seconds, **told,
