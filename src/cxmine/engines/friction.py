@@ -567,13 +567,7 @@ def tables(
     frames = ([complaints] if complaints is not None else []) + list((scores or {}).values())
     if frames:
         pending["named"] = _named_cases(source, cases, flagged, frames, "customer" in carried, with_events=complaints is not None)
-    if report:
-        ended = source.stash(cases.index(status[0].select("case_id", "ended")).order_by("case"), "the cases ended")
-        pending["ended"] = lambda: as_columns(ended())["ended"].astype(bool)
-    if open_now:
-        pending["open_state"] = _open_state(source, cases, flagged, *status, config)
-    if config.promises:
-        pending["promises"] = _promises(source, cases, flagged, *status, tuple(config.promises))
+    pending.update(_by_status(source, cases, flagged, status, config, report=report, open_now=open_now))
     lookup = _details(source, cases, flagged, status[0], "customer" in carried) if details else None
     # ... then its tables dropped (its memory goes back to the system) before Python reads the results.
     source.drop("flagged", "occurrences", "case_attributes", "case_index")
@@ -589,6 +583,20 @@ def tables(
         gaps=Gaps(read.pop("gaps"), pd.DataFrame()), basis=basis, names=list(source.activities), resources=list(source.resources), case_rows=lookup,
         first_us=per_case["first_us"].astype(np.int64) if report else None, **read,
     )
+
+
+def _by_status(source: Source, cases: _Cases, flagged, status, config, *, report: bool, open_now: bool) -> dict[str, Any]:
+    """What reads the cases' status (engines.timings.case_status): whether each case ended (`report`), the open
+    cases' state (`open_now`) and the promises' cases; name → the reader that brings it in."""
+    pending: dict[str, Any] = {}
+    if report:
+        ended = source.stash(cases.index(status[0].select("case_id", "ended")).order_by("case"), "the cases ended")
+        pending["ended"] = lambda: as_columns(ended())["ended"].astype(bool)
+    if open_now:
+        pending["open_state"] = _open_state(source, cases, flagged, *status, config)
+    if config.promises:
+        pending["promises"] = _promises(source, cases, flagged, *status, tuple(config.promises))
+    return pending
 
 
 def _sorted(source: Source, config) -> tuple[Any, _Cases, dict]:
