@@ -77,8 +77,8 @@ def run(data: Path, engine: str, timeout: float, command_name: str = "timings", 
     command += ["--engine", engine]
     if engine == "duckdb" and memory_limit:
         command += ["--memory-limit", memory_limit]
-    if engine == "spark":
-        command += ["--spark-master", "local[2]"]
+    if engine == "spark":  # the results are collected in the driver: 1 GB (the default) stops it on x20
+        command += ["--spark-master", "local[2]", "--spark-conf", "spark.driver.memory=8g"]
     env = {**os.environ, **CHILD_ENV}
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:

@@ -212,6 +212,18 @@ def test_running_out_of_memory_is_an_engine_error(parquet, run):
     assert "DuckDB ran out of memory" in outcome.stderr and "--memory-limit" in outcome.stderr
 
 
+def test_a_spark_driver_that_stops_is_an_engine_error_in_one_line():
+    """A Spark driver out of heap while collecting a kind's results (the JVM shuts the context down) is exit 4
+    with the setting to raise, never an internal error asking for --debug."""
+    from cxmine.engines.source import engine_errors
+    from cxmine.errors import EngineError
+
+    with pytest.raises(EngineError) as caught, engine_errors("the customer gaps"):
+        raise RuntimeError("An error occurred while calling o545.getResult. : org.apache.spark.SparkException: Job 54 cancelled because SparkContext was shut down")
+    assert caught.value.exit_code == 4
+    assert "Spark stopped while computing the customer gaps" in str(caught.value) and "spark.driver.memory=8g" in str(caught.value)
+
+
 # --- Spark (local mode): the same ibis analytics on PySpark --------------------------------------------
 
 def _spark_ready() -> str | None:

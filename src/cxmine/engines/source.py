@@ -345,6 +345,12 @@ def _engine_error(exc: BaseException, what: str) -> None:
     message = " ".join(str(exc).split())
     if "Out of Memory" in message or "OutOfMemory" in type(exc).__name__:
         raise EngineError(f"DuckDB ran out of memory while computing {what}", hint="raise --memory-limit, or give --temp-dir on a disk with more free space") from None
+    if any(sign in message for sign in ("SparkContext was shut down", "java.lang.OutOfMemoryError", "Java heap space")):
+        # Each kind's results are collected in Spark's driver: its heap (1 GB unless set) is the usual limit.
+        raise EngineError(
+            f"Spark stopped while computing {what} (its driver most likely ran out of memory collecting the results)",
+            hint="give the driver more: --spark-conf spark.driver.memory=8g (and spark.driver.maxResultSize=4g on a cluster)",
+        ) from None
 
 
 def _utc(column: str, types: dict[str, str], options: LoadOptions, source: str) -> str:
