@@ -199,7 +199,7 @@ def _stage_on_engine(
             raise UsageError(f"the {settings.engine} engine cannot run this: it does not rank friction with {'; '.join(missing)} yet", file=str(path), hint="or pass --engine pandas")
         computed = tables(source, config, _whole_columns(path) if not isinstance(path, str) else frozenset(), complaints=complaints, scores=scores, **computing)
     windowed = bool(merged.since or merged.until) if windowed is None else windowed
-    mine, scope_notes = _in_scope(complaints, computed, windowed=windowed, say=say_scope)
+    mine, scope_notes = _in_scope(complaints, computed.named[0].index if computed.named is not None else (), windowed=windowed, say=say_scope)
     return source, computed, stage(computed, config, source.load, mine, scores), scope_notes
 
 
@@ -220,13 +220,8 @@ def _period_summary(path: Path | str, merged: "Config", settings: "EngineSetting
     return found
 
 
-def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", complaints: Any) -> Any:
-    """Which case ids the complaints name are cases starting in the window `merged` reads (an object with
-    `.named[0].index`, as `_in_scope` reads an engine's tables)."""
-    from types import SimpleNamespace  # noqa: PLC0415
-
-    import pandas as pd  # noqa: PLC0415
-
+def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", complaints: Any) -> list[str]:
+    """Which case ids the complaints name are cases starting in the window `merged` reads."""
     from cxmine.engines.source import run  # noqa: PLC0415
     from cxmine.errors import InputError  # noqa: PLC0415
 
@@ -242,7 +237,7 @@ def _known_ids(path: Path | str, merged: "Config", settings: "EngineSettings", c
             found = source.events.filter(source.events.case_id.isin(named)).select("case_id").distinct()
             known = run(found, "the complaints' cases")["case_id"].astype(str).tolist()
             _close(source)
-    return SimpleNamespace(named=(pd.Series(dtype="int64", index=pd.Index(known, dtype=object)),))
+    return known
 
 
 def _read_complaints(config: "Config", path: Path | str | None = None, settings: "EngineSettings | None" = None, scope: "LoadOptions | None" = None) -> tuple[Any, tuple]:
@@ -258,23 +253,23 @@ def _read_complaints(config: "Config", path: Path | str | None = None, settings:
     if scope is not None and (scope.since or scope.until):
         from cxmine.config import with_cli_overrides  # noqa: PLC0415
 
-        complaints, said = _in_scope(complaints, _known_ids(path, with_cli_overrides(config, scope), settings, complaints), windowed=True)
+        complaints, said = _in_scope(complaints, _known_ids(path, with_cli_overrides(config, scope), settings, complaints), windowed=True)  # as inputs.load_inputs
         notes.extend(said)
     return complaints, tuple(notes)
 
 
-def _in_scope(complaints: Any, computed: Any, *, windowed: bool, say: bool = True) -> tuple[Any, tuple]:
-    """With --since/--until, the complaints about cases the window left out are out of scope, not unmatched
-    (inputs.load_inputs' rule): dropped, and counted in a note (`say`)."""
+def _in_scope(complaints: Any, known: Any, *, windowed: bool, say: bool = True) -> tuple[Any, tuple]:
+    """With --since/--until, the complaints about cases the window left out (`known`: the ids of the named
+    cases in it) are out of scope, not unmatched (inputs.load_inputs' rule): dropped, and counted in a note
+    (`say`)."""
     if complaints is None or not windowed:
         return complaints, ()
-    from cxmine.model import Warning_  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
 
-    keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(computed.named[0].index).to_numpy()
-    if keep.all():
-        return complaints, ()
-    note = Warning_("complaints_out_of_scope", "complaints about cases that --since/--until/--where left out are not analysed", count=int((~keep).sum()))
-    return complaints.loc[keep].reset_index(drop=True), (note,) if say else ()
+    from cxmine.core.outcomes import complaints_about, out_of_scope  # noqa: PLC0415
+
+    kept, left_out = complaints_about(complaints, pd.Index(known, dtype=object))
+    return kept, (out_of_scope(left_out),) if say and left_out else ()
 
 
 def _unread_outcomes(source: Any, config: "Config") -> tuple[str, ...]:
@@ -351,7 +346,7 @@ def build_report_on_engine(
     path, config, _merged = _engine_input(log_path, options, config)
 
     def window(since: Any, until: Any) -> "Config":
-        return with_cli_overrides(config, replace(options, since=None if since is None else since.isoformat(), until=None if until is None else until.isoformat()))
+        return with_cli_overrides(config, _between(options, since, until))
 
     def cases_of(computed) -> "build.PeriodCases":
         starts = pd.Series(pd.to_datetime(computed.first_us, unit="us", utc=True))
@@ -413,7 +408,6 @@ def build_report_on_engine(
 def report_map_on_engine(log_path: Path | str, options: "LoadOptions", config: "Config", settings: "EngineSettings", period: "Period") -> Any:
     """The report's process map of the cases starting in `period` (core.maps.ProcessMap), computed by an engine
     other than pandas (cxmine.engines.maps): the same map as the pandas engine draws."""
-    from dataclasses import replace  # noqa: PLC0415
 
     from cxmine.config import with_cli_overrides  # noqa: PLC0415
     from cxmine.core.maps import MAP_ACTIVITY_LIMIT, MAP_EDGE_LIMIT  # noqa: PLC0415
@@ -422,12 +416,18 @@ def report_map_on_engine(log_path: Path | str, options: "LoadOptions", config: "
     from cxmine.render.report_map import report_filters  # noqa: PLC0415
 
     path, config, _merged = _engine_input(log_path, options, config)
-    bounds = {"since": None if period.since is None else period.since.isoformat(), "until": None if period.until is None else period.until.isoformat()}
     with engine_errors("the process map"):
-        source = _open_on_engine(path, with_cli_overrides(config, replace(options, **bounds)), settings)
+        source = _open_on_engine(path, with_cli_overrides(config, _between(options, period.since, period.until)), settings)
         found = directly_follows(source, report_filters(), activity_limit=MAP_ACTIVITY_LIMIT, edge_limit=MAP_EDGE_LIMIT)
     _close(source)
     return found
+
+
+def _between(options: "LoadOptions", since: Any, until: Any) -> "LoadOptions":
+    """`options` reading the whole cases that start in [since, until) (instants; None: open)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(options, since=None if since is None else since.isoformat(), until=None if until is None else until.isoformat())
 
 
 def _release() -> None:

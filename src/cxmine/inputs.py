@@ -93,15 +93,12 @@ def load_inputs(
     complaints, log, complaint_notes = _complaints(config, log)
     if complaints is not None and (merged.where or merged.since or merged.until):
         # Complaints about cases the window or --where left out are not "unmatched": they are out of scope.
+        from cxmine.core.outcomes import complaints_about, out_of_scope  # noqa: PLC0415
+
         cases = log.events["case_id"]
-        known = pd.Index(cases.cat.categories[np.unique(cases.cat.codes.to_numpy())].astype(str))
-        keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(known).to_numpy()
-        if not keep.all():
-            complaint_notes = complaint_notes + (Warning_(
-                "complaints_out_of_scope", "complaints about cases that --since/--until/--where left out are not analysed",
-                count=int((~keep).sum()),
-            ),)  # fmt: skip
-        complaints = complaints.loc[keep].reset_index(drop=True)
+        complaints, left_out = complaints_about(complaints, pd.Index(cases.cat.categories[np.unique(cases.cat.codes.to_numpy())].astype(str)))
+        if left_out:
+            complaint_notes = complaint_notes + (out_of_scope(left_out),)
     scores, score_notes = _scores(config)
     return Inputs(
         log=log, config=config, complaints=complaints, notes=notes + shape_notes + complaint_notes + score_notes,

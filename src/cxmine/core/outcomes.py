@@ -54,6 +54,18 @@ class CaseOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def complaints_about(complaints: pd.DataFrame, known: pd.Index) -> tuple[pd.DataFrame, int]:
+    """The complaints that can belong to these cases (`known`: their ids as text): those naming one of them,
+    and those known only by customer (matched by customer and time later); and how many were left out."""
+    keep = complaints["case_id"].isna().to_numpy() | complaints["case_id"].astype(str).isin(known).to_numpy()
+    return complaints.loc[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def out_of_scope(count: int) -> Warning_:
+    """The note for complaints about cases a window or --where left out (not "unmatched": out of scope)."""
+    return Warning_("complaints_out_of_scope", "complaints about cases that --since/--until/--where left out are not analysed", count=count)
+
+
 def complaint_outcome(located: pd.DataFrame, n_cases: int) -> CaseOutcome:
     """Complaints as an outcome: the case complained. Complaints are made *during* friction (a customer
     complains while waiting), so no timing rule applies to them: only the location rule (a complaint

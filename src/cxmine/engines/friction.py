@@ -720,8 +720,6 @@ def _details(source: Source, cases: _Cases, flagged, status, customer: bool):
 
     return rows
 
-    return rows
-
 
 def _loops_frame(table: dict) -> pd.DataFrame:
     """The ping-pong loops as friction.signals.ping_pong_from reads them."""

@@ -32,7 +32,6 @@ def directly_follows(source: Source, filters: MapFilters | None = None, *, activ
     if filters.activities is not None:
         kept = set(frequent_of(counts, filters.activities))
         t = t.filter(_isin(t.code, [i for i, name in enumerate(names) if name in kept]))
-        per_code = per_code.loc[[names[int(code)] in kept for code in per_code["code"]]]
     w = _case_window(t)
     linked = t.mutate(previous_code=t.code.lag().over(w), previous_time=t.timestamp.lag().over(w), last=t.timestamp.lead().over(w).isnull())
     has_start = source.has_start and bool(int(run(t.start.notnull().sum(), "the start timestamps") or 0))

@@ -218,10 +218,9 @@ def complaints_for(complaints: pd.DataFrame | None, events: pd.DataFrame) -> pd.
     customer (matched by customer and time later). Complaints of other periods' cases are left out."""
     if complaints is None:
         return None
-    case_ids = complaints["case_id"]
-    known = pd.Index(events[schema.CASE].cat.categories.astype(str))
-    keep = case_ids.isna().to_numpy() | case_ids.astype(str).isin(known).to_numpy()
-    return complaints.loc[keep].reset_index(drop=True)
+    from cxmine.core.outcomes import complaints_about  # noqa: PLC0415
+
+    return complaints_about(complaints, pd.Index(events[schema.CASE].cat.categories.astype(str)))[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
